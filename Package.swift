@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (one direction only):
+//   Datasets → Prompting → Engine → Sandbox → Scoring → Evaluation → Reports → CLI
+// Lower layers never import higher ones. The CLI is a thin front door.
+let package = Package(
+    name: "codeeval",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "codeeval", targets: ["CodeEvalCLI"]),
+        .executable(name: "codeeval-sandbox", targets: ["codeeval-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System-library shims (C headers only; the libraries come from Debian packages).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Benchmark files: locate, verify, decode; the shared JSONL reader.
+        .target(name: "Datasets", dependencies: [
+            "CZlib",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Protocol profiles as data: shots, templates, stop sequences, sampling defaults.
+        .target(name: "Prompting", dependencies: ["Datasets"]),
+        // GGUF → model → tokens. Knows nothing about benchmarks.
+        .target(name: "Engine", dependencies: [
+            "COpenBLAS",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The C launcher that jails one program (namespaces, mounts, rlimits, seccomp) and execs it.
+        .executableTarget(
+            name: "codeeval-sandbox",
+            dependencies: ["CSeccomp"],
+            path: "Sandbox/launcher",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        // Swift side of the sandbox: spawn the launcher, enforce wall time, collect a verdict.
+        .target(name: "Sandbox", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Pure functions: pass@k, answer extraction/normalisation/equivalence, majority vote.
+        .target(name: "Scoring"),
+        // Evaluations: score sample files (code via Sandbox, math via Scoring).
+        .target(name: "Evaluation", dependencies: [
+            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
+        .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
+        // Argument parsing and printing only.
+        .executableTarget(name: "CodeEvalCLI", dependencies: [
+            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring", "Evaluation", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+    ]
+)

@@ -1,0 +1,6 @@
+import Testing
+@testable import Engine
+
+@Test func engineModuleLinks() {
+    #expect(EngineModule.name == "Engine")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Prompting
+
+@Test func promptingModuleLinks() {
+    #expect(PromptingModule.name == "Prompting")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Sandbox
+
+@Test func sandboxModuleLinks() {
+    #expect(SandboxModule.name == "Sandbox")
+}

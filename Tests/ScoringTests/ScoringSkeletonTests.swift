@@ -1,0 +1,6 @@
+import Testing
+@testable import Scoring
+
+@Test func scoringModuleLinks() {
+    #expect(ScoringModule.name == "Scoring")
+}
