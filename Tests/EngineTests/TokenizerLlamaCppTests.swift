@@ -8,11 +8,31 @@ import Testing
 /// every token's piece must be byte-identical to llama_token_to_piece.
 @Suite("Tokenizer vs llama.cpp")
 struct TokenizerLlamaCppTests {
-    static let models = TestModels.names.filter { TestModels.hasFixture($0, "tokens.json.gz") }
+    @Test("corpus token ids identical to llama.cpp (CI models)", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip),
+          arguments: TestModels.small)
+    func corpusSmall(model: String) throws { try corpus(model) }
 
-    @Test("corpus token ids identical to llama.cpp", arguments: models)
-    func corpus(model: String) throws {
-        try TestModels.skipUnlessEnabled(model)
+    @Test("corpus token ids identical to llama.cpp (qwen)", .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip),
+          arguments: TestModels.qwen)
+    func corpusQwen(model: String) throws { try corpus(model) }
+
+    @Test("edge cases identical in every add_special/parse_special mode (CI models)",
+          .enabled(if: TestModels.smallEnabled, TestModels.smallSkip), arguments: TestModels.small)
+    func edgeCasesSmall(model: String) throws { try edgeCases(model) }
+
+    @Test("edge cases identical in every add_special/parse_special mode (qwen)",
+          .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip), arguments: TestModels.qwen)
+    func edgeCasesQwen(model: String) throws { try edgeCases(model) }
+
+    @Test("special ids, add_bos, end-of-generation set, every piece (CI models)",
+          .enabled(if: TestModels.smallEnabled, TestModels.smallSkip), arguments: TestModels.small)
+    func vocabularySmall(model: String) throws { try vocabulary(model) }
+
+    @Test("special ids, add_bos, end-of-generation set, every piece (qwen)",
+          .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip), arguments: TestModels.qwen)
+    func vocabularyQwen(model: String) throws { try vocabulary(model) }
+
+    func corpus(_ model: String) throws {
         let tokenizer = try TestModels.tokenizer(model)
         let fixture = try TestModels.fixture(model, "tokens.json.gz")
         let texts = try TestCorpus.texts()
@@ -34,9 +54,7 @@ struct TokenizerLlamaCppTests {
         #expect(mismatches == 0)
     }
 
-    @Test("edge cases identical in every add_special/parse_special mode", arguments: models)
-    func edgeCases(model: String) throws {
-        try TestModels.skipUnlessEnabled(model)
+    func edgeCases(_ model: String) throws {
         let tokenizer = try TestModels.tokenizer(model)
         let fixture = try TestModels.fixture(model, "tokens.json.gz")
         let cases = fixture["edge_cases"] as? [[String: Any]] ?? []
@@ -56,9 +74,7 @@ struct TokenizerLlamaCppTests {
         }
     }
 
-    @Test("special ids, add_bos, end-of-generation set, every piece", arguments: models)
-    func vocabulary(model: String) throws {
-        try TestModels.skipUnlessEnabled(model)
+    func vocabulary(_ model: String) throws {
         let tokenizer = try TestModels.tokenizer(model)
         let v = try TestModels.fixture(model, "vocab.json.gz")
         #expect(tokenizer.vocabSize == (v["n_vocab"] as? Int))

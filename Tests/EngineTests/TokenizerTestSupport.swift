@@ -7,7 +7,6 @@ import Testing
 /// comparison tests share.
 enum TestModels {
     static let names = ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
-    static let ciModels: Set<String> = ["smollm2-135m", "gemma3-270m"]
 
     /// Same lookup as the model registry: $CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models,
     /// else ~/.cache/codeeval/models.
@@ -21,23 +20,14 @@ enum TestModels {
 
     static func path(_ name: String) -> URL { directory.appendingPathComponent("\(name).gguf") }
 
-    /// Model tests run unless CODEEVAL_SKIP_MODEL_TESTS=1 (then they show as skipped);
-    /// the qwen models only with CODEEVAL_MODEL_TESTS=all (CI uses the two small ones).
-    static func enabled(_ name: String) -> Bool {
-        let env = ProcessInfo.processInfo.environment
-        if env["CODEEVAL_SKIP_MODEL_TESTS"] == "1" { return false }
-        return ciModels.contains(name) || env["CODEEVAL_MODEL_TESTS"] == "all"
-    }
-
-    /// Skips (cancels) the current test case when model tests are off for `name`, with the reason.
-    static func skipUnlessEnabled(_ name: String) throws {
-        if ProcessInfo.processInfo.environment["CODEEVAL_SKIP_MODEL_TESTS"] == "1" {
-            try Test.cancel("CODEEVAL_SKIP_MODEL_TESTS=1: model tests skipped (\(name))")
-        }
-        if !enabled(name) {
-            try Test.cancel("\(name): qwen model tests run only with CODEEVAL_MODEL_TESTS=all")
-        }
-    }
+    /// CI models (smollm2, gemma3): on unless CODEEVAL_SKIP_MODEL_TESTS=1.
+    static var smallEnabled: Bool { ProcessInfo.processInfo.environment["CODEEVAL_SKIP_MODEL_TESTS"] != "1" }
+    /// Qwen models: only with CODEEVAL_MODEL_TESTS=all (and not CODEEVAL_SKIP_MODEL_TESTS=1).
+    static var qwenEnabled: Bool { smallEnabled && ProcessInfo.processInfo.environment["CODEEVAL_MODEL_TESTS"] == "all" }
+    static let small = ["smollm2-135m", "gemma3-270m"]
+    static let qwen = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+    static let smallSkip: Comment = "model tests off: CODEEVAL_SKIP_MODEL_TESTS=1"
+    static let qwenSkip: Comment = "qwen model tests run only with CODEEVAL_MODEL_TESTS=all (and without CODEEVAL_SKIP_MODEL_TESTS=1)"
 
     /// The model file, or a test failure saying how to get it.
     static func require(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
@@ -76,7 +66,7 @@ enum TestModels {
         lock.lock()
         defer { lock.unlock() }
         if let t = tokenizers[name] { return t }
-        let t = try Tokenizer(source: GGUFTokenizerMetadata.read(try require(name)))
+        let t = try Tokenizer(gguf: GGUFFile(path: try require(name).path))
         tokenizers[name] = t
         return t
     }
