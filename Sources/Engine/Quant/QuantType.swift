@@ -6,7 +6,7 @@ public enum QuantType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30
-    case tq1_0 = 34, tq2_0 = 35
+    case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
 
     /// Elements per block and bytes per block (ggml's type traits).
     public var blockLayout: (elements: Int, bytes: Int) {
@@ -18,7 +18,7 @@ public enum QuantType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q5_0: return (32, 22)
         case .q5_1: return (32, 24)
         case .q8_0: return (32, 34)
-        case .q8_1: return (32, 36)
+        case .q8_1: return (32, 40)
         case .q2_K: return (256, 84)
         case .q3_K: return (256, 110)
         case .q4_K: return (256, 144)
@@ -40,6 +40,7 @@ public enum QuantType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .iq1_m: return (256, 56)
         case .tq1_0: return (256, 54)
         case .tq2_0: return (256, 66)
+        case .mxfp4: return (32, 17)
         }
     }
 
@@ -98,6 +99,7 @@ public enum QuantType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .iq1_m: return "iq1_m"
         case .tq1_0: return "tq1_0"
         case .tq2_0: return "tq2_0"
+        case .mxfp4: return "mxfp4"
         default: return "k"
         }
     }
