@@ -30,7 +30,7 @@ extension TokenizerSource {
             }
             types = t
         }
-        var merges: [[UInt8]] = []
+        var merges: [[UInt8]]?
         if metadata[K.merges] != nil {
             guard let m = metadata.bytesArray(K.merges) else {
                 throw TokenizerError.invalidValue(key: K.merges, reason: "not an array of strings")

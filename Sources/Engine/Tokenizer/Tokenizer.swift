@@ -60,8 +60,8 @@ public final class Tokenizer: Sendable {
             }
             byteTokens = bytes
         case .bpe(let pre):
-            if source.merges.isEmpty { throw TokenizerError.missingKey(TokenizerSource.Key.merges) }
-            merges = try BPEMerges(table: vocab.table, merges: source.merges)
+            guard let lines = source.merges else { throw TokenizerError.missingKey(TokenizerSource.Key.merges) }
+            merges = try BPEMerges(table: vocab.table, merges: lines)
             preTokenizer = PreTokenizer(kind: pre)
             byteTokens = []
         }

@@ -12,15 +12,15 @@ public struct TokenizerSource: Sendable {
     /// `tokenizer.ggml.token_type` (empty when absent): 1 normal, 2 unknown, 3 control,
     /// 4 user-defined, 5 unused, 6 byte.
     public var tokenTypes: [Int32]
-    /// `tokenizer.ggml.merges` ("left right"), rank = index; empty for SPM.
-    public var merges: [[UInt8]]
+    /// `tokenizer.ggml.merges` ("left right"), rank = index; nil when absent (SPM).
+    public var merges: [[UInt8]]?
     /// Optional id keys such as `tokenizer.ggml.bos_token_id`, keyed by full key name.
     public var ids: [String: UInt32]
     /// Optional flags: `tokenizer.ggml.add_bos_token`, `add_eos_token`, `add_space_prefix`.
     public var flags: [String: Bool]
 
     public init(model: String, pre: String? = nil, tokens: [[UInt8]], scores: [Float] = [], tokenTypes: [Int32] = [],
-                merges: [[UInt8]] = [], ids: [String: UInt32] = [:], flags: [String: Bool] = [:]) {
+                merges: [[UInt8]]? = nil, ids: [String: UInt32] = [:], flags: [String: Bool] = [:]) {
         self.model = model
         self.pre = pre
         self.tokens = tokens
