@@ -17,7 +17,7 @@
  *     5. filesystem: / made private; a fresh tmpfs root with read-only nosuid nodev binds of /usr (and the
  *        /bin /lib /lib64 /sbin symlinks of merged-/usr Debian), a generated minimal /etc, a fresh /proc, a
  *        tmpfs /dev holding only null, zero, urandom (bind mounts), size- and inode-limited noexec tmpfs /work
- *        (cwd and HOME) and /tmp; pivot_root into it, old root detached, / remounted read-only.
+ *        (cwd, HOME and TMPDIR; /tmp is a symlink to it), nothing else writable; pivot_root into it, old root detached, / remounted read-only.
  *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
  *        reports P's wait status and rusage on the status pipe.
  *   P (the program)
@@ -157,7 +157,7 @@ static void build_root(const char *program, size_t program_len) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) jail_fail("make / private");
     if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=256,mode=0755") != 0)
         jail_fail("tmpfs root");
-    const char *dirs[] = {"usr", "etc", "proc", "dev", "work", "tmp", ".oldroot"};
+    const char *dirs[] = {"usr", "etc", "proc", "dev", "work", ".oldroot"};
     char path[256];
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
@@ -166,8 +166,10 @@ static void build_root(const char *program, size_t program_len) {
     snprintf(path, sizeof path, "%s/usr", root);
     bind_ro("/usr", path);
     /* Merged-/usr layout: /bin, /lib, /lib64, /sbin are symlinks into /usr. */
-    const char *links[][2] = {{"usr/bin", "bin"}, {"usr/lib", "lib"}, {"usr/lib64", "lib64"}, {"usr/sbin", "sbin"}};
-    for (size_t i = 0; i < 4; i++) {
+    /* /tmp is the work dir too: the only writable place, under one size limit. */
+    const char *links[][2] = {{"usr/bin", "bin"}, {"usr/lib", "lib"}, {"usr/lib64", "lib64"}, {"usr/sbin", "sbin"},
+                              {"work", "tmp"}};
+    for (size_t i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/%s", root, links[i][1]);
         if (symlink(links[i][0], path) != 0) jail_fail("symlink %s", path);
     }
@@ -189,9 +191,6 @@ static void build_root(const char *program, size_t program_len) {
     snprintf(path, sizeof path, "%s/work", root);
     snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=4096,mode=0777", cfg.work_mb);
     if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) jail_fail("tmpfs work");
-    snprintf(path, sizeof path, "%s/tmp", root);
-    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=8m,nr_inodes=1024,mode=1777") != 0)
-        jail_fail("tmpfs tmp");
     snprintf(path, sizeof path, "%s/work/main.py", root);
     if (write_new_file(path, program, program_len, 0644) != 0) jail_fail("write program");
     snprintf(path, sizeof path, "%s/.oldroot", root);
@@ -258,7 +257,7 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     layers |= LAYER_SECCOMP;
 
     char *const argv[] = {(char *)cfg.python, "-I", "-S", "-B", "/work/main.py", NULL};
-    char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp", "LANG=C.UTF-8",
+    char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
                           "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
     execve(cfg.python, argv, envp);
     _exit(127);
@@ -594,7 +593,7 @@ int main(int argc, char **argv) {
     json_bytes(stdout, (unsigned char *)out.buf, out.len);
     printf(", \"stderr\": ");
     json_bytes(stdout, (unsigned char *)err.buf, err.len);
-    printf(", \"profile\": \"%s\", \"layers\": [", cfg.standard_profile ? "standard" : "strict");
+    printf(", \"host_uid\": %u, \"profile\": \"%s\", \"layers\": [", (unsigned)host_uid, cfg.standard_profile ? "standard" : "strict");
     int bits = timed_out ? established : msg.layers;
     int first = 1;
     for (int b = 0; b < 13; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }

