@@ -21,10 +21,14 @@ final class ByteSource {
     private var pendingPlain: [UInt8]? = nil
     private static let chunkSize = 1 << 16
 
-    init(path: String) throws {
+    init(path: String, decompress: Bool = true) throws {
         self.path = path
+        var isDir: ObjCBool = false
+        // Linux opens a directory for reading without complaint; only the first read fails, obscurely.
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw FileReadError(path: path, reason: "is a directory")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
                 throw FileReadError(path: path, reason: isDir.boolValue ? "is a directory" : "cannot be opened (permission denied?)")
             }
@@ -32,7 +36,7 @@ final class ByteSource {
         }
         self.handle = handle
         let head = try Self.read(handle, path: path, count: Self.chunkSize)
-        if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        if decompress && head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
             gzip = true
             pendingInput = head
             // 15 + 32: zlib window with automatic gzip/zlib header detection.

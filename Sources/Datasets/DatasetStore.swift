@@ -74,8 +74,9 @@ public struct DatasetStore: Sendable {
     }
 
     /// sha256 of the decompressed content of a dataset file.
-    public func contentSHA256(of url: URL) throws -> String {
-        let source = try ByteSource(path: url.path)
+    /// With `decompress: false`, the sha256 of the bytes as stored (a wheel is a zip, not gzip, but be exact).
+    public func contentSHA256(of url: URL, decompress: Bool = true) throws -> String {
+        let source = try ByteSource(path: url.path, decompress: decompress)
         var hasher = SHA256Hasher()
         while let chunk = try source.next() { hasher.update(chunk) }
         return hasher.finalizeHex()
@@ -129,6 +130,9 @@ public struct DatasetStore: Sendable {
         guard let items = doc.arrayValue else {
             throw DatasetError("\(resolved.url.path): expected a JSON array, got \(doc.typeName)")
         }
+        guard items.count == resolved.file.records else {
+            throw DatasetError("\(resolved.url.path): expected \(resolved.file.records) records, found \(items.count)")
+        }
         return try items.enumerated().map { i, item in
             guard let object = item.objectValue else {
                 throw DatasetError("\(resolved.url.path): element \(i): expected an object, got \(item.typeName)")
@@ -180,5 +184,27 @@ public struct DatasetStore: Sendable {
 
     public func mbppPlus() throws -> [MBPPPlusProblem] {
         try records(.mbppPlus) { f, _ in try MBPPPlusProblem(f) }
+    }
+
+    /// Decodes every record of a dataset with its typed loader (which also checks the record count) and returns
+    /// the number of problems. `codeeval datasets verify` uses this to prove a file is usable, not just intact.
+    public func decodeAll(_ id: DatasetID) throws -> Int {
+        switch id {
+        case .humaneval: return try humanEval().count
+        case .mbpp: return try mbpp().count
+        case .mbppSanitized: return try mbppSanitized().count
+        case .gsm8k: return try gsm8k().count + gsm8kTrain().count
+        case .math:
+            let problems = try math()
+            let unjoined = problems.filter { $0.answer == nil }.count
+            guard unjoined == 0 else {
+                throw DatasetError("math: \(unjoined) test problems have no match in test_answers (join on the problem text)")
+            }
+            return problems.count
+        case .math500: return try math500().count
+        case .humanevalPlus: return try humanEvalPlus().count
+        case .humanevalPlusMini: return try humanEvalPlus(mini: true).count
+        case .mbppPlus: return try mbppPlus().count
+        }
     }
 }
