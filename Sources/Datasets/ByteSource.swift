@@ -131,20 +131,25 @@ struct LineReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
+    /// Where the newline search resumes: bytes before it (from `start`) are known to hold no `\n`, so a line
+    /// spanning many chunks (EvalPlus lines reach megabytes) is scanned once, not once per chunk.
+    private var scanned = 0
     private(set) var lineNumber = 0
 
     init(source: ByteSource) { self.source = source }
 
     mutating func nextLine() throws -> [UInt8]? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = buffer[max(start, scanned)...].firstIndex(of: 0x0A) {
                 var end = nl
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = Array(buffer[start..<end])
                 start = nl + 1
+                scanned = start
                 lineNumber += 1
                 return line
             }
+            scanned = buffer.count
             if eof {
                 guard start < buffer.count else { return nil }
                 var end = buffer.count
@@ -156,6 +161,7 @@ struct LineReader {
             }
             if start > 0 {
                 buffer.removeFirst(start)
+                scanned -= start
                 start = 0
             }
             if let chunk = try source.next() { buffer.append(contentsOf: chunk) } else { eof = true }
