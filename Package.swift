@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims (C headers only; the libraries come from Debian packages).
@@ -50,6 +51,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: [
             "Datasets", "Prompting", "Engine", "Sandbox", "Scoring",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
@@ -64,7 +66,7 @@ let package = Package(
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     ]
