@@ -151,20 +151,28 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// The 5 000-problem MATH test set with `answer` and `uniqueID` joined from test_answers on the problem text.
+    /// The 5 000-problem MATH test set with `answer` and `uniqueID` joined from test_answers on the exact problem
+    /// text. The join is 1:1 for the pinned files; a duplicate key in the answers file or a test problem without a
+    /// match is an error (naming the line), because a silently missing answer would score as wrong.
     public func math() throws -> [MATHProblem] {
-        var answers: [String: (uniqueID: String, answer: String)] = [:]
+        var answers: [String: (uniqueID: String, answer: String, line: Int)] = [:]
         let answerFile = try locate(.math, role: "answers")
         try JSONL.forEachRecord(at: answerFile.url) { line, object in
             let f = FieldReader(object, file: answerFile.url.path, line: line)
-            answers[try f.string("problem")] = (try f.string("unique_id"), try f.string("answer"))
+            let problem = try f.string("problem")
+            if let earlier = answers[problem] {
+                throw f.fail("problem text duplicates line \(earlier.line); the join with the test set needs unique problems")
+            }
+            answers[problem] = (try f.string("unique_id"), try f.string("answer"), line)
         }
         return try records(.math) { f, i in
             let problem = try f.string("problem")
-            let joined = answers[problem]
-            return MATHProblem(index: i, uniqueID: joined?.uniqueID, problem: problem,
+            guard let joined = answers[problem] else {
+                throw f.fail("problem has no match in \(answerFile.url.path) (joined on the exact problem text)")
+            }
+            return MATHProblem(index: i, uniqueID: joined.uniqueID, problem: problem,
                                solution: try f.string("solution"), level: try f.string("level"),
-                               type: try f.string("type"), answer: joined?.answer)
+                               type: try f.string("type"), answer: joined.answer)
         }
     }
 
@@ -194,13 +202,7 @@ public struct DatasetStore: Sendable {
         case .mbpp: return try mbpp().count
         case .mbppSanitized: return try mbppSanitized().count
         case .gsm8k: return try gsm8k().count + gsm8kTrain().count
-        case .math:
-            let problems = try math()
-            let unjoined = problems.filter { $0.answer == nil }.count
-            guard unjoined == 0 else {
-                throw DatasetError("math: \(unjoined) test problems have no match in test_answers (join on the problem text)")
-            }
-            return problems.count
+        case .math: return try math().count
         case .math500: return try math500().count
         case .humanevalPlus: return try humanEvalPlus().count
         case .humanevalPlusMini: return try humanEvalPlus(mini: true).count
