@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     ]
