@@ -63,7 +63,10 @@ public actor JobRunner {
             let id = queue.removeFirst()
             do {
                 try await process(id)
+            } catch is CancellationError {
+                return  // shutting down: the job stays queued/running in the store and resumes on restart
             } catch {
+                if Task.isCancelled { return }
                 logger.error("job failed", metadata: ["job": "\(id)", "error": "\(error)"])
                 try? await store.setStatus(id, .failed, error: "internal error while running the job")
             }
@@ -107,6 +110,8 @@ public actor JobRunner {
                 try await backend.evaluate(benchmark: job.benchmark, taskID: sample.taskID,
                                            completion: sample.completion, timeoutSeconds: job.timeoutSeconds)
             } ?? SampleVerdict(passed: false, result: "failed: sandbox unavailable")
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             // The sample is not the program's fault: keep it pending so a restart retries it.
             logger.error("sample evaluation error", metadata: ["job": "\(job.id)", "idx": "\(sample.index)", "error": "\(error)"])
@@ -123,6 +128,7 @@ enum PassAtKEstimator {
     static func estimate(n: Int, c: Int, k: Int) -> Double? {
         guard n >= k, k > 0 else { return nil }
         if n - c < k { return 1.0 }
+        if c == 0 { return 0.0 }
         var prod = 1.0
         for i in (n - c + 1)...n { prod *= 1.0 - Double(k) / Double(i) }
         return 1.0 - prod
