@@ -71,6 +71,7 @@ let package = Package(
         .executableTarget(name: "CodeEvalCLI", dependencies: [
             "Datasets", "Prompting", "Engine", "Sandbox", "Scoring", "Evaluation", "Reports", "Service",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
