@@ -56,8 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
         let executor: any Executor = UnsandboxedPythonExecutor()
         let store = try JobStore(path: db)
-        let problems = try DatasetStore().humanEval()
-        let evaluator = HumanEvalBackend(problems: problems, executor: executor)
+        let evaluator = HumanEvalBackend(problems: { try DatasetStore().humanEval() }, executor: executor)
         let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
         let log = logger, boundHost = config.host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in

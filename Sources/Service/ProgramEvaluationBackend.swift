@@ -5,12 +5,16 @@ import Foundation
 /// check(entry_point)`) through an `Executor`. Replaced by `Evaluation/Code` once that module lands.
 public struct HumanEvalBackend: EvaluationBackend {
     let problems: [String: HumanEvalProblem]
+    let loadError: String?
     let executor: any Executor
     let memoryMB: Int
 
-    public init(problems: [HumanEvalProblem], executor: any Executor, memoryMB: Int = 512) {
+    /// `problems` is a throwing loader so a server without the data still starts (submissions get `503`).
+    public init(problems: () throws -> [HumanEvalProblem], executor: any Executor, memoryMB: Int = 512) {
         var byID: [String: HumanEvalProblem] = [:]
-        for p in problems { byID[p.taskID] = p }
+        var loadError: String?
+        do { for p in try problems() { byID[p.taskID] = p } } catch { loadError = "\(error)" }
+        self.loadError = loadError
         self.problems = byID
         self.executor = executor
         self.memoryMB = memoryMB
@@ -18,7 +22,10 @@ public struct HumanEvalBackend: EvaluationBackend {
 
     public var benchmarks: [String] { ["humaneval"] }
 
-    public func taskIDs(benchmark: String) throws -> Set<String> { Set(problems.keys) }
+    public func taskIDs(benchmark: String) throws -> Set<String> {
+        if let loadError { throw StoreError(description: loadError) }
+        return Set(problems.keys)
+    }
 
     public func evaluate(benchmark: String, taskID: String, completion: String, timeoutSeconds: Double) async throws
         -> SampleVerdict

@@ -11,7 +11,7 @@ import Testing
         #expect(problems.count == 164)
         // Canonical solutions are trusted code; the sandboxed executor is exercised by the Sandbox tests.
         let executor = UnsandboxedPythonExecutor()
-        let backend = HumanEvalBackend(problems: problems, executor: executor)
+        let backend = HumanEvalBackend(problems: { problems }, executor: executor)
         var lines = ""
         for p in problems {
             lines += JSONObject([("task_id", .string(p.taskID)), ("completion", .string(p.canonicalSolution))]).serialized() + "\n"
