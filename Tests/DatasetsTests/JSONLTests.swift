@@ -12,7 +12,7 @@ final class TempDir {
     func file(_ name: String, _ bytes: [UInt8]) -> URL {
         let u = url.appendingPathComponent(name)
         try? FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: u.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: u.path, contents: Data(bytes))
         return u
     }
     func file(_ name: String, _ text: String) -> URL { file(name, Array(text.utf8)) }

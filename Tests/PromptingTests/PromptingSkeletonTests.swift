@@ -1,6 +1,0 @@
-import Testing
-@testable import Prompting
-
-@Test func promptingModuleLinks() {
-    #expect(PromptingModule.name == "Prompting")
-}
