@@ -66,7 +66,7 @@ public struct PromptSet: Sendable {
     }
 
     static func mathTaskID(_ p: MATHProblem, prefix: String) -> String {
-        p.uniqueID ?? "\(prefix)/\(p.index)"
+        "\(prefix)/\(p.index)"  // same ids as `codeeval evaluate math` (0-based line index)
     }
 
     typealias Shot = (text: String, tests: [String], code: String)

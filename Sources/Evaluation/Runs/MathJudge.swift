@@ -1,0 +1,37 @@
+import Datasets
+import Foundation
+import Scoring
+
+/// Judges math samples with codeeval's default extraction and checkers (the same as `evaluate gsm8k|math` in
+/// default mode): verdict `correct`/`wrong`, detail = the extracted answer (the maj1@k vote input).
+public struct MathJudge: SampleJudge {
+    let benchmark: MathBenchmark
+    let golds: [String: String]
+
+    public init(benchmark: MathBenchmark, store: DatasetStore) throws {
+        self.benchmark = benchmark
+        var g: [String: String] = [:]
+        for t in try MathEvaluation.tasks(benchmark, mode: .default, store: store) { g[t.taskID] = t.gold }
+        golds = g
+    }
+
+    public init(benchmark: MathBenchmark, golds: [String: String]) {
+        self.benchmark = benchmark
+        self.golds = golds
+    }
+
+    public func judge(taskID: String, index: Int, completion: String) async throws -> StoredVerdict {
+        let start = Date()
+        guard let gold = golds[taskID] else { throw RunStoreError("\(benchmark.rawValue) has no task '\(taskID)'") }
+        let extracted: String
+        let ok: Bool
+        if benchmark == .gsm8k {
+            (extracted, ok) = GSM8kChecker.check(completion: completion, gold: gold, mode: .default)
+        } else {
+            extracted = MathExtraction.extract(completion)
+            ok = MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .default)
+        }
+        return StoredVerdict(taskID: taskID, index: index, status: ok ? "correct" : "wrong", passed: ok,
+                             detail: extracted, durationMs: Date().timeIntervalSince(start) * 1000)
+    }
+}
