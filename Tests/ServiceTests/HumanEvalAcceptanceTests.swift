@@ -1,17 +1,19 @@
 import Datasets
+import Evaluation
 import Foundation
 import Testing
 @testable import Service
 
 @Suite struct HumanEvalAcceptanceTests {
     /// Acceptance: the canonical solutions submitted through POST /v1/evaluations give pass@1 = 1.0.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    @Test
     func canonicalSolutionsPassAtOne() async throws {
         let problems = try DatasetStore().humanEval()  // fails clearly when CODEEVAL_DATA is missing
         #expect(problems.count == 164)
-        // Canonical solutions are trusted code; the sandboxed executor is exercised by the Sandbox tests.
-        let executor = UnsandboxedPythonExecutor()
-        let backend = HumanEvalBackend(problems: { problems }, executor: executor)
+        // Through the real sandbox (launcher built next to the test bundle by `swift build --build-tests`).
+        let executor = await SandboxExecutor.probe()
+        #expect(executor.layerAvailability()["sandbox"] == true, "sandbox probe failed: \(executor.layerAvailability())")
+        let backend = CodeTaskBackend(load: { $0 == .humaneval ? CodeTasks.humanEval(problems) : [] }, executor: executor)
         var lines = ""
         for p in problems {
             lines += JSONObject([("task_id", .string(p.taskID)), ("completion", .string(p.canonicalSolution))]).serialized() + "\n"

@@ -1,4 +1,5 @@
 import Datasets
+import Evaluation
 import Foundation
 import Hummingbird
 import Logging
@@ -64,7 +65,7 @@ func withServer(
     var logger = Logger(label: "service-test")
     logger.logLevel = .warning
     let store = try store ?? JobStore(path: tempDBPath())
-    let evaluator = evaluator ?? HumanEvalBackend(problems: { fakeProblems(4) }, executor: executor)
+    let evaluator = evaluator ?? CodeTaskBackend(load: { $0 == .humaneval ? CodeTasks.humanEval(fakeProblems(4)) : [] }, executor: executor)
     let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
     let (ports, cont) = AsyncStream.makeStream(of: Int.self)
     let (app, handle) = try await ServiceApp.application(deps, logger: logger) { cont.yield($0) }

@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--program", choices=["trivial", "humaneval"], default="trivial")
     ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--job", action="store_true", help="also time the 164 HumanEval canonical solutions as one POST /v1/evaluations job")
     args = ap.parse_args()
     progs = programs(args.program)
 
@@ -88,6 +89,21 @@ def main():
         print(f"service: {args.requests} x {args.program} from {args.clients} clients, {args.workers} workers: "
               f"{args.requests / wall:.1f} exec/s, p50 {pct(lat, .5):.1f} ms, p90 {pct(lat, .9):.1f} ms, "
               f"p99 {pct(lat, .99):.1f} ms, statuses {statuses}")
+        if args.job:
+            data = os.environ.get("CODEEVAL_DATA") or sys.exit("CODEEVAL_DATA is not set")
+            probs = [json.loads(l) for l in gzip.open(os.path.join(data, "humaneval/HumanEval.jsonl.gz"), "rt")]
+            body = "".join(json.dumps({"task_id": p["task_id"], "completion": p["canonical_solution"]}) + "\n" for p in probs)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            t0 = time.perf_counter()
+            c.request("POST", "/v1/evaluations?benchmark=humaneval&k=1", body, {"Content-Type": "application/x-ndjson"})
+            r = c.getresponse(); job = json.loads(r.read())["id"]
+            while True:
+                c.request("GET", f"/v1/evaluations/{job}"); st = json.loads(c.getresponse().read())
+                if st["status"] in ("done", "failed", "cancelled"): break
+                time.sleep(0.05)
+            wall = time.perf_counter() - t0
+            print(f"job: 164 HumanEval canonical solutions via POST /v1/evaluations: {wall:.2f} s "
+                  f"({164 / wall:.1f} samples/s), status {st['status']}, pass_at_k {st.get('pass_at_k')}")
         if server is not None:
             assert server.poll() is None, "server crashed"
     finally:

@@ -1,0 +1,38 @@
+import Datasets
+import Foundation
+import Sandbox
+
+/// The production executor: every program runs through the Sandbox's launcher (namespaces, seccomp, rlimits).
+public struct SandboxExecutor: Executor {
+    public let runner: Runner
+    let layers: [String: Bool]
+
+    /// Runs a probe program once to learn which isolation layers this host provides (for `/readyz`, `/metrics`).
+    public static func probe(runner: Runner = Runner()) async -> SandboxExecutor {
+        let e = await runner.run(Program(source: "print(1)"), limits: Limits(wallSeconds: 5))
+        var layers: [String: Bool] = ["sandbox": e.status == .passed]
+        for layer in e.layers { layers[layer] = true }
+        return SandboxExecutor(runner: runner, layers: layers)
+    }
+
+    public func execute(_ request: ExecutionRequest) async throws -> ExecutionOutcome {
+        var source = request.code
+        if let stdin = request.stdin {
+            // The launcher feeds the program on its own stdin, so the request's stdin is provided in-process.
+            source = "import sys as _ce_sys, io as _ce_io\n_ce_sys.stdin = _ce_io.StringIO("
+                + ProofOfPass.pythonStringLiteral(stdin) + ")\n" + source
+        }
+        if request.requireProof { source = ProofOfPass.wrap(source) }
+        let limits = Limits(wallSeconds: request.timeoutSeconds, memoryBytes: request.memoryMB << 20,
+                            profile: request.profile == "standard" ? .standard : .strict)
+        let execution = await runner.run(Program(source: source, requireProof: request.requireProof), limits: limits)
+        // The same JSON as `codeeval exec` prints.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let object = (try? JSONParser.parse([UInt8](try encoder.encode(execution))))?.objectValue ?? JSONObject()
+        return ExecutionOutcome(status: execution.status.rawValue, execution: object,
+                                wallSeconds: Double(execution.wallMs) / 1000, humanEvalResult: execution.humanEvalResult)
+    }
+
+    public func layerAvailability() -> [String: Bool] { layers }
+}
