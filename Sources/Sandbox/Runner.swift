@@ -81,9 +81,13 @@ public struct Runner: Sendable {
         do { try process.run() } catch {
             return .sandboxFailure("cannot start the sandbox launcher: \(error)")
         }
-        // A watchdog in case the launcher itself hangs (it enforces the wall limit on the jail).
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds + 10, execute: watchdog)
+        // A watchdog in case the launcher itself hangs (it enforces the wall limit on the jail). It holds only the
+        // pid, so a finished run's Process and pipes are released at once (no fd build-up under load).
+        let pid = process.processIdentifier
+        let finished = ManagedFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds + 10) {
+            if !finished.isSet { kill(pid, SIGKILL) }
+        }
         let writer = DispatchQueue(label: "codeeval.sandbox.stdin")
         let source = Data(program.source.utf8)
         writer.async {
@@ -94,7 +98,9 @@ public struct Runner: Sendable {
         let outData = stdout.fileHandleForReading.readDataToEndOfFile()
         let errData = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        watchdog.cancel()
+        finished.set()
+        try? stdout.fileHandleForReading.close()
+        try? stderr.fileHandleForReading.close()
         let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
         return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: process.terminationStatus,
                                 limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
@@ -142,6 +148,14 @@ public struct Runner: Sendable {
                          stderr: err, stdoutTruncated: outTrunc, stderrTruncated: errTrunc, layers: layers, proof: proof,
                          error: nil, hostUID: obj["host_uid"] as? Int)
     }
+}
+
+/// A flag set once, readable from any thread.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// Runs at most `width` programs at once; further callers wait (backpressure) in arrival order.
