@@ -37,6 +37,10 @@ let package = Package(
         .target(name: "Engine", dependencies: [
             "COpenBLAS",
             .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [
+            // The forward pass is unusable unoptimized (debug tests against llama.cpp ran > 17 min);
+            // always optimize this one module, also in debug builds.
+            .unsafeFlags(["-O"]),
         ]),
         // The C launcher that jails one program (namespaces, mounts, rlimits, seccomp) and execs it.
         .executableTarget(

@@ -45,7 +45,12 @@ struct TokenizeCommand: AsyncParsableCommand {
     var text: [String] = []
 
     func run() async throws {
-        let path = try ModelLocation.resolve(model)
+        let path: String
+        do {
+            path = try ModelRegistry.resolve((model as NSString).expandingTildeInPath)
+        } catch {
+            throw TokenizeFailure("\(error)")
+        }
         let tokenizer: Tokenizer
         let clock = ContinuousClock()
         let loadStart = clock.now
@@ -123,32 +128,6 @@ struct TokenizeCommand: AsyncParsableCommand {
 
     static func readStandardInput() -> String {
         String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-    }
-}
-
-/// `--model` values: a path to a GGUF file, or a registry name looked up in the model
-/// cache ($CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models, else ~/.cache/codeeval/models).
-enum ModelLocation {
-    static func resolve(_ model: String) throws -> String {
-        let fm = FileManager.default
-        let expanded = (model as NSString).expandingTildeInPath
-        if model.hasSuffix(".gguf") || model.contains("/") {
-            guard fm.fileExists(atPath: expanded) else { throw TokenizeFailure("model file \(expanded) does not exist") }
-            return expanded
-        }
-        let env = ProcessInfo.processInfo.environment
-        let dir: String
-        if let d = env["CODEEVAL_MODELS"], !d.isEmpty {
-            dir = d
-        } else {
-            let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
-            dir = cache + "/codeeval/models"
-        }
-        let path = dir + "/" + model + ".gguf"
-        guard fm.fileExists(atPath: path) else {
-            throw TokenizeFailure("model '\(model)' is not in \(dir) (run `codeeval models fetch \(model)`, or pass a .gguf path)")
-        }
-        return path
     }
 }
 

@@ -8,15 +8,7 @@ import Testing
 enum TestModels {
     static let names = ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
 
-    /// Same lookup as the model registry: $CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models,
-    /// else ~/.cache/codeeval/models.
-    static var directory: URL {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["CODEEVAL_MODELS"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return cache.appendingPathComponent("codeeval/models")
-    }
+    static var directory: URL { ModelRegistry.cacheDirectory() }
 
     static func path(_ name: String) -> URL { directory.appendingPathComponent("\(name).gguf") }
 
@@ -34,8 +26,7 @@ enum TestModels {
         let url = path(name)
         guard FileManager.default.fileExists(atPath: url.path) else {
             Issue.record("""
-                model file \(url.path) is missing: run `codeeval models fetch \(name)` (or \
-                scripts/fixtures/fetch_models.sh), or set CODEEVAL_SKIP_MODEL_TESTS=1 to skip model tests
+                model file \(url.path) is missing: run `codeeval models fetch \(name)`, or set CODEEVAL_SKIP_MODEL_TESTS=1 to skip model tests
                 """, sourceLocation: sourceLocation)
             throw MissingModel()
         }
