@@ -14,7 +14,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System-library shims (C headers only; the libraries come from Debian packages).
@@ -55,10 +59,20 @@ let package = Package(
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
+        // HTTP API over Sandbox/Evaluation/Engine: jobs persisted in SQLite (GRDB), auth, limits, metrics.
+        .target(name: "Service", dependencies: [
+            "Datasets", "Engine", "Sandbox", "Scoring", "Evaluation",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [
-            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring", "Evaluation", "Reports",
+            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring", "Evaluation", "Reports", "Service",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -69,5 +83,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "Service", "Datasets", "Sandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ]
 )

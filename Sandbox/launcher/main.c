@@ -1,7 +1,603 @@
-/* codeeval-sandbox: skeleton placeholder; the real launcher lands with the Sandbox issue. */
-#include <stdio.h>
+/*
+ * codeeval-sandbox: runs one untrusted Python program in a jail and reports what happened as one JSON
+ * object on stdout. The program text is read from stdin; it never touches the host filesystem.
+ *
+ * Layers, in the order they are applied (each one recorded in the "layers" field of the result):
+ *   supervisor (this process, host side)
+ *     1. reads the program (capped), creates pipes for stdout/stderr (capped readers), a proof pipe pair and a
+ *        status pipe, then forks the jail's parent C.
+ *   C (host pid namespace, becomes unprivileged)
+ *     2. setresgid/setresuid to a per-run unprivileged host uid (so RLIMIT_NPROC applies even when we are root),
+ *        PR_SET_PDEATHSIG=SIGKILL (dies with the supervisor), dumpable again so it can write its id maps.
+ *     3. unshare(user, mount, pid, net, ipc, uts, cgroup); uid/gid maps: inside uid 1000 -> the host uid,
+ *        setgroups denied. The new net namespace has only a down loopback: no network at all.
+ *     4. forks G, which is pid 1 of the new pid namespace; C waits for it. Killing C (timeout) kills G through
+ *        PDEATHSIG, and the death of pid 1 makes the kernel kill every process left in the namespace.
+ *   G (pid 1, tiny init)
+ *     5. filesystem: / made private; a fresh tmpfs root with read-only nosuid nodev binds of /usr (and the
+ *        /bin /lib /lib64 /sbin symlinks of merged-/usr Debian), a generated minimal /etc, a fresh /proc, a
+ *        tmpfs /dev holding only null, zero, urandom (bind mounts), size- and inode-limited noexec tmpfs /work
+ *        (cwd, HOME and TMPDIR; /tmp is a symlink to it), nothing else writable; pivot_root into it, old root detached, / remounted read-only.
+ *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
+ *        reports P's wait status and rusage on the status pipe.
+ *   P (the program)
+ *     7. setsid (no controlling tty: TIOCSTI is also filtered), rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK,
+ *        CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
+ *        (close_range) except 0 (/dev/null), 1, 2 (pipes), 3 (proof key in), 4 (proof out); clean environment.
+ *     8. PR_SET_NO_NEW_PRIVS, then the seccomp allow-list (profile strict or standard; default action EPERM,
+ *        a kill list of never-legitimate calls reported as "violation", foreign architectures killed), then
+ *        execve(python, -I -S -B /work/main.py).
+ *
+ * Exit status of this launcher: 0 when a result was printed (whatever the program did), 3 for a sandbox error
+ * (also printed as JSON with "sandbox_error"), 2 for usage errors.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
 #include <seccomp.h>
-int main(void) {
-    fprintf(stderr, "codeeval-sandbox: not built yet\n");
-    return 3;
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+static struct config {
+    long timeout_ms;
+    long cpu_s;
+    long mem_mb;
+    long fsize_mb;
+    long nofile;
+    long nproc;
+    long out_cap;
+    long work_mb;
+    long max_program;
+    int standard_profile;
+    int allow_degraded;
+    const char *python;
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, "/usr/bin/python3"};
+
+/* What the jail reports to the supervisor on the status pipe. */
+struct status_msg {
+    int kind;          /* 0 = result, 1 = setup error */
+    int wait_status;   /* P's wait status */
+    long cpu_us;
+    long max_rss_kb;
+    int layers;        /* bit set of LAYER_* that were applied */
+    char error[200];
+};
+
+enum {
+    LAYER_USER = 1 << 0, LAYER_PID = 1 << 1, LAYER_NET = 1 << 2, LAYER_MOUNT = 1 << 3, LAYER_IPC = 1 << 4,
+    LAYER_UTS = 1 << 5, LAYER_CGROUPNS = 1 << 6, LAYER_PIVOT = 1 << 7, LAYER_RLIMITS = 1 << 8,
+    LAYER_NNP = 1 << 9, LAYER_SECCOMP = 1 << 10, LAYER_CAPS = 1 << 11, LAYER_UNPRIV = 1 << 12,
+};
+static const char *layer_names[] = {"user_ns", "pid_ns", "net_ns", "mount_ns", "ipc_ns", "uts_ns", "cgroup_ns",
+                                    "pivot_root", "rlimits", "no_new_privs", "seccomp", "caps_dropped", "unprivileged_uid"};
+
+static int status_fd = -1;
+static int layers = 0;
+
+/* Reports a setup failure from inside the jail and exits; the supervisor turns it into sandbox_error. */
+static void jail_fail(const char *fmt, ...) {
+    struct status_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = 1;
+    m.layers = layers;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m.error, sizeof m.error, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(m.error);
+    if (len + 3 < sizeof m.error) snprintf(m.error + len, sizeof m.error - len, ": %s", strerror(errno));
+    if (status_fd >= 0) { ssize_t w = write(status_fd, &m, sizeof m); (void)w; }
+    _exit(120);
+}
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int write_new_file(const char *path, const char *data, size_t len, mode_t mode) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n <= 0) { close(fd); return -1; }
+        off += (size_t)n;
+    }
+    return close(fd);
+}
+
+static void bind_ro(const char *src, const char *dst) {
+    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0) jail_fail("bind %s", src);
+    if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        jail_fail("remount ro %s", dst);
+}
+
+static void bind_dev(const char *name, const char *root) {
+    char src[64], dst[256];
+    snprintf(src, sizeof src, "/dev/%s", name);
+    snprintf(dst, sizeof dst, "%s/dev/%s", root, name);
+    if (write_new_file(dst, "", 0, 0666) != 0) jail_fail("create %s", dst);
+    if (mount(src, dst, NULL, MS_BIND, NULL) != 0) jail_fail("bind %s", src);
+    if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC, NULL) != 0) jail_fail("remount %s", src);
+}
+
+/* Builds the jail's root filesystem and pivots into it (G, with capabilities in the new user namespace). */
+static void build_root(const char *program, size_t program_len) {
+    const char *root = "/tmp";  /* only a mount point: the tmpfs mounted on it is private to this namespace */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) jail_fail("make / private");
+    if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=256,mode=0755") != 0)
+        jail_fail("tmpfs root");
+    const char *dirs[] = {"usr", "etc", "proc", "dev", "work", ".oldroot"};
+    char path[256];
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+        if (mkdir(path, 0755) != 0) jail_fail("mkdir %s", path);
+    }
+    snprintf(path, sizeof path, "%s/usr", root);
+    bind_ro("/usr", path);
+    /* Merged-/usr layout: /bin, /lib, /lib64, /sbin are symlinks into /usr. */
+    /* /tmp is the work dir too: the only writable place, under one size limit. */
+    const char *links[][2] = {{"usr/bin", "bin"}, {"usr/lib", "lib"}, {"usr/lib64", "lib64"}, {"usr/sbin", "sbin"},
+                              {"work", "tmp"}};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, links[i][1]);
+        if (symlink(links[i][0], path) != 0) jail_fail("symlink %s", path);
+    }
+    snprintf(path, sizeof path, "%s/etc/passwd", root);
+    const char *passwd = "sandbox:x:1000:1000:sandbox:/work:/usr/sbin/nologin\n";
+    if (write_new_file(path, passwd, strlen(passwd), 0644) != 0) jail_fail("write passwd");
+    snprintf(path, sizeof path, "%s/etc/group", root);
+    const char *group = "sandbox:x:1000:\n";
+    if (write_new_file(path, group, strlen(group), 0644) != 0) jail_fail("write group");
+    snprintf(path, sizeof path, "%s/proc", root);
+    if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) jail_fail("mount proc");
+    snprintf(path, sizeof path, "%s/dev", root);
+    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=16,mode=0755") != 0)
+        jail_fail("tmpfs dev");
+    bind_dev("null", root);
+    bind_dev("zero", root);
+    bind_dev("urandom", root);
+    char opts[128];
+    snprintf(path, sizeof path, "%s/work", root);
+    snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=4096,mode=0777", cfg.work_mb);
+    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) jail_fail("tmpfs work");
+    snprintf(path, sizeof path, "%s/work/main.py", root);
+    if (write_new_file(path, program, program_len, 0644) != 0) jail_fail("write program");
+    snprintf(path, sizeof path, "%s/.oldroot", root);
+    if (syscall(SYS_pivot_root, root, path) != 0) jail_fail("pivot_root");
+    if (chdir("/") != 0) jail_fail("chdir /");
+    if (umount2("/.oldroot", MNT_DETACH) != 0) jail_fail("detach old root");
+    if (rmdir("/.oldroot") != 0) jail_fail("rmdir old root");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        jail_fail("remount / read-only");
+    layers |= LAYER_PIVOT;
+}
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name) {
+    struct rlimit r = {soft, hard};
+    if (setrlimit(resource, &r) != 0) jail_fail("setrlimit %s", name);
+}
+
+static void drop_capabilities(void) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) jail_fail("drop bounding cap %d", cap);
+    }
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) != 0) jail_fail("capset");
+    layers |= LAYER_CAPS;
+}
+
+/* P: the last steps before the program runs. */
+static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
+    if (setsid() < 0) jail_fail("setsid");
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0) jail_fail("open /dev/null");
+    /* Move everything to high numbers first, so the dup2 targets below cannot collide with a source. */
+    int fds[5] = {null_fd, out_fd, err_fd, key_fd, proof_fd};
+    for (int i = 0; i < 5; i++) {
+        int moved = fcntl(fds[i], F_DUPFD, 100 + i);
+        if (moved < 0) jail_fail("dup fd");
+        fds[i] = moved;
+    }
+    for (int i = 0; i < 5; i++) {
+        if (dup2(fds[i], i) < 0) jail_fail("dup2 %d", i);
+    }
+    /* Everything above 4 closes at execve (the status fd stays usable for setup errors until then). */
+    if (syscall(SYS_close_range, 5, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) jail_fail("close_range");
+    if (chdir("/work") != 0) jail_fail("chdir /work");
+
+    rlim_t mem = (rlim_t)cfg.mem_mb << 20;
+    set_limit(RLIMIT_AS, mem, mem, "AS");
+    set_limit(RLIMIT_CPU, (rlim_t)cfg.cpu_s, (rlim_t)cfg.cpu_s + 1, "CPU");
+    set_limit(RLIMIT_FSIZE, (rlim_t)cfg.fsize_mb << 20, (rlim_t)cfg.fsize_mb << 20, "FSIZE");
+    set_limit(RLIMIT_NOFILE, (rlim_t)cfg.nofile, (rlim_t)cfg.nofile, "NOFILE");
+    set_limit(RLIMIT_NPROC, (rlim_t)cfg.nproc, (rlim_t)cfg.nproc, "NPROC");
+    set_limit(RLIMIT_STACK, 8 << 20, 8 << 20, "STACK");
+    set_limit(RLIMIT_CORE, 0, 0, "CORE");
+    set_limit(RLIMIT_MEMLOCK, 0, 0, "MEMLOCK");
+    set_limit(RLIMIT_MSGQUEUE, 0, 0, "MSGQUEUE");
+    layers |= LAYER_RLIMITS;
+
+    drop_capabilities();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) jail_fail("no_new_privs");
+    layers |= LAYER_NNP;
+    if (sandbox_load_policy(cfg.standard_profile) != 0) jail_fail("seccomp rule %s", sandbox_policy_failure);
+    layers |= LAYER_SECCOMP;
+
+    char *const argv[] = {(char *)cfg.python, "-I", "-S", "-B", "/work/main.py", NULL};
+    char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
+                          "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
+    execve(cfg.python, argv, envp);
+    _exit(127);
+}
+
+static void run_jail(const char *program, size_t program_len, int out_fd, int err_fd, int key_fd, int proof_fd,
+                     uid_t host_uid) {
+    /* C: become unprivileged on the host, then create the namespaces. */
+    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    gid_t host_gid = (gid_t)host_uid;
+    if (getuid() == 0) {
+        if (setgroups(0, NULL) != 0) jail_fail("setgroups");
+        if (setresgid(host_gid, host_gid, host_gid) != 0) jail_fail("setresgid");
+        if (setresuid(host_uid, host_uid, host_uid) != 0) jail_fail("setresuid");
+    } else {
+        host_uid = getuid();
+        host_gid = getgid();
+    }
+    layers |= LAYER_UNPRIV;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig");
+    if (getppid() == 1) _exit(121);  /* supervisor already gone */
+    prctl(PR_SET_DUMPABLE, 1);
+    if (unshare(flags) != 0) {
+        if (!cfg.allow_degraded) jail_fail("unshare(user|mount|pid|net|ipc|uts|cgroup) failed (run with --allow-degraded to continue without namespaces)");
+        /* Degraded: keep going with whatever namespaces we can get without a user namespace (none, unprivileged). */
+    } else {
+        layers |= LAYER_USER | LAYER_MOUNT | LAYER_PID | LAYER_NET | LAYER_IPC | LAYER_UTS | LAYER_CGROUPNS;
+        char map[64];
+        if (write_file("/proc/self/setgroups", "deny") != 0) jail_fail("setgroups deny");
+        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_uid);
+        if (write_file("/proc/self/uid_map", map) != 0) jail_fail("uid_map");
+        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_gid);
+        if (write_file("/proc/self/gid_map", map) != 0) jail_fail("gid_map");
+    }
+    pid_t g = fork();
+    if (g < 0) jail_fail("fork init");
+    if (g > 0) {
+        int st;
+        while (waitpid(g, &st, 0) < 0 && errno == EINTR) {}
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 122);
+    }
+    /* G: pid 1 of the new namespace. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig init");
+    if (layers & LAYER_MOUNT) {
+        build_root(program, program_len);
+        if (sethostname("sandbox", 7) != 0) jail_fail("sethostname");
+    } else {
+        jail_fail("degraded mode without a mount namespace is not supported: refusing to run on the host filesystem");
+    }
+    {
+        struct status_msg early;
+        memset(&early, 0, sizeof early);
+        early.kind = 2;
+        early.layers = layers | LAYER_RLIMITS | LAYER_CAPS | LAYER_NNP | LAYER_SECCOMP;
+        ssize_t wr = write(status_fd, &early, sizeof early);
+        (void)wr;
+    }
+    pid_t p = fork();
+    if (p < 0) jail_fail("fork program");
+    if (p == 0) exec_program(out_fd, err_fd, key_fd, proof_fd);  /* status_fd is close-on-exec */
+    close(out_fd);
+    close(err_fd);
+    close(key_fd);
+    close(proof_fd);
+    /* Reap everything; P's status is the result. Orphans re-parented to us are reaped too. */
+    int p_status = 0;
+    for (;;) {
+        int st;
+        pid_t w = waitpid(-1, &st, 0);
+        if (w == p) { p_status = st; break; }
+        if (w < 0 && errno != EINTR) break;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    struct status_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = 0;
+    m.wait_status = p_status;
+    m.cpu_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+    m.max_rss_kb = ru.ru_maxrss;
+    /* P's own layers (rlimits, caps, nnp, seccomp) are applied or P fails with 120 before exec. */
+    m.layers = layers | LAYER_RLIMITS | LAYER_CAPS | LAYER_NNP | LAYER_SECCOMP;
+    ssize_t wr = write(status_fd, &m, sizeof m);
+    (void)wr;
+    _exit(0);  /* pid 1 exits: the kernel kills anything still running in the namespace */
+}
+
+/* ---------- supervisor side ---------- */
+
+struct capture {
+    int fd;
+    char *buf;
+    size_t len;
+    int truncated;
+};
+
+static void capture_read(struct capture *c) {
+    char tmp[65536];
+    ssize_t n = read(c->fd, tmp, sizeof tmp);
+    if (n <= 0) {
+        close(c->fd);
+        c->fd = -1;
+        return;
+    }
+    size_t room = (size_t)cfg.out_cap > c->len ? (size_t)cfg.out_cap - c->len : 0;
+    size_t take = (size_t)n < room ? (size_t)n : room;
+    if (take) {
+        memcpy(c->buf + c->len, tmp, take);
+        c->len += take;
+    }
+    if ((size_t)n > take) c->truncated = 1;
+}
+
+/* JSON string from bytes: invalid UTF-8 becomes U+FFFD, control characters are escaped. */
+static void json_bytes(FILE *f, const unsigned char *s, size_t n) {
+    fputc('"', f);
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            switch (c) {
+            case '"': fputs("\\\"", f); break;
+            case '\\': fputs("\\\\", f); break;
+            case '\n': fputs("\\n", f); break;
+            case '\r': fputs("\\r", f); break;
+            case '\t': fputs("\\t", f); break;
+            default:
+                if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c); else fputc(c, f);
+            }
+            i++;
+            continue;
+        }
+        int need = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
+        int ok = need > 0 && i + (size_t)need < n + 0 + 1 && i + (size_t)need <= n - 0;
+        if (ok) {
+            uint32_t cp = c & (need == 1 ? 0x1F : need == 2 ? 0x0F : 0x07);
+            for (int k = 1; k <= need; k++) {
+                if (i + (size_t)k >= n || (s[i + k] & 0xC0) != 0x80) { ok = 0; break; }
+                cp = (cp << 6) | (s[i + k] & 0x3F);
+            }
+            if (ok && ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+                       (cp >= 0xD800 && cp <= 0xDFFF))) ok = 0;
+        }
+        if (ok) {
+            fwrite(s + i, 1, (size_t)need + 1, f);
+            i += (size_t)need + 1;
+        } else {
+            fputs("\xEF\xBF\xBD", f);
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+static long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void print_error_and_exit(const char *message, int layer_bits) {
+    printf("{\"sandbox_error\": ");
+    json_bytes(stdout, (const unsigned char *)message, strlen(message));
+    printf(", \"layers\": [");
+    int first = 1;
+    for (int b = 0; b < 13; b++) if (layer_bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
+    printf("]}\n");
+    fflush(stdout);
+    exit(3);
+}
+
+static long parse_long(const char *name, const char *value, long min, long max) {
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || *end || v < min || v > max) {
+        fprintf(stderr, "codeeval-sandbox: invalid value for %s: %s (expected %ld..%ld)\n", name, value, min, max);
+        exit(2);
+    }
+    return v;
+}
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
+            "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
+            "                        [--python PATH] [--allow-degraded] < program.py\n"
+            "Runs the Python program read from stdin in a jail and prints one JSON result object.\n");
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define OPT(name) (strcmp(a, name) == 0 && v && ++i)
+        if (OPT("--timeout-ms")) cfg.timeout_ms = parse_long(a, v, 1, 3600000);
+        else if (OPT("--cpu-s")) cfg.cpu_s = parse_long(a, v, 1, 3600);
+        else if (OPT("--mem-mb")) cfg.mem_mb = parse_long(a, v, 16, 1 << 20);
+        else if (OPT("--fsize-mb")) cfg.fsize_mb = parse_long(a, v, 0, 1 << 16);
+        else if (OPT("--nofile")) cfg.nofile = parse_long(a, v, 8, 1 << 16);
+        else if (OPT("--nproc")) cfg.nproc = parse_long(a, v, 1, 1 << 16);
+        else if (OPT("--output-cap")) cfg.out_cap = parse_long(a, v, 0, 1L << 30);
+        else if (OPT("--work-mb")) cfg.work_mb = parse_long(a, v, 1, 1 << 16);
+        else if (OPT("--python")) cfg.python = v;
+        else if (OPT("--profile")) {
+            if (strcmp(v, "strict") == 0) cfg.standard_profile = 0;
+            else if (strcmp(v, "standard") == 0) cfg.standard_profile = 1;
+            else usage();
+        } else if (strcmp(a, "--allow-degraded") == 0) cfg.allow_degraded = 1;
+        else usage();
+#undef OPT
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    /* The program text, capped. */
+    size_t cap = (size_t)cfg.max_program, len = 0;
+    char *program = malloc(cap + 1);
+    if (!program) print_error_and_exit("out of memory", 0);
+    for (;;) {
+        ssize_t n = read(0, program + len, cap + 1 - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) print_error_and_exit("cannot read the program from stdin", 0);
+        if (n == 0) break;
+        len += (size_t)n;
+        if (len > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
+    }
+
+    /* Proof of pass: a fresh random key readable once on fd 3; the harness's epilogue writes it to fd 4. */
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != sizeof raw) print_error_and_exit("getrandom failed", 0);
+    char key[33];
+    for (int i = 0; i < 16; i++) snprintf(key + 2 * i, 3, "%02x", raw[i]);
+
+    int out_p[2], err_p[2], key_p[2], proof_p[2], status_p[2];
+    if (pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC) || pipe2(key_p, O_CLOEXEC) || pipe2(proof_p, O_CLOEXEC) ||
+        pipe2(status_p, O_CLOEXEC))
+        print_error_and_exit("cannot create pipes", 0);
+    if (write(key_p[1], key, 32) != 32) print_error_and_exit("cannot write the proof key", 0);
+    close(key_p[1]);
+
+    /* A per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart. */
+    uid_t host_uid = (uid_t)(200000 + (getpid() % 100000));
+    long start = now_ms();
+    pid_t c = fork();
+    if (c < 0) print_error_and_exit("fork failed", 0);
+    if (c == 0) {
+        close(out_p[0]);
+        close(err_p[0]);
+        close(proof_p[0]);
+        close(status_p[0]);
+        status_fd = status_p[1];
+        /* The jail's fds must survive its execs only where we dup2 them; clear CLOEXEC on the ones P needs. */
+        run_jail(program, len, out_p[1], err_p[1], key_p[0], proof_p[1], host_uid);
+        _exit(123);
+    }
+    close(out_p[1]);
+    close(err_p[1]);
+    close(key_p[0]);
+    close(proof_p[1]);
+    close(status_p[1]);
+
+    struct capture out = {out_p[0], malloc((size_t)cfg.out_cap + 1), 0, 0};
+    struct capture err = {err_p[0], malloc((size_t)cfg.out_cap + 1), 0, 0};
+    struct capture proof = {proof_p[0], malloc(4096), 0, 0};
+    long saved_cap = cfg.out_cap;
+    /* The status pipe carries an early "layers" message, then the result (or a setup error). */
+    struct status_msg msgs[3];
+    memset(msgs, 0, sizeof msgs);
+    size_t msg_len = 0;
+    int status_open = 1, timed_out = 0;
+    long deadline = start + cfg.timeout_ms;
+    while (out.fd >= 0 || err.fd >= 0 || status_open || proof.fd >= 0) {
+        struct pollfd pf[4];
+        int nf = 0;
+        int idx_out = -1, idx_err = -1, idx_status = -1, idx_proof = -1;
+        if (out.fd >= 0) { idx_out = nf; pf[nf++] = (struct pollfd){out.fd, POLLIN, 0}; }
+        if (err.fd >= 0) { idx_err = nf; pf[nf++] = (struct pollfd){err.fd, POLLIN, 0}; }
+        if (status_open) { idx_status = nf; pf[nf++] = (struct pollfd){status_p[0], POLLIN, 0}; }
+        if (proof.fd >= 0) { idx_proof = nf; pf[nf++] = (struct pollfd){proof.fd, POLLIN, 0}; }
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            timed_out = 1;
+            kill(c, SIGKILL);
+            break;
+        }
+        int r = poll(pf, (nfds_t)nf, (int)(left > 1000 ? 1000 : left));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) break;
+        if (idx_out >= 0 && pf[idx_out].revents) capture_read(&out);
+        if (idx_err >= 0 && pf[idx_err].revents) capture_read(&err);
+        if (idx_proof >= 0 && pf[idx_proof].revents) {
+            cfg.out_cap = 4096;
+            capture_read(&proof);
+            cfg.out_cap = saved_cap;
+        }
+        if (idx_status >= 0 && pf[idx_status].revents) {
+            ssize_t n = read(status_p[0], (char *)msgs + msg_len, sizeof msgs - msg_len);
+            if (n <= 0) { status_open = 0; close(status_p[0]); }
+            else msg_len += (size_t)n;
+        }
+    }
+    int cst;
+    while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
+    long wall = now_ms() - start;
+    if (out.fd >= 0) close(out.fd);
+    if (err.fd >= 0) close(err.fd);
+    if (proof.fd >= 0) close(proof.fd);
+
+    size_t count = msg_len / sizeof(struct status_msg);
+    struct status_msg msg;
+    memset(&msg, 0, sizeof msg);
+    int established = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (msgs[k].kind == 1) print_error_and_exit(msgs[k].error, msgs[k].layers);
+        if (msgs[k].kind == 2) established = msgs[k].layers;
+        if (msgs[k].kind == 0) msg = msgs[k];
+    }
+    if (!timed_out && (count == 0 || msgs[count - 1].kind != 0))
+        print_error_and_exit("the jail ended without reporting a status", established);
+
+    int exit_code = -1, sig = 0;
+    if (!timed_out) {
+        if (WIFEXITED(msg.wait_status)) exit_code = WEXITSTATUS(msg.wait_status);
+        else if (WIFSIGNALED(msg.wait_status)) sig = WTERMSIG(msg.wait_status);
+    }
+    int proof_ok = proof.len == 32 && memcmp(proof.buf, key, 32) == 0;
+    printf("{\"exit_code\": %d, \"signal\": %d, \"timed_out\": %s, \"wall_ms\": %ld, \"cpu_ms\": %ld, "
+           "\"max_rss_kb\": %ld, \"proof\": %s, \"stdout_truncated\": %s, \"stderr_truncated\": %s, \"stdout\": ",
+           exit_code, sig, timed_out ? "true" : "false", wall, timed_out ? -1 : msg.cpu_us / 1000,
+           timed_out ? -1 : msg.max_rss_kb, proof_ok ? "true" : "false", out.truncated ? "true" : "false",
+           err.truncated ? "true" : "false");
+    json_bytes(stdout, (unsigned char *)out.buf, out.len);
+    printf(", \"stderr\": ");
+    json_bytes(stdout, (unsigned char *)err.buf, err.len);
+    printf(", \"host_uid\": %u, \"profile\": \"%s\", \"layers\": [", (unsigned)host_uid, cfg.standard_profile ? "standard" : "strict");
+    int bits = timed_out ? established : msg.layers;
+    int first = 1;
+    for (int b = 0; b < 13; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
+    printf("]}\n");
+    fflush(stdout);
+    return 0;
 }

@@ -23,6 +23,7 @@ struct CodeEval: AsyncParsableCommand {
             GenerateCommand.self,
             TokenizeCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ]
     )
 }

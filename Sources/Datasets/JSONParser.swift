@@ -176,37 +176,37 @@ private struct Cursor {
     /// `String`; it becomes U+FFFD.
     mutating func parseString() throws(JSONParseError) -> String {
         pos += 1
-        var scalars = String.UnicodeScalarView()
+        // Most strings have no escapes: they become one String built from the validated bytes.
+        var result = ""
         var runStart = pos
-        func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) {
+        func flushRun(_ end: Int, into result: inout String) {
             if end > runStart {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
-                scalars.append(contentsOf: s.unicodeScalars)
+                result += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
             }
         }
         while true {
             guard pos < bytes.count else { throw error("unterminated string") }
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
-                flushRun(pos, into: &scalars)
+                flushRun(pos, into: &result)
                 pos += 1
-                return String(scalars)
+                return result
             }
             if b == UInt8(ascii: "\\") {
-                flushRun(pos, into: &scalars)
+                flushRun(pos, into: &result)
                 pos += 1
                 guard pos < bytes.count else { throw error("unterminated escape") }
                 let e = bytes[pos]
                 pos += 1
                 switch e {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""): result.unicodeScalars.append("\"")
+                case UInt8(ascii: "\\"): result.unicodeScalars.append("\\")
+                case UInt8(ascii: "/"): result.unicodeScalars.append("/")
+                case UInt8(ascii: "b"): result.unicodeScalars.append("\u{08}")
+                case UInt8(ascii: "f"): result.unicodeScalars.append("\u{0C}")
+                case UInt8(ascii: "n"): result.unicodeScalars.append("\n")
+                case UInt8(ascii: "r"): result.unicodeScalars.append("\r")
+                case UInt8(ascii: "t"): result.unicodeScalars.append("\t")
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code), pos + 6 <= bytes.count,
@@ -220,7 +220,7 @@ private struct Cursor {
                             pos = save
                         }
                     }
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                    result.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default:
                     throw error("invalid escape '\\\(Cursor.printable(e))'", at: pos - 2)
                 }

@@ -150,35 +150,48 @@ extension JSONValue {
         }
     }
 
+    /// Copies runs of bytes that need no escaping in one append; only specials (and, with `ensureASCII`,
+    /// non-ASCII scalars) are handled one at a time. Run boundaries always fall on ASCII bytes or scalar starts,
+    /// so the UTF-8 indices are valid `String` indices.
     static func writeString(_ s: String, to out: inout String, ensureASCII: Bool) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                let v = scalar.value
-                if v < 0x20 {
-                    writeEscape(v, to: &out)
-                } else if ensureASCII && v > 0x7E {
-                    // Python escapes DEL too under ensure_ascii (its ASCII test is `< 0x7f`).
-                    if v > 0xFFFF {
-                        let u = v - 0x10000
-                        writeEscape(0xD800 | (u >> 10), to: &out)
-                        writeEscape(0xDC00 | (u & 0x3FF), to: &out)
-                    } else {
-                        writeEscape(v, to: &out)
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        let utf8 = s.utf8
+        var runStart = utf8.startIndex
+        var i = runStart
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C && (b < 0x7F || !ensureASCII) {
+                i = utf8.index(after: i)
+                continue
             }
+            out += s[runStart..<i]
+            if b < 0x80 {
+                switch b {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                case 0x08: out += "\\b"
+                case 0x0C: out += "\\f"
+                default: writeEscape(UInt32(b), to: &out)  // other controls, and DEL under ensureASCII
+                }
+                i = utf8.index(after: i)
+            } else {
+                // Only reached with ensureASCII: Python writes non-ASCII as \uXXXX, a surrogate pair above U+FFFF.
+                let v = s.unicodeScalars[i].value
+                if v > 0xFFFF {
+                    let u = v - 0x10000
+                    writeEscape(0xD800 | (u >> 10), to: &out)
+                    writeEscape(0xDC00 | (u & 0x3FF), to: &out)
+                } else {
+                    writeEscape(v, to: &out)
+                }
+                i = s.unicodeScalars.index(after: i)
+            }
+            runStart = i
         }
+        out += s[runStart..<i]
         out += "\""
     }
 }

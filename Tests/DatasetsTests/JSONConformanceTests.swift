@@ -38,12 +38,7 @@ struct JSONConformanceTests {
         (#"{"a":1,,}"#, 7), ("\u{FEFF}1", 0), ("[\"a\"", 4), ("\"\\", 2), ("1e+", 0), ("--1", 0), ("[-]", 1),
     ])
     func rejected(text: String, offset: Int) {
-        do {
-            _ = try JSONParser.parse(text)
-            Issue.record("expected an error for \(text.debugDescription)")
-        } catch {
-            #expect(error.offset == offset, "\(text.debugDescription): \(error)")
-        }
+        expectParseError(Array(text.utf8), at: offset)
     }
 
     @Test("invalid UTF-8 is rejected at the offending byte", arguments: [
@@ -55,12 +50,7 @@ struct JSONConformanceTests {
         ([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], 1), // U+110000
     ] as [([UInt8], Int)])
     func invalidUTF8(bytes: [UInt8], offset: Int) {
-        do {
-            _ = try JSONParser.parse(bytes)
-            Issue.record("expected an error for \(bytes)")
-        } catch {
-            #expect(error.offset == offset, "\(bytes): \(error)")
-        }
+        expectParseError(bytes, at: offset, reasonContains: "UTF-8")
     }
 
     /// Python's json accepts a lone surrogate escape and keeps it in the str; a Swift String cannot hold one, so
@@ -80,5 +70,17 @@ struct JSONConformanceTests {
         #expect(try JSONParser.parse(value.serialized()) == value)
         #expect(try JSONParser.parse(value.serialized(ensureASCII: true)) == value)
         #expect(value.serialized(ensureASCII: true).utf8.allSatisfy { $0 < 0x80 })
+    }
+}
+
+func expectParseError(_ bytes: [UInt8], at offset: Int, reasonContains: String? = nil,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    let shown = String(decoding: bytes, as: UTF8.self).debugDescription
+    do {
+        _ = try JSONParser.parse(bytes)
+        Issue.record("expected an error for \(shown)", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error.offset == offset, "\(shown): \(error)", sourceLocation: sourceLocation)
+        if let reasonContains { #expect(error.reason.contains(reasonContains), "\(error)", sourceLocation: sourceLocation) }
     }
 }

@@ -30,12 +30,7 @@ struct JSONParserTests {
         ("\"\\x\"", 1), ("\"a\tb\"", 2), ("[1] x", 4), ("{\"a\":1,}", 7), ("-", 0), ("'a'", 0), ("", 0),
     ])
     func rejects(text: String, offset: Int) {
-        do {
-            _ = try JSONParser.parse(text)
-            Issue.record("expected an error for \(text)")
-        } catch {
-            #expect(error.offset == offset, "\(text): \(error)")
-        }
+        expectParseError(Array(text.utf8), at: offset)
     }
 
     @Test func invalidUTF8IsReportedWithItsOffset() {

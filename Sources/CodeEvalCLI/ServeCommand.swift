@@ -1,0 +1,67 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Hummingbird
+import Logging
+import Service
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP service: sandboxed execution, evaluation jobs, metrics.",
+        discussion: """
+        Jobs and finished executions are kept in a SQLite database (WAL); a restarted server resumes
+        unfinished jobs. Binding to a non-loopback address requires --api-keys.
+
+        Examples:
+          codeeval serve --port 8080 --db /var/lib/codeeval/service.sqlite --workers 2
+          codeeval serve --host 0.0.0.0 --api-keys /etc/codeeval/api-keys
+          curl -s localhost:8080/v1/execute -d '{"code":"print(1+1)"}'
+        """)
+
+    @Option(help: "Address to bind (default: loopback only).") var host = "127.0.0.1"
+    @Option(help: "TCP port (0 = any free port).") var port = 8080
+    @Option(help: "SQLite database for jobs and executions.") var db = "codeeval-service.sqlite"
+    @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
+    @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.")
+    var apiKeys: String?
+    @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
+    @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
+    @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
+    @Flag(help: "Run programs with plain python3, WITHOUT any sandbox (trusted code only; forces loopback).")
+    var unsafeNoSandbox = false
+
+    func run() async throws {
+        var logger = Logger(label: "codeeval.service")
+        logger.logLevel = .info
+        var config = ServiceConfig()
+        config.host = host
+        config.port = port
+        config.databasePath = db
+        if let workers { config.workers = workers }
+        config.maxWaiting = maxWaiting
+        config.maxBodyBytes = maxBodyMb * 1024 * 1024
+        config.maxTimeoutSeconds = maxTimeout
+        guard config.workers >= 1, config.maxWaiting >= 0, maxBodyMb >= 1, maxTimeout > 0 else {
+            throw ValidationError("--workers, --max-body-mb and --max-timeout must be positive")
+        }
+        let keys = try apiKeys.map { try APIKeyFile.load(URL(fileURLWithPath: $0)) }
+        if !config.isLoopback && keys == nil {
+            throw ValidationError("binding to \(host) needs --api-keys (unauthenticated access is allowed on loopback only)")
+        }
+        guard unsafeNoSandbox else {
+            throw ValidationError("the sandbox executor is not available in this build; see docs/readme/service.md")
+        }
+        if !config.isLoopback { throw ValidationError("--unsafe-no-sandbox only binds to loopback") }
+        logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
+        let executor: any Executor = UnsandboxedPythonExecutor()
+        let store = try JobStore(path: db)
+        let evaluator = HumanEvalBackend(problems: { try DatasetStore().humanEval() }, executor: executor)
+        let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
+        let log = logger, boundHost = config.host, dbPath = db
+        let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
+            log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])
+        }
+        try await app.runService()
+    }
+}

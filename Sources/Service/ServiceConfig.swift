@@ -1,0 +1,35 @@
+import Foundation
+
+/// Server limits and knobs. Every request-supplied limit is capped by these (never raised by a client).
+public struct ServiceConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// SQLite file for jobs and executions (WAL mode). `nil` = a temporary file (tests).
+    public var databasePath: String?
+    /// Programs run at the same time (shared by `/v1/execute` and evaluation jobs).
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// `/v1/execute` requests allowed to wait for a worker; one more gets `429`.
+    public var maxWaiting = 64
+    /// Samples allowed to be pending over all evaluation jobs; a submission that would exceed it gets `429`.
+    public var maxQueuedSamples = 100_000
+    public var maxBodyBytes = 10 * 1024 * 1024
+    public var maxCodeBytes = 1024 * 1024
+    public var maxStdinBytes = 1024 * 1024
+    public var defaultTimeoutSeconds = 10.0
+    public var maxTimeoutSeconds = 60.0
+    public var defaultMemoryMB = 512
+    public var maxMemoryMB = 4096
+    /// A request body must arrive completely within this time (slowloris defence); then `408`.
+    public var bodyReadTimeoutSeconds = 30.0
+    /// Idle keep-alive connections are closed after this.
+    public var idleTimeoutSeconds = 60.0
+    /// Seconds a client is told to wait in `Retry-After` when the queue is full.
+    public var retryAfterSeconds = 1
+
+    public init() {}
+
+    /// True when `host` only accepts connections from this machine.
+    public var isLoopback: Bool {
+        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,89 @@
+import Hummingbird
+import Logging
+
+/// Per-request context: the authenticated key (if keys are configured).
+public struct ServiceContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var apiKey: APIKey?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        apiKey = nil
+    }
+}
+
+/// Outermost middleware: turns every error into a JSON error (internal ones into a bare 500 without
+/// details), counts requests and writes one structured access-log line per request (never bodies).
+struct AccessLogMiddleware: RouterMiddleware {
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: ServiceContext,
+                next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = 500
+        defer {
+            let route = context.endpointPath ?? "unmatched"
+            metrics.recordRequest(method: request.method.rawValue, route: route, status: status)
+            let elapsed = ContinuousClock.now - start
+            logger.info("request", metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "route": "\(route)",
+                "status": "\(status)", "ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
+                "key": "\(context.apiKey?.name ?? "-")",
+            ])
+        }
+        do {
+            let response = try await next(request, context)
+            status = response.status.code
+            return response
+        } catch let error as ServiceError {
+            status = error.status.code
+            throw error
+        } catch let error as HTTPError {
+            status = error.status.code
+            throw ServiceError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+        } catch let error as HTTPResponseError {
+            status = error.status.code
+            throw ServiceError(error.status, "http_error", error.status.reasonPhrase)
+        } catch {
+            logger.error("internal error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            status = 500
+            throw ServiceError(.internalServerError, "internal", "internal server error")
+        }
+    }
+}
+
+/// `Authorization: Bearer <key>` on `/v1/*` when keys are configured, plus the key's concurrency and rate limits.
+struct AuthMiddleware: RouterMiddleware {
+    let limiter: KeyLimiter?
+
+    func handle(_ request: Request, context: ServiceContext,
+                next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
+        guard let limiter, request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw ServiceError(.unauthorized, "unauthorized", "missing `Authorization: Bearer <api key>` header")
+        }
+        guard let key = limiter.authenticate(String(header.dropFirst("Bearer ".count))) else {
+            throw ServiceError(.unauthorized, "unauthorized", "unknown API key")
+        }
+        switch await limiter.admit(key) {
+        case .rateLimited(let retry):
+            throw ServiceError(.tooManyRequests, "rate_limited", "rate limit of key \(key.name) exceeded", retryAfter: retry)
+        case .tooManyConcurrent:
+            throw ServiceError(.tooManyRequests, "too_many_concurrent",
+                               "key \(key.name) already has \(key.maxConcurrent) requests in flight", retryAfter: 1)
+        case .ok:
+            break
+        }
+        var context = context
+        context.apiKey = key
+        do {
+            let response = try await next(request, context)
+            await limiter.finish(key)
+            return response
+        } catch {
+            await limiter.finish(key)
+            throw error
+        }
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Sandbox
-
-@Test func sandboxModuleLinks() {
-    #expect(SandboxModule.name == "Sandbox")
-}
