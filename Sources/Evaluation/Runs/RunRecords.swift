@@ -56,4 +56,12 @@ public struct RunInfo: Sendable, Equatable {
     public var status: String
     public var manifest: RunManifest
     public var wallSeconds: Double
+
+    public init(id: String, createdAt: String, status: String, manifest: RunManifest, wallSeconds: Double) {
+        self.id = id
+        self.createdAt = createdAt
+        self.status = status
+        self.manifest = manifest
+        self.wallSeconds = wallSeconds
+    }
 }

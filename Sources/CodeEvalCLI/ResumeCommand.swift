@@ -1,0 +1,21 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue an interrupted run: generates only missing samples, judges only unjudged ones.",
+        discussion: "Example:\n  codeeval resume r20261127-010000-abc --db runs.sqlite")
+    @Argument var runID: String
+    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Requests in flight for a remote run.") var concurrency: Int = 4
+    @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @OptionGroup var data: DataOptions
+    func run() async throws {
+        let store = try openRunStore(db)
+        let info = try store.run(runID)
+        let prepared = try await RunSetup.prepareResume(info, data: data, workers: workers, concurrency: concurrency)
+        try await RunSetup.execute(prepared, runID: runID, store: store, workers: workers, json: json)
+    }
+}

@@ -1,0 +1,30 @@
+import Datasets
+import Foundation
+import Sandbox
+
+/// Judges code samples by executing the assembled program in the sandbox pool (same assembly and proof-of-pass
+/// wrapping as `codeeval evaluate humaneval|mbpp`).
+public struct CodeJudge: SampleJudge {
+    let tasks: [String: CodeTask]
+    let pool: RunnerPool
+    let limits: Limits
+
+    public init(benchmark: CodeBenchmark, store: DatasetStore, pool: RunnerPool, limits: Limits = Limits()) throws {
+        var t: [String: CodeTask] = [:]
+        for task in try CodeTasks.load(benchmark, store: store) {
+            t[task.taskID] = task
+            for a in task.aliases { t[a] = task }
+        }
+        tasks = t
+        self.pool = pool
+        self.limits = limits
+    }
+
+    public func judge(taskID: String, index: Int, completion: String) async throws -> StoredVerdict {
+        guard let task = tasks[taskID] else { throw RunStoreError("no code task '\(taskID)'") }
+        let program = Program(source: ProofOfPass.wrap(task.program(completion: completion)), requireProof: true)
+        let e = await pool.run(program, limits: limits)
+        return StoredVerdict(taskID: taskID, index: index, status: e.status.rawValue, passed: e.status == .passed,
+                             detail: e.humanEvalResult, durationMs: Double(e.wallMs))
+    }
+}

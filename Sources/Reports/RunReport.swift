@@ -1,0 +1,74 @@
+import Evaluation
+import Foundation
+
+/// Plain-text and JSON renderings of one run: manifest (every parameter, checklist 37), scores, per-task table,
+/// verdict breakdown and throughput.
+public enum RunReport {
+    static func pct(_ x: Double) -> String { String(format: "%.2f", 100 * x) }
+
+    public static func manifestLines(_ r: RunResults) -> [(String, String)] {
+        let m = r.info.manifest
+        return [
+            ("run", r.info.id), ("status", r.info.status), ("benchmark", m.benchmark), ("profile", m.profile),
+            ("model", m.model), ("model sha256", m.modelSHA256 ?? "-"),
+            ("parameters", m.parameterCount.map(String.init) ?? "-"), ("source", m.source + (m.endpoint.map { " \($0)" } ?? "")),
+            ("n", String(m.n)), ("k", m.ks.map(String.init).joined(separator: ",")),
+            ("temperature", String(m.temperature)), ("top-p", String(m.topP)), ("max tokens", String(m.maxTokens)),
+            ("stops", m.stops.map { $0.debugDescription }.joined(separator: " ")), ("seed", String(m.seed)),
+            ("dataset sha256", m.datasetSHA256), ("prompt template sha256", m.promptTemplateHash),
+            ("tasks", String(m.taskIDs.count)), ("code version", m.codeVersion),
+        ]
+    }
+
+    public static func scoreLines(_ r: RunResults) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for k in r.passAtK.keys.sorted() {
+            let label = k == 1 ? r.pass1Label : "pass@\(k)"
+            var v = pct(r.passAtK[k]!)
+            if k == 1, let se = r.passAt1StandardError { v += " ± " + pct(se) + " (binomial s.e. over tasks)" }
+            out.append((label, v))
+        }
+        if let maj = r.majorityAccuracy { out.append(("maj1@\(r.info.manifest.n)", pct(maj))) }
+        out.append(("sample accuracy", pct(r.sampleAccuracy)))
+        return out
+    }
+
+    public static func text(_ r: RunResults) -> String {
+        var s = ""
+        let rows = manifestLines(r) + scoreLines(r) + [
+            ("verdicts", r.statusCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+            ("samples", "\(r.samples) (\(r.verdicts) judged)"),
+            ("throughput", String(format: "%.2f samples/s, %.1f tokens/s decode, %d tokens, wall %.1fs",
+                                  r.samplesPerSecond, r.tokensPerSecond, r.generatedTokens, r.info.wallSeconds)),
+        ]
+        let w = rows.map(\.0.count).max() ?? 0
+        for (k, v) in rows { s += k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v + "\n" }
+        return s
+    }
+
+    public static func taskTable(_ r: RunResults) -> String {
+        var s = "task\tn\tc\tverdicts\n"
+        for t in r.tasks {
+            s += "\(t.taskID)\t\(t.n)\t\(t.c)\t" + t.statuses.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "\n"
+        }
+        return s
+    }
+
+    public static func jsonSummary(_ r: RunResults) -> String {
+        var o: [String: Any] = [
+            "run_id": r.info.id, "benchmark": r.info.manifest.benchmark, "profile": r.info.manifest.profile,
+            "model": r.info.manifest.model, "n": r.info.manifest.n, "temperature": r.info.manifest.temperature,
+            "top_p": r.info.manifest.topP, "max_tokens": r.info.manifest.maxTokens, "seed": r.info.manifest.seed,
+            "stops": r.info.manifest.stops, "dataset_sha256": r.info.manifest.datasetSHA256,
+            "prompt_template_sha256": r.info.manifest.promptTemplateHash, "greedy": r.info.manifest.greedy,
+            "tasks": r.tasks.count, "samples": r.samples, "sample_accuracy": r.sampleAccuracy,
+            "verdicts": r.statusCounts, "generated_tokens": r.generatedTokens,
+        ]
+        var pass: [String: Double] = [:]
+        for (k, v) in r.passAtK { pass["pass@\(k)"] = v }
+        o["pass_at_k"] = pass
+        if let m = r.majorityAccuracy { o["maj1_at_k"] = m }
+        guard let d = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: d, as: UTF8.self)
+    }
+}
