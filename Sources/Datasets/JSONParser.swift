@@ -84,9 +84,13 @@ private struct Cursor {
 
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         pos += 1
-        var object = JSONObject()
+        // A duplicate key keeps its first position and takes the last value, as a Python dict does. Small objects
+        // (every benchmark record) search linearly; large ones get a hash index, so a hostile line with many keys
+        // cannot make parsing quadratic.
+        var entries: [(key: String, value: JSONValue)] = []
+        var index: [String: Int]? = nil
         skipWhitespace()
-        if !atEnd && bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(object) }
+        if !atEnd && bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(JSONObject()) }
         while true {
             skipWhitespace()
             guard !atEnd else { throw error("unterminated object") }
@@ -97,11 +101,20 @@ private struct Cursor {
             pos += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            object[key] = value
+            if index == nil && entries.count >= 16 {
+                index = Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            let existing = index != nil ? index![key] : entries.firstIndex { $0.key == key }
+            if let existing {
+                entries[existing].value = value
+            } else {
+                index?[key] = entries.count
+                entries.append((key, value))
+            }
             skipWhitespace()
             guard !atEnd else { throw error("unterminated object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(object) }
+            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(JSONObject(uniqueEntries: entries)) }
             throw error("expected ',' or '}' in object")
         }
     }

@@ -79,6 +79,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         for (k, v) in entries { self[k] = v }
     }
 
+    /// For the parser, which has already resolved duplicate keys.
+    init(uniqueEntries: [(key: String, value: JSONValue)]) { entries = uniqueEntries }
+
     public var keys: [String] { entries.map(\.key) }
     public var count: Int { entries.count }
 

@@ -84,3 +84,23 @@ func expectParseError(_ bytes: [UInt8], at offset: Int, reasonContains: String? 
         if let reasonContains { #expect(error.reason.contains(reasonContains), "\(error)", sourceLocation: sourceLocation) }
     }
 }
+
+@Suite("JSON objects")
+struct JSONObjectParsingTests {
+    @Test func largeObjectsParseInLinearTimeAndKeepPythonDuplicateSemantics() throws {
+        let n = 50_000
+        var text = "{" + (0..<n).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")
+        text += ", \"k7\": \"last\", \"k49999\": null}"
+        let clock = ContinuousClock()
+        var parsed: JSONValue = .null
+        let elapsed = try clock.measure { parsed = try JSONParser.parse(text) }
+        let o = try #require(parsed.objectValue)
+        #expect(o.count == n)
+        #expect(o.keys[7] == "k7")
+        #expect(o["k7"] == .string("last"))
+        #expect(o["k49999"] == .null)
+        #expect(o["k123"] == .number("123"))
+        // Quadratic insertion would take minutes in a debug build; linear takes well under a second.
+        #expect(elapsed < .seconds(20))
+    }
+}
