@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         Examples:
           codeeval serve --port 8080 --db /var/lib/codeeval/service.sqlite --workers 2
           codeeval serve --host 0.0.0.0 --api-keys /etc/codeeval/api-keys
+          codeeval serve --model smollm2-135m   # also serves POST /v1/completions
           curl -s localhost:8080/v1/execute -d '{"code":"print(1+1)"}'
         """)
 
@@ -28,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
+    @Option(help: "Serve POST /v1/completions with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs with plain python3, WITHOUT the sandbox (trusted code and benchmarks only; loopback only).")
     var unsafeNoSandbox = false
 
@@ -64,7 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let store = try JobStore(path: db)
         let evaluator = CodeTaskBackend(executor: executor)
-        let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
+        let completions = try model.map { try EngineCompletionBackend(model: $0) }
+        let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator,
+                                       completions: completions, keys: keys)
         let log = logger, boundHost = config.host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
             log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])

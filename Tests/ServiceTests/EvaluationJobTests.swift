@@ -82,13 +82,19 @@ import Testing
     @Test func jobResumesAfterRestartWithoutRerunningFinishedSamples() async throws {
         let path = tempDBPath()
         let firstExecutor = FakeExecutor()
-        let samples = (0..<24).map { ("T/\($0 % 4)", "SLEEP 0.05 #\($0)") }
+        let samples = (0..<24).map { ("T/\($0 % 4)", "SLEEP 0.1 #\($0)") }
         let id: String = try await {
             let box = IDBox()
             try await withServer(config: testConfig { $0.workers = 2 }, store: try JobStore(path: path), executor: firstExecutor) { port, _ in
                 let r = await RawHTTP.json(port: port, path: "/v1/evaluations", Self.samplesJSON(samples))
                 await box.set(try #require(jsonObject(r)?["id"]?.stringValue))
-                try await Task.sleep(for: .milliseconds(200))  // some samples done, some in flight
+                // Stop as soon as a few verdicts are committed: some samples done, some in flight.
+                let id = try #require(await box.value)
+                for _ in 0..<500 {
+                    let st = jsonObject(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)"))
+                    if (st?["progress"]?.objectValue?["finished"]?.intValue ?? 0) >= 2 { break }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
             }
             return try #require(await box.value)
         }()

@@ -59,14 +59,15 @@ func testConfig(_ edit: (inout ServiceConfig) -> Void = { _ in }) -> ServiceConf
 /// Starts a real server on an ephemeral loopback port, runs `body`, then shuts it down gracefully.
 func withServer(
     config: ServiceConfig = testConfig(), store: JobStore? = nil, executor: any Executor = FakeExecutor(),
-    evaluator: (any EvaluationBackend)? = nil, keys: [APIKey]? = nil,
+    evaluator: (any EvaluationBackend)? = nil, completions: (any CompletionBackend)? = nil, keys: [APIKey]? = nil,
     _ body: @Sendable (_ port: Int, _ handle: ServiceHandle) async throws -> Void
 ) async throws {
     var logger = Logger(label: "service-test")
     logger.logLevel = .warning
     let store = try store ?? JobStore(path: tempDBPath())
     let evaluator = evaluator ?? CodeTaskBackend(load: { $0 == .humaneval ? CodeTasks.humanEval(fakeProblems(4)) : [] }, executor: executor)
-    let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator, keys: keys)
+    let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator,
+                                   completions: completions, keys: keys)
     let (ports, cont) = AsyncStream.makeStream(of: Int.self)
     let (app, handle) = try await ServiceApp.application(deps, logger: logger) { cont.yield($0) }
     let services = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--program", choices=["trivial", "humaneval"], default="trivial")
     ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--no-sandbox", action="store_true", help="start the server with --unsafe-no-sandbox")
     ap.add_argument("--job", action="store_true", help="also time the 164 HumanEval canonical solutions as one POST /v1/evaluations job")
     args = ap.parse_args()
     progs = programs(args.program)
@@ -47,7 +48,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="svc-load-")
         db, logf = os.path.join(tmp, "service.sqlite"), open(os.path.join(tmp, "server.log"), "w+")
         server = subprocess.Popen([args.bin, "serve", "--port", str(port), "--db", db, "--workers", str(args.workers),
-                                   "--max-waiting", "256", "--unsafe-no-sandbox"],
+                                   "--max-waiting", "256"] + (["--unsafe-no-sandbox"] if args.no_sandbox else []),
                                   stdout=subprocess.DEVNULL, stderr=logf)
         time.sleep(0.5)
         if server.poll() is not None:
