@@ -18,8 +18,10 @@ import Testing
     }
 
     @Test func bearerKeysRateAndConcurrencyLimits() async throws {
-        let key = APIKey(name: "ci", sha256: APIKey.hash(Self.secret), maxConcurrent: 1, ratePerSecond: 2)
-        try await withServer(keys: [key]) { port, _ in
+        let key = APIKey(name: "ci", sha256: APIKey.hash(Self.secret), maxConcurrent: 1, ratePerSecond: 50)
+        // A bucket that refills once every 20 s: the second request is limited however slow the machine is.
+        let slowKey = APIKey(name: "slow", sha256: APIKey.hash("slow-key"), maxConcurrent: 4, ratePerSecond: 0.05)
+        try await withServer(keys: [key, slowKey]) { port, _ in
             let body = #"{"code":"print(1)"}"#
             #expect(await RawHTTP.json(port: port, path: "/v1/execute", body)?.status == 401)
             #expect(await RawHTTP.json(port: port, path: "/v1/execute", body, headers: ["Authorization": "Bearer nope"])?.status == 401)
@@ -28,15 +30,17 @@ import Testing
             let auth = ["Authorization": "Bearer \(Self.secret)"]
             #expect(await RawHTTP.json(port: port, path: "/v1/execute", body, headers: auth)?.status == 200)
             // Concurrency 1: a second request while one sleeps is refused.
-            async let slow = RawHTTP.json(port: port, path: "/v1/execute", #"{"code":"SLEEP 0.6"}"#, headers: auth)
-            try await Task.sleep(for: .milliseconds(200))
+            async let slow = RawHTTP.json(port: port, path: "/v1/execute", #"{"code":"SLEEP 3"}"#, headers: auth)
+            try await Task.sleep(for: .milliseconds(700))
             let second = await RawHTTP.json(port: port, path: "/v1/execute", body, headers: auth)
             #expect(second?.status == 429)
             #expect(await slow?.status == 200)
-            // Burst of 4 at 2/s: the bucket runs dry.
+            // Rate: one token, no refill within the test.
+            let slowAuth = ["Authorization": "Bearer slow-key"]
             var statuses: [Int] = []
-            for _ in 0..<6 { statuses.append(await RawHTTP.json(port: port, path: "/v1/execute", body, headers: auth)?.status ?? -1) }
-            #expect(statuses.contains(429))
+            for _ in 0..<3 { statuses.append(await RawHTTP.json(port: port, path: "/v1/execute", body, headers: slowAuth)?.status ?? -1) }
+            #expect(statuses.first == 200)
+            #expect(statuses.dropFirst().allSatisfy { $0 == 429 }, "\(statuses)")
         }
     }
 
