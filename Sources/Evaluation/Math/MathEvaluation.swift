@@ -68,6 +68,29 @@ public enum MathEvaluation {
         }
     }
 
+    /// One completion against its gold answer: the single place where extraction and checking are chosen for a
+    /// benchmark and mode (used by `evaluate` and by runs). `flexible` is lm-eval's flexible-extract (GSM8k compat).
+    public static func check(completion: String, gold: String, benchmark: MathBenchmark, mode: MathScoringMode)
+        -> (extracted: String, correct: Bool, flexible: (String, Bool)?) {
+        switch (benchmark, mode) {
+        case (.gsm8k, .default):
+            let r = GSM8kChecker.check(completion: completion, gold: gold, mode: .default)
+            return (r.extracted, r.correct, nil)
+        case (.gsm8k, .compat):
+            let r = GSM8kChecker.check(completion: completion, gold: gold, mode: .lmEval)
+            let f = GSM8kChecker.check(completion: completion, gold: gold, mode: .lmEval, flexible: true)
+            return (r.extracted, r.correct, (f.extracted, f.correct))
+        case (_, .default):
+            let extracted = MathExtraction.extract(completion)
+            return (extracted, MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .default), nil)
+        case (_, .compat):
+            let raw = MathExtraction.minervaFinalAnswer(completion)
+            guard raw != MathExtraction.invalid else { return (raw, false, nil) }
+            let extracted = MinervaNormalizer.normalize(raw)
+            return (extracted, MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .minerva), nil)
+        }
+    }
+
     /// Scores samples; returns one result object per sample (input fields + `extracted`, `correct`) in input order.
     public static func evaluate(samples: [Sample], benchmark: MathBenchmark, mode: MathScoringMode,
                                 store: DatasetStore, majority: Bool) throws -> (results: [JSONObject], summary: MathEvaluationSummary) {
@@ -91,24 +114,8 @@ public enum MathEvaluation {
         for s in samples {
             let t = index[s.taskID]!
             let gold = tasks[t].gold
-            let extracted: String
-            let ok: Bool
-            var flexible: (String, Bool)? = nil
-            switch (benchmark, mode) {
-            case (.gsm8k, .default):
-                (extracted, ok) = GSM8kChecker.check(completion: s.completion, gold: gold, mode: .default)
-            case (.gsm8k, .compat):
-                (extracted, ok) = GSM8kChecker.check(completion: s.completion, gold: gold, mode: .lmEval)
-                let f = GSM8kChecker.check(completion: s.completion, gold: gold, mode: .lmEval, flexible: true)
-                flexible = (f.extracted, f.correct)
-            case (_, .default):
-                extracted = MathExtraction.extract(s.completion)
-                ok = MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .default)
-            case (_, .compat):
-                let raw = MathExtraction.minervaFinalAnswer(s.completion)
-                extracted = raw == MathExtraction.invalid ? raw : MinervaNormalizer.normalize(raw)
-                ok = raw != MathExtraction.invalid && MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .minerva)
-            }
+            let checked = check(completion: s.completion, gold: gold, benchmark: benchmark, mode: mode)
+            let (extracted, ok, flexible) = (checked.extracted, checked.correct, checked.flexible)
             var r = s.fields
             r["extracted"] = .string(extracted)
             r["correct"] = .bool(ok)

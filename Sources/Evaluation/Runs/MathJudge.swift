@@ -23,14 +23,7 @@ public struct MathJudge: SampleJudge {
     public func judge(taskID: String, index: Int, completion: String) async throws -> StoredVerdict {
         let start = Date()
         guard let gold = golds[taskID] else { throw RunStoreError("\(benchmark.rawValue) has no task '\(taskID)'") }
-        let extracted: String
-        let ok: Bool
-        if benchmark == .gsm8k {
-            (extracted, ok) = GSM8kChecker.check(completion: completion, gold: gold, mode: .default)
-        } else {
-            extracted = MathExtraction.extract(completion)
-            ok = MathChecker.isEquivalent(gold: gold, answer: extracted, checker: .default)
-        }
+        let (extracted, ok, _) = MathEvaluation.check(completion: completion, gold: gold, benchmark: benchmark, mode: .default)
         return StoredVerdict(taskID: taskID, index: index, status: ok ? "correct" : "wrong", passed: ok,
                              detail: extracted, durationMs: Date().timeIntervalSince(start) * 1000)
     }
