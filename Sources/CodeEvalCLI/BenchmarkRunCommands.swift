@@ -11,7 +11,7 @@ import Sandbox
 struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Registry model name or GGUF path (default: qwen2.5-coder-0.5b).") var model: String = ModelRegistry.defaultModel
     @Option(help: "Comma-separated k values (pass@k for code, maj1@k for math).") var k: String = "1"
-    @Option(help: "Samples per task (default: profile's n for the largest k; see docs/readme/e2e.md).") var n: Int?
+    @Option(help: "Samples per task (default: profile's n for the largest k; see the README).") var n: Int?
     @Option(help: "Sampling temperature (default: from the profile and k).") var temperature: Double?
     @Option(name: .customLong("top-p"), help: "Nucleus top-p (default: from the profile).") var topP: Double?
     @Option(name: .customLong("max-tokens"), help: "Maximum new tokens per sample (default: from the profile).") var maxTokens: Int?

@@ -1,7 +1,7 @@
 /// A protocol profile: every choice that changes a number, as data.
 ///
 /// `llama1` reproduces the LLaMA paper (arXiv 2302.13971 §3.4–3.5) where it is explicit and fills its gaps with the
-/// Codex / reference-harness practice documented in `docs/readme/e2e.md`; the others mirror reference harnesses.
+/// Codex / reference-harness practice documented in the README ("End to end"); the others mirror reference harnesses.
 public struct Profile: Sendable, Equatable {
     public enum Name: String, CaseIterable, Sendable, Codable {
         case llama1, greedy
@@ -56,7 +56,7 @@ public struct Profile: Sendable, Equatable {
         return (ks.max() ?? 1) > 1 ? passKTemperature : pass1Temperature
     }
 
-    /// Default samples per task for the requested ks (documented in docs/readme/e2e.md):
+    /// Default samples per task for the requested ks (documented in the README, "Default n per k"):
     /// greedy → 1; max k = 1 → 1 (minutes on the default model); max k ≤ 10 → 20; larger → 200 (Codex/LLaMA n ≥ 100).
     public func defaultSamples(ks: [Int], benchmark: Benchmark) -> Int {
         if greedy { return 1 }

@@ -24,7 +24,7 @@ import Testing
 /// step where the teacher-forced argmax already differs.
 @Suite("Engine vs llama.cpp", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["CODEEVAL_LLAMACPP_COMPARE"] == "1",
-                "opt-in: CODEEVAL_LLAMACPP_COMPARE=1 (slow: full forward passes; not yet run to completion, see docs/readme/engine-tokenizers.md)"))
+                "opt-in: CODEEVAL_LLAMACPP_COMPARE=1 (slow: full forward passes; not yet run to completion, see the README, Tokenizers and the llama.cpp reference)"))
 struct LlamaCppComparisonTests {
     struct Tolerance { let maxAbs: Double; let meanAbs: Double }
     static let tolerance: [String: Tolerance] = [
