@@ -34,8 +34,10 @@ let package = Package(
         // Protocol profiles as data: shots, templates, stop sequences, sampling defaults.
         .target(name: "Prompting", dependencies: ["Datasets"]),
         // GGUF → model → tokens. Knows nothing about benchmarks.
+        // Quantized dot-product kernels (AVX2 with a portable twin); see its header for why C.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Engine", dependencies: [
-            "COpenBLAS",
+            "COpenBLAS", "CKernels",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [
             // The forward pass is unusable unoptimized (debug tests against llama.cpp ran > 17 min);

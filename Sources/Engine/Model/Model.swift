@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import COpenBLAS
+import CKernels
 
 /// A transformer loaded from a GGUF file, weights used in place from the mapping.
 /// The forward pass follows llama.cpp's graphs for `llama`, `qwen2` and `gemma3`
@@ -28,7 +28,7 @@ public final class Model: @unchecked Sendable {
         let l = TensorLoader(file: file)
         self.file = file
         config = c
-        pool = WorkerPool(threads: threads)
+        pool = WorkerPool.shared(threads: threads)
         let embd = try file.requireTensor("token_embd.weight")
         tokenEmbedding = try l.matrix("token_embd.weight", cols: c.embeddingLength, rows: embd.rowCount)
         output = file.tensor(named: "output.weight") == nil
@@ -71,6 +71,12 @@ public final class Model: @unchecked Sendable {
     /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appending their
     /// keys/values to `cache`. Returns logits for the last token, or for every token when
     /// `allLogits` (row-major, tokens.count × vocabSize).
+    ///
+    /// Numerics follow llama.cpp's CPU backend op by op (activations quantized in every
+    /// matmul, f16 KV cache and attention operands, ggml's norm/rope/GELU rounding), and they
+    /// do not depend on how a sequence is split into calls: a prompt evaluated in one batch
+    /// and token by token gives bit-identical logits (llama.cpp's two paths differ; see
+    /// LlamaCppComparisonTests for what that means for the comparison).
     public func forward(_ tokens: [Int32], cache: KVCache, allLogits: Bool = false) throws -> [Float] {
         let T = tokens.count
         guard T > 0 else { return [] }
@@ -83,47 +89,53 @@ public final class Model: @unchecked Sendable {
         let c = config
         let d = c.embeddingLength
         var s = Scratch(T: T, total: cache.count + T, config: c)
-        // Embedding lookup (gemma scales by √d, computed in f32 as llama.cpp does).
+        defer { s.free() }
+        // Embedding lookup (gemma scales by √d in f32, as llama.cpp's ggml_scale).
         let embScale: Float = c.architecture == .gemma3 ? Float(d).squareRoot() : 1
         for (t, tok) in tokens.enumerated() {
             Dequantize.row(tokenEmbedding.type, tokenEmbedding.row(Int(tok)), s.x + t * d, count: d)
             if embScale != 1 { for i in 0..<d { s.x[t * d + i] *= embScale } }
         }
         let start = cache.count
+        let ropeGlobal = RopeTable(model: self, start: start, T: T, base: c.ropeBase, freqScale: c.ropeFreqScale)
+        let ropeLocal = c.slidingWindow == nil ? ropeGlobal
+            : RopeTable(model: self, start: start, T: T, base: c.ropeBaseSWA, freqScale: 1)
+        // gemma3 scales q before QKᵀ (query_pre_attn_scalar^-½, = head_dim^-½ for these sizes);
+        // the others scale the scores in the softmax.
+        let gemma = c.architecture == .gemma3
+        let qScale: Float = gemma ? 1 / Float(c.headDim).squareRoot() : 1
+        let kqScale: Float = gemma ? 1 : 1 / Float(c.headDim).squareRoot()
         for (il, L) in layers.enumerated() {
             // Attention block.
             rmsNorm(s.x, L.attnNorm, s.h, rows: T, dim: d)
-            matmul(L.wq, s.h, s.q, T: T, scratch: &s)
-            matmul(L.wk, s.h, s.k, T: T, scratch: &s)
-            matmul(L.wv, s.h, s.v, T: T, scratch: &s)
+            matmuls([(L.wq, s.q), (L.wk, s.k), (L.wv, s.v)], input: s.h, T: T, scratch: &s)
             if let b = L.bq { addBias(s.q, b, rows: T) }
             if let b = L.bk { addBias(s.k, b, rows: T) }
             if let b = L.bv { addBias(s.v, b, rows: T) }
             if let w = L.qNorm { rmsNorm(s.q, w, s.q, rows: T * c.headCount, dim: c.headDim) }
             if let w = L.kNorm { rmsNorm(s.k, w, s.k, rows: T * c.headCountKV, dim: c.headDim) }
             let sliding = c.isSliding(layer: il)
-            let base = sliding ? c.ropeBaseSWA : c.ropeBase
-            let freqScale: Float = sliding ? 1 : c.ropeFreqScale
+            let rope = sliding ? ropeLocal : ropeGlobal
             for t in 0..<T {
-                rope(s.q + t * c.qDim, heads: c.headCount, pos: start + t, base: base, freqScale: freqScale)
-                rope(s.k + t * c.kvDim, heads: c.headCountKV, pos: start + t, base: base, freqScale: freqScale)
+                rope.apply(s.q + t * c.qDim, heads: c.headCount, token: t)
+                rope.apply(s.k + t * c.kvDim, heads: c.headCountKV, token: t)
             }
+            if qScale != 1 { for i in 0..<(T * c.qDim) { s.q[i] *= qScale } }
             cache.store(layer: il, from: start, keys: s.k, values: s.v, count: T)
-            attention(layer: il, T: T, start: start, window: sliding ? c.slidingWindow : nil, cache: cache, s: &s)
-            matmul(L.wo, s.att, s.h, T: T, scratch: &s)
+            attention(layer: il, T: T, start: start, window: sliding ? c.slidingWindow : nil, scale: kqScale,
+                      cache: cache, s: &s)
+            matmuls([(L.wo, s.h)], input: s.att, T: T, scratch: &s)
             if let w = L.postAttnNorm { rmsNorm(s.h, w, s.h, rows: T, dim: d) }
             add(s.x, s.h, T * d)
             // Feed-forward block.
             rmsNorm(s.x, L.ffnNorm, s.h, rows: T, dim: d)
-            matmul(L.gate, s.h, s.gate, T: T, scratch: &s)
-            matmul(L.up, s.h, s.up, T: T, scratch: &s)
-            let n = T * c.feedForwardLength
-            if c.architecture == .gemma3 {
-                for i in 0..<n { s.gate[i] = geluTanh(s.gate[i]) * s.up[i] }
-            } else {
-                for i in 0..<n { let g = s.gate[i]; s.gate[i] = g / (1 + expf(-g)) * s.up[i] }
+            matmuls([(L.gate, s.gate), (L.up, s.up)], input: s.h, T: T, scratch: &s)
+            let gate = s.gate, up = s.up
+            pool.forEachSlice(T * c.feedForwardLength, minPerTask: 16_384) { r in
+                if gemma { Numerics.geglu(gate + r.lowerBound, up + r.lowerBound, count: r.count) }
+                else { Numerics.swiglu(gate + r.lowerBound, up + r.lowerBound, count: r.count) }
             }
-            matmul(L.down, s.gate, s.h, T: T, scratch: &s)
+            matmuls([(L.down, s.h)], input: s.gate, T: T, scratch: &s)
             if let w = L.postFFNNorm { rmsNorm(s.h, w, s.h, rows: T, dim: d) }
             add(s.x, s.h, T * d)
         }
@@ -134,9 +146,8 @@ public final class Model: @unchecked Sendable {
         rmsNorm(s.x + first * d, outputNorm, s.h, rows: rows, dim: d)
         var logits = [Float](repeating: 0, count: rows * output.rows)
         logits.withUnsafeMutableBufferPointer { out in
-            for t in 0..<rows { matvec(output, s.h + t * d, out.baseAddress! + t * output.rows) }
+            matmuls([(output, out.baseAddress!)], input: s.h, T: rows, scratch: &s)
         }
-        s.free()
         return logits
     }
 
@@ -145,13 +156,7 @@ public final class Model: @unchecked Sendable {
     func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], _ out: UnsafeMutablePointer<Float>, rows: Int, dim: Int) {
         let eps = config.rmsEpsilon
         w.withUnsafeBufferPointer { w in
-            for r in 0..<rows {
-                let xr = x + r * dim, o = out + r * dim
-                var ss: Float = 0
-                for i in 0..<dim { ss += xr[i] * xr[i] }
-                let scale = 1 / (ss / Float(dim) + eps).squareRoot()
-                for i in 0..<dim { o[i] = xr[i] * scale * w[i] }
-            }
+            for r in 0..<rows { Numerics.rmsNorm(x + r * dim, w.baseAddress!, out + r * dim, dim: dim, eps: eps) }
         }
     }
 
@@ -163,98 +168,131 @@ public final class Model: @unchecked Sendable {
         for i in 0..<n { x[i] += y[i] }
     }
 
-    /// Rotates each head's first `ropeDims` values by position (NORM: adjacent pairs, NEOX: halves).
-    func rope(_ v: UnsafeMutablePointer<Float>, heads: Int, pos: Int, base: Float, freqScale: Float) {
-        let c = config
-        let n = c.ropeDims
-        for i in 0..<(n / 2) {
-            var theta = Double(freqScale) * Double(pos) * pow(Double(base), -2 * Double(i) / Double(n))
-            if let f = ropeFreqFactors { theta /= Double(f[i]) }
-            let cs = Float(cos(theta)), sn = Float(sin(theta))
-            for h in 0..<heads {
-                let p = v + h * c.headDim
-                let (a, b) = c.ropeMode == .norm ? (2 * i, 2 * i + 1) : (i, i + n / 2)
-                let x0 = p[a], x1 = p[b]
-                p[a] = x0 * cs - x1 * sn
-                p[b] = x0 * sn + x1 * cs
-            }
-        }
-    }
-
-    func attention(layer il: Int, T: Int, start: Int, window: Int?, cache: KVCache, s: inout Scratch) {
+    /// Causal attention over the f16 cache, one task per (token, head), as llama.cpp without
+    /// flash attention: q rounded to f16, scores summed in f32, softmax with a double sum,
+    /// weights rounded to f16 before they multiply V.
+    func attention(layer il: Int, T: Int, start: Int, window: Int?, scale: Float, cache: KVCache, s: inout Scratch) {
         let c = config
         let hd = c.headDim
         let group = c.headCount / c.headCountKV
-        let scale = 1 / Float(hd).squareRoot()
         let keys = cache.keys[il], values = cache.values[il]
         let kvDim = c.kvDim
         let q = s.q, att = s.att
         let total = start + T
         let scoresAll = s.scores
-        pool.forEachSlice(T * c.headCount) { range in
-            for job in range {
-                let t = job / c.headCount, h = job % c.headCount
-                let pos = start + t
-                let lo = window.map { max(0, pos - $0 + 1) } ?? 0
-                let qh = q + t * c.qDim + h * hd
-                let kvh = (h / group) * hd
-                let scores = scoresAll + job * total
+        pool.run(tasks: T * c.headCount) { job in
+            let t = job / c.headCount, h = job % c.headCount
+            let pos = start + t
+            let lo = window.map { max(0, pos - $0 + 1) } ?? 0
+            let kvh = (h / group) * hd
+            let scores = scoresAll + job * total
+            let out = att + t * c.qDim + h * hd
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: hd) { q16 in
+                ck_fp32_to_fp16_row(q + t * c.qDim + h * hd, q16.baseAddress!, Int64(hd))
                 var mx = -Float.infinity
                 for p in lo...pos {
-                    let sc = dot16(qh, keys + p * kvDim + kvh, hd) * scale
+                    let sc = ck_dot_f16_row(Int64(hd), q16.baseAddress!, keys + p * kvDim + kvh) * scale
                     scores[p] = sc
                     mx = max(mx, sc)
                 }
-                var sum: Float = 0
-                for p in lo...pos { let e = expf(scores[p] - mx); scores[p] = e; sum += e }
-                let out = att + t * c.qDim + h * hd
+                var sum = 0.0
+                for p in lo...pos { let e = expf(scores[p] - mx); scores[p] = e; sum += Double(e) }
+                let inv = Float(1 / sum)
                 for i in 0..<hd { out[i] = 0 }
-                let inv = 1 / sum
                 for p in lo...pos {
-                    let wgt = scores[p] * inv
-                    let vp = values + p * kvDim + kvh
-                    for i in 0..<hd { out[i] += wgt * vp[i] }
+                    let w = ck_fp16_to_fp32(ck_fp32_to_fp16(scores[p] * inv))
+                    ck_axpy_f16(Int64(hd), w, values + p * kvDim + kvh, out)
                 }
             }
         }
     }
 
-    /// y[T × rows] = x[T × cols] · Wᵀ. One token: quantized dot products split over the pool.
-    /// Several tokens: the matrix is dequantized once into scratch and multiplied with sgemm.
-    func matmul(_ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, T: Int, scratch s: inout Scratch) {
-        if T < 4 {
-            for t in 0..<T { matvec(w, x + t * w.cols, y + t * w.rows) }
-            return
+    /// y_j[T × rows_j] = x[T × cols] · W_jᵀ for matrices sharing one input, in one parallel
+    /// section: x is quantized once per activation format (Q8_0/Q8_1/Q8_K), then output rows
+    /// are handed out in chunks across the pool (each chunk over all T tokens).
+    func matmuls(_ jobs: [(WeightMatrix, UnsafeMutablePointer<Float>)], input x: UnsafePointer<Float>, T: Int,
+                 scratch s: inout Scratch) {
+        let cols = jobs[0].0.cols
+        var acts: [Int32: (UnsafeMutableRawPointer, Int)] = [:]
+        for (w, _) in jobs {
+            let type = Int32(w.type.rawValue)
+            let dotType = ck_vec_dot_type(type)
+            if acts[dotType] != nil { continue }
+            let rowBytes = ck_activation_row_bytes(type, Int64(cols))
+            let buf = s.activationBuffer(dotType: dotType, bytes: rowBytes * T)
+            pool.forEachSlice(T, minPerTask: 8) { r in
+                for t in r { _ = ck_quantize_activation(type, x + t * cols, buf + t * rowBytes, Int64(cols)) }
+            }
+            acts[dotType] = (buf, rowBytes)
         }
-        let buf = s.weightBuffer(w.rows * w.cols)
-        if w.type == .f32 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(w.rows), Int32(w.cols), 1,
-                        x, Int32(w.cols), w.data.assumingMemoryBound(to: Float.self), Int32(w.cols), 0, y, Int32(w.rows))
-            return
+        var tasks: [(job: Int, lo: Int, hi: Int)] = []
+        let perMatrix = pool.threads * 6
+        for (j, (w, _)) in jobs.enumerated() {
+            let chunk = max(4, (w.rows + perMatrix - 1) / perMatrix)
+            var lo = 0
+            while lo < w.rows { tasks.append((j, lo, min(w.rows, lo + chunk))); lo += chunk }
         }
-        pool.forEachSlice(w.rows, minPerThread: 16) { r in
-            for row in r { Dequantize.row(w.type, w.row(row), buf + row * w.cols, count: w.cols) }
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(w.rows), Int32(w.cols), 1,
-                    x, Int32(w.cols), buf, Int32(w.cols), 0, y, Int32(w.rows))
-    }
-
-    func matvec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        pool.forEachSlice(w.rows, minPerThread: 64) { r in
-            for row in r { y[row] = QuantDot.row(w.type, w.row(row), x, count: w.cols) }
+        let resolved = jobs.map { (w, y) in (w, y, acts[ck_vec_dot_type(Int32(w.type.rawValue))]!) }
+        pool.run(tasks: tasks.count) { i in
+            let task = tasks[i]
+            let (w, y, (act, rowBytes)) = resolved[task.job]
+            _ = ck_matmul_rows(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.cols), Int64(task.lo), Int64(task.hi),
+                               act, rowBytes, Int64(T), y, Int64(w.rows))
         }
     }
 }
 
-@inline(__always) func geluTanh(_ x: Float) -> Float {
-    0.5 * x * (1 + tanhf(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+/// cos/sin for every token of a forward call at one rope base (ggml's rope cache).
+struct RopeTable {
+    let half: Int
+    let mode: RopeMode
+    let headDim: Int
+    let cos: [Float]
+    let sin: [Float]
+
+    init(model: Model, start: Int, T: Int, base: Float, freqScale: Float) {
+        let c = model.config
+        let half = c.ropeDims / 2
+        var cs = [Float](repeating: 0, count: T * half), sn = cs
+        cs.withUnsafeMutableBufferPointer { cp in
+            sn.withUnsafeMutableBufferPointer { sp in
+                for t in 0..<T {
+                    Numerics.ropeAngles(pos: start + t, dims: c.ropeDims, base: base, freqScale: freqScale,
+                                        freqFactors: model.ropeFreqFactors,
+                                        cos: cp.baseAddress! + t * half, sin: sp.baseAddress! + t * half)
+                }
+            }
+        }
+        self.half = half
+        mode = c.ropeMode
+        headDim = c.headDim
+        cos = cs
+        sin = sn
+    }
+
+    /// Rotates each head's first ropeDims values (NORM: adjacent pairs, NEOX: halves).
+    func apply(_ v: UnsafeMutablePointer<Float>, heads: Int, token t: Int) {
+        cos.withUnsafeBufferPointer { cs in
+            sin.withUnsafeBufferPointer { sn in
+                for h in 0..<heads {
+                    let p = v + h * headDim
+                    for i in 0..<half {
+                        let (a, b) = mode == .norm ? (2 * i, 2 * i + 1) : (i, i + half)
+                        let x0 = p[a], x1 = p[b]
+                        let c = cs[t * half + i], s = sn[t * half + i]
+                        p[a] = x0 * c - x1 * s
+                        p[b] = x0 * s + x1 * c
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Activations for one forward call.
 struct Scratch {
     let x, h, q, k, v, att, gate, up, scores: UnsafeMutablePointer<Float>
-    var weights: UnsafeMutablePointer<Float>? = nil
-    var weightCapacity = 0
+    var activations: [Int32: (UnsafeMutableRawPointer, Int)] = [:]
 
     init(T: Int, total: Int, config c: ModelConfig) {
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -266,17 +304,17 @@ struct Scratch {
         scores = alloc(T * c.headCount * total)
     }
 
-    mutating func weightBuffer(_ n: Int) -> UnsafeMutablePointer<Float> {
-        if n > weightCapacity {
-            weights?.deallocate()
-            weights = .allocate(capacity: n)
-            weightCapacity = n
-        }
-        return weights!
+    /// A buffer for quantized activations of one format, reused across the call's matmuls.
+    mutating func activationBuffer(dotType: Int32, bytes: Int) -> UnsafeMutableRawPointer {
+        if let (p, cap) = activations[dotType], cap >= bytes { return p }
+        activations[dotType]?.0.deallocate()
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        activations[dotType] = (p, bytes)
+        return p
     }
 
     func free() {
         for p in [x, h, q, k, v, att, gate, up, scores] { p.deallocate() }
-        weights?.deallocate()
+        for (p, _) in activations.values { p.deallocate() }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 /// A 2-D weight in the mapped file: `rows` rows of `cols` elements of `type`.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
@@ -37,6 +38,10 @@ struct TensorLoader {
 
     func matrix(_ name: String, cols: Int, rows: Int) throws -> WeightMatrix {
         let t = try info(name, shape: [cols, rows])
+        // Matrices are multiplied by the quantized kernels, which need whole blocks per row.
+        guard ck_vec_dot_type(Int32(t.type.rawValue)) >= 0, cols % t.type.blockLayout.elements == 0 else {
+            throw GGUFError.unsupportedTensorType(tensor: name, type: "\(t.type.description) as a matrix of \(cols) columns")
+        }
         return WeightMatrix(name: name, type: t.type, data: file.base + t.fileOffset, rows: rows, cols: cols,
                             rowBytes: t.type.byteCount(elements: cols) ?? 0)
     }

@@ -1,0 +1,81 @@
+// Block layouts of ggml's quantized types (docs: engine.md §5.2). Internal to CKernels.
+#ifndef CKERNELS_BLOCKS_H
+#define CKERNELS_BLOCKS_H
+#include <stdint.h>
+#include "ckernels.h"
+
+#define QK 32
+#define QKK 256
+
+typedef struct { uint16_t d; uint8_t qs[16]; } blk_q4_0;                     // 18 B
+typedef struct { uint16_t d, m; uint8_t qs[16]; } blk_q4_1;                  // 20 B
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_0;      // 22 B
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_1;   // 24 B
+typedef struct { uint16_t d; int8_t qs[32]; } blk_q8_0;                      // 34 B
+typedef struct { uint16_t d, s; int8_t qs[32]; } blk_q8_1;                   // 36 B
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } blk_q4_K;              // 144 B
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } blk_q5_K; // 176 B
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } blk_q6_K;      // 210 B
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } blk_q8_K;                          // 292 B
+
+_Static_assert(sizeof(blk_q4_0) == 18, "q4_0");
+_Static_assert(sizeof(blk_q4_1) == 20, "q4_1");
+_Static_assert(sizeof(blk_q5_0) == 22, "q5_0");
+_Static_assert(sizeof(blk_q5_1) == 24, "q5_1");
+_Static_assert(sizeof(blk_q8_0) == 34, "q8_0");
+_Static_assert(sizeof(blk_q8_1) == 36, "q8_1");
+_Static_assert(sizeof(blk_q4_K) == 144, "q4_K");
+_Static_assert(sizeof(blk_q5_K) == 176, "q5_K");
+_Static_assert(sizeof(blk_q6_K) == 210, "q6_K");
+_Static_assert(sizeof(blk_q8_K) == 292, "q8_K");
+
+static inline float h2f(uint16_t h) { return ck_fp16_to_fp32(h); }
+
+/// The 6-bit scale and min of sub-block j of a Q4_K/Q5_K super-block.
+static inline void k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
+    if (j < 4) {
+        *sc = q[j] & 63; *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+typedef float (*ck_dot_fn)(int64_t n, const void *w, const void *act);
+
+// Portable kernels (kernels_portable.c).
+float ck_dot_q4_0_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q4_1_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q5_0_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q5_1_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q8_0_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q4_K_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q5_K_portable(int64_t n, const void *w, const void *a);
+float ck_dot_q6_K_portable(int64_t n, const void *w, const void *a);
+float ck_dot_f32_portable(int64_t n, const void *w, const void *a);
+float ck_dot_f16_portable(int64_t n, const void *w, const void *a);
+float ck_dot_bf16_portable(int64_t n, const void *w, const void *a);
+void ck_quantize_q8_0_portable(const float *x, void *y, int64_t n);
+void ck_quantize_q8_1_portable(const float *x, void *y, int64_t n);
+void ck_quantize_q8_K(const float *x, void *y, int64_t n);
+
+// AVX2 kernels (kernels_avx2.c); only called when the CPU has AVX2, FMA and F16C.
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_HAVE_X86 1
+float ck_dot_q4_0_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q4_1_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q5_0_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q5_1_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q8_0_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q4_K_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q5_K_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_q6_K_avx2(int64_t n, const void *w, const void *a);
+float ck_dot_f32_avx2(int64_t n, const void *w, const void *a);
+void ck_quantize_q8_0_avx2(const float *x, void *y, int64_t n);
+void ck_fp32_to_fp16_row_avx2(const float *x, uint16_t *y, int64_t n);
+float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
+void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
+void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
+#endif
+
+#endif

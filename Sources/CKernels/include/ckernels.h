@@ -1,0 +1,65 @@
+// Quantized matrix-vector kernels for the engine (ggml's block formats, our own code).
+//
+// Why C: the integer dot products need AVX2's vpmaddubsw/vpmaddwd, which Swift cannot
+// express (its SIMD types have no widening u8×i8 multiply-add); `codeeval bench engine
+// --kernels` measures these kernels against the engine's Swift float path. Every AVX2
+// kernel has a portable scalar twin computing the same integer sums; tests compare them.
+//
+// Model: y = W·x with W in a GGUF block type. x is first quantized once per matmul to the
+// weight type's activation format (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for
+// the K-quants) exactly as llama.cpp does on x86, so our numbers are llama.cpp's numbers.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// ggml type ids (GGUF) the kernels accept as weight types.
+enum {
+    CK_F32 = 0, CK_F16 = 1, CK_Q4_0 = 2, CK_Q4_1 = 3, CK_Q5_0 = 6, CK_Q5_1 = 7, CK_Q8_0 = 8,
+    CK_Q8_1 = 9, CK_Q4_K = 12, CK_Q5_K = 13, CK_Q6_K = 14, CK_Q8_K = 15, CK_BF16 = 30
+};
+
+/// The activation format a weight type is multiplied with (CK_F32 for float weights), or -1.
+int ck_vec_dot_type(int weight_type);
+/// Bytes of one activation row of `n` elements in `ck_vec_dot_type(weight_type)`.
+size_t ck_activation_row_bytes(int weight_type, int64_t n);
+/// Quantizes `n` floats (n a multiple of the block size) into the activation format of
+/// `weight_type`. Returns 0, or -1 for an unsupported type or length.
+int ck_quantize_activation(int weight_type, const float *x, void *out, int64_t n);
+
+/// y[t * y_stride + r] = dot(W row r, activation row t) for r in [row_begin, row_end),
+/// t in [0, tokens). `w` points at row 0; `act` holds `tokens` rows of `act_row_bytes`.
+/// Returns -1 for an unsupported weight type.
+int ck_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t n,
+                   int64_t row_begin, int64_t row_end,
+                   const void *act, size_t act_row_bytes, int64_t tokens,
+                   float *y, int64_t y_stride);
+
+/// One dot product (tests and odd callers).
+float ck_vec_dot(int weight_type, int64_t n, const void *w, const void *act);
+
+/// 1 when the AVX2/FMA/F16C kernels are in use; `ck_force_portable(1)` switches to the
+/// portable ones (tests compare both; benchmarks report which ran).
+int ck_using_avx2(void);
+void ck_force_portable(int on);
+
+/// IEEE half conversions, round-to-nearest-even (as F16C).
+float ck_fp16_to_fp32(uint16_t h);
+uint16_t ck_fp32_to_fp16(float f);
+
+/// Rows of halves for the f16 KV cache and attention (as llama.cpp: q and the softmax
+/// weights are rounded to f16, products are summed in f32).
+void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n);
+float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b);
+/// y[i] += a · x[i]
+void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

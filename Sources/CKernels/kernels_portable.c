@@ -1,0 +1,424 @@
+// Portable kernels, activation quantizers, half conversions and the dispatch table.
+// The scalar dot products compute exactly the integer block sums the AVX2 kernels do;
+// only the order of the final float additions differs.
+#include <math.h>
+#include <string.h>
+#include "blocks.h"
+
+// MARK: half precision
+
+float ck_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
+    if (exp == 0x1F) {
+        bits = sign | 0x7F800000 | (mant << 13);
+    } else if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else { // subnormal: normalise
+            int e = -1;
+            do { e++; mant <<= 1; } while ((mant & 0x400) == 0);
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mant & 0x3FF) << 13);
+        }
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+uint16_t ck_fp32_to_fp16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    uint32_t ax = x & 0x7FFFFFFF;
+    if (ax >= 0x7F800000) return sign | 0x7C00 | (ax > 0x7F800000 ? 0x200 : 0);
+    if (ax >= 0x477FF000) return sign | 0x7C00; // ≥ 65520 rounds to infinity
+    if (ax < 0x38800000) {                      // below 2^-14: subnormal half or zero
+        uint32_t e = ax >> 23;
+        int shift = 126 - (int)e;               // value = m·2^(e−150) = k·2^−24
+        if (shift > 24) return sign;
+        uint32_t m = (ax & 0x7FFFFF) | 0x800000;
+        uint32_t k = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (k & 1))) k++;
+        return sign | (uint16_t)k;
+    }
+    uint32_t h = ((((ax >> 23) - 112) << 10) | ((ax & 0x7FFFFF) >> 13));
+    uint32_t rem = ax & 0x1FFF;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
+    return sign | (uint16_t)h;
+}
+
+static inline uint16_t f2bf(float f) { // ggml's rounding: nearest even, quiet NaN
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffff) > 0x7f800000) return (uint16_t)((u >> 16) | 64);
+    return (uint16_t)((u + (0x7fff + ((u >> 16) & 1))) >> 16);
+}
+
+static inline float bf2f(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+// MARK: activation quantizers (x86 llama.cpp behaviour: round half to even, id = 127/max)
+
+static float block_absmax(const float *x, int n) {
+    float m = 0;
+    for (int j = 0; j < n; j++) { float a = fabsf(x[j]); if (a > m) m = a; }
+    return m;
+}
+
+void ck_quantize_q8_0_portable(const float *x, void *vy, int64_t n) {
+    blk_q8_0 *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK) {
+        float amax = block_absmax(x, QK);
+        float d = amax / 127.f, id = amax != 0.0f ? 127.f / amax : 0.0f;
+        y[i].d = ck_fp32_to_fp16(d);
+        for (int j = 0; j < QK; j++) y[i].qs[j] = (int8_t)lrintf(x[j] * id);
+    }
+}
+
+void ck_quantize_q8_1_portable(const float *x, void *vy, int64_t n) {
+    blk_q8_1 *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK) {
+        float amax = block_absmax(x, QK);
+        float d = amax / 127.f, id = amax != 0.0f ? 127.f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) { int q = (int)lrintf(x[j] * id); y[i].qs[j] = (int8_t)q; sum += q; }
+        y[i].d = ck_fp32_to_fp16(d);
+        y[i].s = ck_fp32_to_fp16(d * (float)sum);
+    }
+}
+
+// Q8_K: llama.cpp uses its reference quantizer on x86 too (scale from the signed maximum).
+void ck_quantize_q8_K(const float *x, void *vy, int64_t n) {
+    blk_q8_K *y = vy;
+    for (int64_t i = 0; i < n / QKK; i++, x += QKK) {
+        float max = 0, amax = 0;
+        for (int j = 0; j < QKK; j++) { float a = fabsf(x[j]); if (a > amax) { amax = a; max = x[j]; } }
+        if (amax == 0) { memset(&y[i], 0, sizeof y[i]); continue; }
+        const float iscale = -127.f / max;
+        for (int j = 0; j < QKK; j++) { long v = lrintf(iscale * x[j]); y[i].qs[j] = (int8_t)(v > 127 ? 127 : v); }
+        for (int g = 0; g < 16; g++) {
+            int s = 0;
+            for (int j = 0; j < 16; j++) s += y[i].qs[g * 16 + j];
+            y[i].bsums[g] = (int16_t)s;
+        }
+        y[i].d = 1 / iscale;
+    }
+}
+
+// MARK: portable dot products
+
+float ck_dot_q4_0_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q4_0 *w = vw; const blk_q8_0 *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int si = 0;
+        for (int j = 0; j < 16; j++)
+            si += ((w[i].qs[j] & 0xF) - 8) * a[i].qs[j] + ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + 16];
+        s += (float)si * (h2f(w[i].d) * h2f(a[i].d));
+    }
+    return s;
+}
+
+float ck_dot_q4_1_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q4_1 *w = vw; const blk_q8_1 *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int si = 0;
+        for (int j = 0; j < 16; j++) si += (w[i].qs[j] & 0xF) * a[i].qs[j] + (w[i].qs[j] >> 4) * a[i].qs[j + 16];
+        s += (float)si * (h2f(w[i].d) * h2f(a[i].d)) + h2f(w[i].m) * h2f(a[i].s);
+    }
+    return s;
+}
+
+float ck_dot_q5_0_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q5_0 *w = vw; const blk_q8_0 *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        uint32_t qh; memcpy(&qh, w[i].qh, 4);
+        int si = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = (w[i].qs[j] & 0xF) | (int)(((qh >> j) & 1) << 4);
+            int hi = (w[i].qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
+            si += (lo - 16) * a[i].qs[j] + (hi - 16) * a[i].qs[j + 16];
+        }
+        s += (float)si * (h2f(w[i].d) * h2f(a[i].d));
+    }
+    return s;
+}
+
+float ck_dot_q5_1_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q5_1 *w = vw; const blk_q8_1 *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        uint32_t qh; memcpy(&qh, w[i].qh, 4);
+        int si = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = (w[i].qs[j] & 0xF) | (int)(((qh >> j) & 1) << 4);
+            int hi = (w[i].qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
+            si += lo * a[i].qs[j] + hi * a[i].qs[j + 16];
+        }
+        s += (float)si * (h2f(w[i].d) * h2f(a[i].d)) + h2f(w[i].m) * h2f(a[i].s);
+    }
+    return s;
+}
+
+float ck_dot_q8_0_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q8_0 *w = vw; const blk_q8_0 *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int si = 0;
+        for (int j = 0; j < QK; j++) si += w[i].qs[j] * a[i].qs[j];
+        s += (float)si * (h2f(w[i].d) * h2f(a[i].d));
+    }
+    return s;
+}
+
+float ck_dot_q4_K_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q4_K *w = vw; const blk_q8_K *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QKK; i++) {
+        int total = 0, mins = 0;
+        for (int c = 0; c < 4; c++) {
+            uint8_t sc0, m0, sc1, m1;
+            k_scale_min(2 * c, w[i].scales, &sc0, &m0);
+            k_scale_min(2 * c + 1, w[i].scales, &sc1, &m1);
+            const uint8_t *q = w[i].qs + 32 * c;
+            const int8_t *y = a[i].qs + 64 * c;
+            int s0 = 0, s1 = 0;
+            for (int l = 0; l < 32; l++) { s0 += (q[l] & 0xF) * y[l]; s1 += (q[l] >> 4) * y[l + 32]; }
+            total += sc0 * s0 + sc1 * s1;
+            mins += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) + m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
+        }
+        s += a[i].d * h2f(w[i].d) * (float)total - a[i].d * h2f(w[i].dmin) * (float)mins;
+    }
+    return s;
+}
+
+float ck_dot_q5_K_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q5_K *w = vw; const blk_q8_K *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QKK; i++) {
+        int total = 0, mins = 0;
+        for (int c = 0; c < 4; c++) {
+            uint8_t sc0, m0, sc1, m1;
+            k_scale_min(2 * c, w[i].scales, &sc0, &m0);
+            k_scale_min(2 * c + 1, w[i].scales, &sc1, &m1);
+            const uint8_t *q = w[i].qs + 32 * c;
+            const int8_t *y = a[i].qs + 64 * c;
+            int s0 = 0, s1 = 0;
+            for (int l = 0; l < 32; l++) {
+                int lo = (q[l] & 0xF) | (((w[i].qh[l] >> (2 * c)) & 1) << 4);
+                int hi = (q[l] >> 4) | (((w[i].qh[l] >> (2 * c + 1)) & 1) << 4);
+                s0 += lo * y[l]; s1 += hi * y[l + 32];
+            }
+            total += sc0 * s0 + sc1 * s1;
+            mins += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) + m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
+        }
+        s += a[i].d * h2f(w[i].d) * (float)total - a[i].d * h2f(w[i].dmin) * (float)mins;
+    }
+    return s;
+}
+
+float ck_dot_q6_K_portable(int64_t n, const void *vw, const void *va) {
+    const blk_q6_K *w = vw; const blk_q8_K *a = va;
+    float s = 0;
+    for (int64_t i = 0; i < n / QKK; i++) {
+        int total = 0;
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = w[i].ql + 64 * h, *qh = w[i].qh + 32 * h;
+            const int8_t *sc = w[i].scales + 8 * h, *y = a[i].qs + 128 * h;
+            int g[8] = {0};
+            for (int l = 0; l < 32; l++) {
+                int e0 = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
+                int e1 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int e2 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int e3 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                int k = l / 16;
+                g[k] += e0 * y[l]; g[k + 2] += e1 * y[l + 32]; g[k + 4] += e2 * y[l + 64]; g[k + 6] += e3 * y[l + 96];
+            }
+            for (int k = 0; k < 8; k++) total += sc[k] * g[k];
+        }
+        s += a[i].d * h2f(w[i].d) * (float)total;
+    }
+    return s;
+}
+
+float ck_dot_f32_portable(int64_t n, const void *vw, const void *va) {
+    const float *w = vw, *a = va;
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)(w[i] * a[i]);
+    return (float)s;
+}
+
+float ck_dot_f16_portable(int64_t n, const void *vw, const void *va) {
+    const uint16_t *w = vw, *a = va;
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)(h2f(w[i]) * h2f(a[i]));
+    return (float)s;
+}
+
+float ck_dot_bf16_portable(int64_t n, const void *vw, const void *va) {
+    const uint16_t *w = vw, *a = va;
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)(bf2f(w[i]) * bf2f(a[i]));
+    return (float)s;
+}
+
+// MARK: dispatch
+
+static int force_portable = 0;
+
+#if CK_HAVE_X86
+static int cpu_has_avx2(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    return cached;
+}
+#endif
+
+int ck_using_avx2(void) {
+#if CK_HAVE_X86
+    return !force_portable && cpu_has_avx2();
+#else
+    return 0;
+#endif
+}
+
+void ck_force_portable(int on) { force_portable = on; }
+
+static ck_dot_fn dot_fn(int type) {
+    int fast = ck_using_avx2();
+    switch (type) {
+#if CK_HAVE_X86
+    case CK_Q4_0: return fast ? ck_dot_q4_0_avx2 : ck_dot_q4_0_portable;
+    case CK_Q4_1: return fast ? ck_dot_q4_1_avx2 : ck_dot_q4_1_portable;
+    case CK_Q5_0: return fast ? ck_dot_q5_0_avx2 : ck_dot_q5_0_portable;
+    case CK_Q5_1: return fast ? ck_dot_q5_1_avx2 : ck_dot_q5_1_portable;
+    case CK_Q8_0: return fast ? ck_dot_q8_0_avx2 : ck_dot_q8_0_portable;
+    case CK_Q4_K: return fast ? ck_dot_q4_K_avx2 : ck_dot_q4_K_portable;
+    case CK_Q5_K: return fast ? ck_dot_q5_K_avx2 : ck_dot_q5_K_portable;
+    case CK_Q6_K: return fast ? ck_dot_q6_K_avx2 : ck_dot_q6_K_portable;
+    case CK_F32: return fast ? ck_dot_f32_avx2 : ck_dot_f32_portable;
+#else
+    case CK_Q4_0: return ck_dot_q4_0_portable;
+    case CK_Q4_1: return ck_dot_q4_1_portable;
+    case CK_Q5_0: return ck_dot_q5_0_portable;
+    case CK_Q5_1: return ck_dot_q5_1_portable;
+    case CK_Q8_0: return ck_dot_q8_0_portable;
+    case CK_Q4_K: return ck_dot_q4_K_portable;
+    case CK_Q5_K: return ck_dot_q5_K_portable;
+    case CK_Q6_K: return ck_dot_q6_K_portable;
+    case CK_F32: return ck_dot_f32_portable;
+#endif
+    case CK_F16: return ck_dot_f16_portable;
+    case CK_BF16: return ck_dot_bf16_portable;
+    default: return 0;
+    }
+}
+
+int ck_vec_dot_type(int t) {
+    switch (t) {
+    case CK_Q4_0: case CK_Q5_0: case CK_Q8_0: return CK_Q8_0;
+    case CK_Q4_1: case CK_Q5_1: return CK_Q8_1;
+    case CK_Q4_K: case CK_Q5_K: case CK_Q6_K: return CK_Q8_K;
+    case CK_F32: return CK_F32;
+    case CK_F16: return CK_F16;
+    case CK_BF16: return CK_BF16;
+    default: return -1;
+    }
+}
+
+size_t ck_activation_row_bytes(int t, int64_t n) {
+    switch (ck_vec_dot_type(t)) {
+    case CK_Q8_0: return (size_t)(n / QK) * sizeof(blk_q8_0);
+    case CK_Q8_1: return (size_t)(n / QK) * sizeof(blk_q8_1);
+    case CK_Q8_K: return (size_t)(n / QKK) * sizeof(blk_q8_K);
+    case CK_F32: return (size_t)n * 4;
+    case CK_F16: case CK_BF16: return (size_t)n * 2;
+    default: return 0;
+    }
+}
+
+int ck_quantize_activation(int t, const float *x, void *out, int64_t n) {
+    int fast = ck_using_avx2();
+    switch (ck_vec_dot_type(t)) {
+    case CK_Q8_0:
+        if (n % QK) return -1;
+#if CK_HAVE_X86
+        if (fast) { ck_quantize_q8_0_avx2(x, out, n); return 0; }
+#endif
+        ck_quantize_q8_0_portable(x, out, n); return 0;
+    case CK_Q8_1:
+        if (n % QK) return -1;
+#if CK_HAVE_X86
+        if (fast) { ck_quantize_q8_1_avx2(x, out, n); return 0; }
+#endif
+        ck_quantize_q8_1_portable(x, out, n); return 0;
+    case CK_Q8_K:
+        if (n % QKK) return -1;
+        ck_quantize_q8_K(x, out, n); return 0;
+    case CK_F32: memcpy(out, x, (size_t)n * 4); return 0;
+    case CK_F16: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = ck_fp32_to_fp16(x[i]); return 0; }
+    case CK_BF16: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = f2bf(x[i]); return 0; }
+    default: return -1;
+    }
+    (void)fast;
+}
+
+float ck_vec_dot(int t, int64_t n, const void *w, const void *a) {
+    ck_dot_fn f = dot_fn(t);
+    return f ? f(n, w, a) : 0.0f;
+}
+
+int ck_matmul_rows(int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
+                   const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
+    ck_dot_fn f = dot_fn(t);
+    if (!f) return -1;
+    const char *wb = w, *ab = act;
+    // Token blocks keep the activations of a block in L1/L2 while each weight row is reused.
+    const int64_t TB = 16;
+    for (int64_t t0 = 0; t0 < tokens; t0 += TB) {
+        int64_t t1 = t0 + TB < tokens ? t0 + TB : tokens;
+        for (int64_t r = row_begin; r < row_end; r++) {
+            const void *wr = wb + (size_t)r * w_row_bytes;
+            for (int64_t tk = t0; tk < t1; tk++)
+                y[tk * y_stride + r] = f(n, wr, ab + (size_t)tk * act_row_bytes);
+        }
+    }
+    return 0;
+}
+
+// MARK: f16 rows (attention)
+
+void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n) {
+#if CK_HAVE_X86
+    if (ck_using_avx2()) { ck_fp32_to_fp16_row_avx2(x, y, n); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) y[i] = ck_fp32_to_fp16(x[i]);
+}
+
+float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b) {
+#if CK_HAVE_X86
+    if (ck_using_avx2()) return ck_dot_f16_row_avx2(n, a, b);
+#endif
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += h2f(a[i]) * h2f(b[i]);
+    return s;
+}
+
+void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y) {
+#if CK_HAVE_X86
+    if (ck_using_avx2()) { ck_axpy_f16_avx2(n, a, x, y); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) y[i] += a * h2f(x[i]);
+}
