@@ -1,8 +1,186 @@
 import ArgumentParser
+import CKernels
+import Datasets
+import Engine
+import Foundation
 
-// Skeleton placeholder: replaced when its issue lands.
 struct BenchEngine: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "engine", abstract: "Benchmark the engine.")
-    func run() async throws { throw ValidationError("'engine' is not implemented yet") }
-}
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt; with llama.cpp as baseline.",
+        discussion: """
+        Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated (as engine.md §3.2).
+        Decode: 128 greedy steps after it, single stream (the first step not timed). Medians of --repeats.
+        Batched decode: n sequences sharing that prompt, --steps steps of one forwardBatch each.
+        200 samples: `generate --n 200`-style sampling (T 0.8, top-p 0.95, 128 tokens, batches of 32)
+        for HumanEval/0, timed end to end (--samples 0 skips it).
+        --baseline llama.cpp runs scripts/bench/llamacpp_engine.py (llama-cpp-python) on the same file,
+        prompt ids and thread count in the same run and prints ratios (ours / llama.cpp; > 1 is faster).
+        llama.cpp's time for 200 sequential samples is computed from its measured prompt and decode rates.
+        --kernels adds the quantized-kernel ratio: AVX2 integer dot products vs the portable C twin vs the
+        Swift float path (decode each block, SIMD float dot) on the model's largest matrix.
+        Run on a quiet machine, release build:
+          codeeval bench engine --model gemma3-270m --baseline llama.cpp --llama-python /work/venv-llama/bin/python
+        """)
 
+    @Option(help: "Registry model name or GGUF path.") var model = ModelRegistry.defaultModel
+    @Option(help: "Threads (both engines).") var threads = 2
+    @Option(help: "Repetitions of the prompt and decode measurements.") var repeats = 3
+    @Option(help: "Steps of batched decode for n = 8 and n = 32.") var steps = 32
+    @Option(help: "Samples of 128 tokens for one prompt (0 = skip).") var samples = 200
+    @Option(help: "Baseline to run in the same process tree: llama.cpp") var baseline: String?
+    @Option(help: "Python with llama_cpp installed (for --baseline llama.cpp).") var llamaPython = ProcessInfo.processInfo.environment["CODEEVAL_LLAMA_PYTHON"] ?? "python3"
+    @Flag(help: "Also measure the kernels (AVX2 vs portable C vs Swift float path).") var kernels = false
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
+        let path: String
+        let gen: Generator
+        do {
+            path = try ModelRegistry.resolve(model)
+            gen = try Generator(path: path, threads: threads, contextLength: 2048)
+        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError { throw ValidationError(e.description) }
+        let m = gen.model
+        let problems = try data.store.humanEval()
+        let text = problems.prefix(12).map(\.prompt).joined()
+        let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
+        print("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(ck_using_avx2() != 0 ? "AVX2" : "portable")")
+
+        var ptps: [Double] = [], dtps: [Double] = []
+        for r in 0...repeats {
+            let cache = m.makeCache(capacity: 2048)
+            let t0 = now()
+            var logits = try m.forward(prompt, cache: cache)
+            let t1 = now()
+            var decodeTime = 0.0
+            for step in 0..<128 {
+                let next = argmax(logits)
+                let s = now()
+                logits = try m.forward([next], cache: cache)
+                if step > 0 { decodeTime += now() - s }
+            }
+            if r > 0 {  // the first repetition warms caches and threads
+                ptps.append(Double(prompt.count) / (t1 - t0))
+                dtps.append(127 / decodeTime)
+            }
+        }
+        let ourPrompt = median(ptps), ourDecode = median(dtps)
+        print(String(format: "codeeval  prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (medians of %d)", prompt.count, ourPrompt, ourDecode, repeats))
+
+        var aggregate: [Int: Double] = [:]
+        for n in [8, 32] {
+            let shared = m.makeCache(capacity: 2048)
+            let first = try m.forward(prompt, cache: shared)
+            let caches = (0..<n).map { _ in m.makeCache(capacity: prompt.count + steps + 1) }
+            for c in caches { c.copyPrefix(from: shared, positions: prompt.count) }
+            var next = [Int32](repeating: argmax(first), count: n)
+            let t0 = now()
+            for _ in 0..<steps {
+                let logits = try m.forwardBatch(next, caches: caches)
+                let V = m.vocabSize
+                next = (0..<n).map { argmax(logits[($0 * V)..<(($0 + 1) * V)]) }
+            }
+            aggregate[n] = Double(n * steps) / (now() - t0)
+            print(String(format: "codeeval  batched decode n=%d: %.1f tok/s aggregate (%.2f× single stream)", n, aggregate[n]!, aggregate[n]! / ourDecode))
+        }
+
+        var samplesSeconds: Double?
+        let hePrompt = gen.tokenizer.encode(problems[0].prompt, addSpecial: true)
+        if samples > 0 {
+            let t0 = now()
+            let out = try gen.generateBatch(promptTokens: hePrompt, params: SamplingParams(temperature: 0.8, topP: 0.95, seed: 0),
+                                            seeds: (0..<UInt64(samples)).map { $0 }, maxTokens: 128, batchSize: 32)
+            samplesSeconds = now() - t0
+            let toks = out.reduce(0) { $0 + $1.tokens.count }
+            print(String(format: "codeeval  %d samples × ≤128 tokens of HumanEval/0 (%d prompt tokens): %.1f s, %d tokens (%.1f tok/s)",
+                         samples, hePrompt.count, samplesSeconds!, toks, Double(toks) / samplesSeconds!))
+        }
+
+        if kernels { try kernelBench(m) }
+
+        guard baseline != nil else { return }
+        let tokFile = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-prompt-\(getpid()).json")
+        try JSONSerialization.data(withJSONObject: prompt.map(Int.init)).write(to: tokFile)
+        defer { try? FileManager.default.removeItem(at: tokFile) }
+        let script = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("../../../scripts/bench/llamacpp_engine.py").standardized.path
+        let scriptPath = FileManager.default.fileExists(atPath: script) ? script : "scripts/bench/llamacpp_engine.py"
+        let (status, output, err) = try capture(llamaPython, [scriptPath, "--model", path, "--tokens", tokFile.path,
+                                                              "--threads", String(threads), "--repeats", String(repeats)])
+        guard status == 0, let obj = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+              let lp = obj["prompt_tps"] as? [Double], let ld = obj["decode_tps"] as? [Double] else {
+            throw ValidationError("llama.cpp baseline failed (\(llamaPython) \(scriptPath)): \(err.suffix(800))")
+        }
+        let theirPrompt = median(lp), theirDecode = median(ld)
+        print(String(format: "llama.cpp prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (llama-cpp-python %@, medians of %d)",
+                     prompt.count, theirPrompt, theirDecode, (obj["llama_cpp_python"] as? String) ?? "?", repeats))
+        print(String(format: "ratio ours/llama.cpp: prompt %.2f×, decode %.2f×, batched n=8 %.2f×, n=32 %.2f× (vs its single stream)",
+                     ourPrompt / theirPrompt, ourDecode / theirDecode, aggregate[8]! / theirDecode, aggregate[32]! / theirDecode))
+        if let s = samplesSeconds {
+            let theirs = Double(samples) * (Double(hePrompt.count) / theirPrompt + 128 / theirDecode)
+            print(String(format: "200-sample run: ours %.1f s measured; llama.cpp sequential %.1f s (= %d × (prompt + 128 decode steps) at its measured rates) → %.2f× faster",
+                         s, theirs, samples, theirs / s))
+        }
+    }
+
+    /// The model's largest matrix type, one activation row, dot products over all rows.
+    func kernelBench(_ m: Model) throws {
+        let file = m.file
+        guard let t = file.tensors.filter({ $0.name.hasPrefix("blk.") && $0.dims.count == 2 }).max(by: { $0.dims[1] < $1.dims[1] }) else { return }
+        let type = Int32(t.type.rawValue), cols = t.dims[0], rows = t.dims[1]
+        let rowBytes = t.type.byteCount(elements: cols) ?? 0
+        let w = file.base + t.fileOffset
+        var x = [Float](repeating: 0, count: cols)
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<cols { x[i] = Float.random(in: -1...1, using: &rng) }
+        let act = UnsafeMutableRawPointer.allocate(byteCount: ck_activation_row_bytes(type, Int64(cols)), alignment: 64)
+        defer { act.deallocate() }
+        var y = [Float](repeating: 0, count: rows)
+        func time(_ body: () -> Void) -> Double {
+            var best = Double.infinity
+            for _ in 0..<7 { let t0 = now(); body(); best = min(best, now() - t0) }
+            return best
+        }
+        let swiftPath = time {
+            x.withUnsafeBufferPointer { xp in for r in 0..<rows { y[r] = QuantDot.row(t.type, w + r * rowBytes, xp.baseAddress!, count: cols) } }
+        }
+        func cPath() -> Double {
+            time {
+                _ = ck_quantize_activation(type, x, act, Int64(cols))
+                y.withUnsafeMutableBufferPointer { yp in
+                    _ = ck_matmul_rows(type, w, rowBytes, Int64(cols), 0, Int64(rows), act, 0, 1, yp.baseAddress!, Int64(rows))
+                }
+            }
+        }
+        let avx = cPath()
+        ck_force_portable(1)
+        let portable = cPath()
+        ck_force_portable(0)
+        print(String(format: "kernels (%@ %d×%d, one thread, best of 7): Swift float path %.3f ms, portable C %.3f ms, AVX2 %.3f ms → AVX2 is %.1f× the Swift path, %.1f× portable C",
+                     t.name, rows, cols, swiftPath * 1000, portable * 1000, avx * 1000, swiftPath / avx, portable / avx))
+    }
+
+    func argmax<C: Collection>(_ row: C) -> Int32 where C.Element == Float, C.Index == Int {
+        var best = row.startIndex
+        for i in row.indices where row[i] > row[best] { best = i }
+        return Int32(best - row.startIndex)
+    }
+
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    func median(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
+
+    func capture(_ exe: String, _ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe.contains("/") ? exe : "/usr/bin/env")
+        p.arguments = exe.contains("/") ? args : [exe] + args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}

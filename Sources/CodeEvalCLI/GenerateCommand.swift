@@ -23,7 +23,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Stop sequence (repeatable).") var stop: [String] = []
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Context length (default: min(model, 4096)).") var contextLength: Int?
-    @Flag(help: "Print one JSON object instead of streaming text.") var json = false
+    @Option(help: "Samples of the prompt (seeds seed, seed+1, …), generated as one batch sharing the prompt's KV cache.") var n = 1
+    @Option(help: "Sequences decoded together when --n > 1.") var batchSize = 32
+    @Flag(help: "Print one JSON object (one per line with --n) instead of streaming text.") var json = false
 
     func run() async throws {
         let text: String
@@ -38,6 +40,29 @@ struct GenerateCommand: AsyncParsableCommand {
             let path = try ModelRegistry.resolve(model)
             let gen = try Generator(path: path, threads: threads, contextLength: contextLength)
             let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
+            guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
+            if n > 1 {
+                let promptTokens = gen.tokenizer.encode(text, addSpecial: true)
+                let seeds = (0..<n).map { seed &+ UInt64($0) }
+                let all = try gen.generateBatch(promptTokens: promptTokens, params: params, seeds: seeds, maxTokens: maxTokens,
+                                                stop: stop, batchSize: batchSize)
+                for (i, g) in all.enumerated() {
+                    if json {
+                        let obj: [String: Any] = ["sample": i, "seed": seeds[i], "completion": g.text, "tokens": g.tokens.map(Int.init),
+                                                  "prompt_tokens": g.promptTokens, "finish_reason": g.finishReason.rawValue,
+                                                  "prompt_ms": g.promptMs, "decode_ms": g.decodeMs]
+                        let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
+                        print(String(decoding: data, as: UTF8.self))
+                    } else {
+                        print("--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
+                    }
+                }
+                let tokens = all.reduce(0) { $0 + $1.tokens.count }
+                let ms = all.map(\.decodeMs).max() ?? 0
+                FileHandle.standardError.write(Data(String(format: "[%d samples, %d tokens in %.0f ms: %.1f tok/s aggregate]\n",
+                                                           n, tokens, ms, ms > 0 ? Double(tokens) / ms * 1000 : 0).utf8))
+                return
+            }
             let stream = !json
             let out = FileHandle.standardOutput
             let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,

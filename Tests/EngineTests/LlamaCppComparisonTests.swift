@@ -4,36 +4,40 @@ import Testing
 
 /// The forward pass compared with llama.cpp (fixtures from scripts/fixtures/llamacpp_reference.py).
 ///
-/// Logits tolerance. llama.cpp does not compute what we compute: for every matmul it first
-/// rounds the f32 activations to 8-bit blocks (Q8_0 for Q4_0/Q5_0/Q8_0 weights, Q8_1 for
-/// Q4_1, Q8_K for the K-quants), i.e. a relative error of up to 1/254 of each block's max per
-/// element, keeps the KV cache in f16 (11-bit mantissa), uses an f16 lookup table for GELU,
-/// and sums in a different order (tiled GEMM, flash attention). Each of these is a
-/// ~1e-3 relative perturbation per layer; through 18–30 residual layers and the final norm
-/// they add up to logit differences of a few hundredths up to a few tenths (logits span
-/// ~±30). So we require, over all positions of all 8 prompts and every one of llama.cpp's
-/// top-64 tokens: max |Δlogit| ≤ `maxAbs` and mean |Δlogit| ≤ `meanAbs` (per model, measured
-/// with headroom), and the same top-1 token wherever llama.cpp's top-2 margin exceeds `maxAbs`
-/// (a smaller margin is a near-tie that the rounding above may legitimately flip).
+/// What "the same logits" can mean. The engine reproduces llama.cpp's CPU numerics op by op
+/// (activations quantized to Q8_0/Q8_1/Q8_K in every matmul, f16 KV cache, q and softmax
+/// weights rounded to f16, ggml's norm/rope/GELU-table rounding); on SmolLM2 the first 8
+/// prompt positions equal llama.cpp's batched logits to 1e-4. What remains is summation
+/// order: llama.cpp's batched path (tinyBLAS / repacked GEMMs, 8-lane accumulators over the
+/// keys) and its token-by-token path (vec_dot kernels) add in different orders, and every one
+/// of these models has a few massive activations (|x| ≈ 2·10⁴ at the first position from
+/// layer 11 of SmolLM2) that turn last-bit differences into visible ones. llama.cpp therefore
+/// disagrees with itself: `noise.json.gz` holds, per model, the difference between its
+/// token-by-token and its batched logits for the same 8 prompts (mean |Δ| 0.14 SmolLM2,
+/// 0.22 Gemma 3), and how often its batched teacher-forced argmax reproduces its own
+/// token-by-token greedy continuation (8/20 and 10/20).
 ///
-/// Greedy continuations: the reference tokens (prompt + llama.cpp's 128 greedy tokens) are
-/// fed in one pass and our argmax is checked at every step (teacher forcing). Free-running
-/// greedy decoding reproduces llama.cpp's sequence exactly iff every step agrees, so this is
-/// the same criterion at prefill cost; one prompt per model is also decoded token by token
-/// through the KV cache (the decode path) and must give the same tokens up to the first
-/// step where the teacher-forced argmax already differs.
+/// So the tolerance is llama.cpp's own path noise, measured, not a guess:
+/// - logits (vs its batched path, all 8 prompts × 128 positions × its top 64): mean |Δ| ≤ 1.25 ×
+///   and max |Δ| ≤ 1.5 × llama.cpp's self-difference, and the same top-1 token wherever its
+///   top-2 margin exceeds its self max |Δ|;
+/// - greedy (vs its token-by-token continuations of HumanEval/0–19, 128 tokens): every
+///   divergence must fall on a near-tie, a step where llama.cpp's own top-2 margin is below
+///   its self max |Δ|. The count of identical continuations is reported, not required to be
+///   18/20: llama.cpp's two paths do not reach that against each other.
+/// Our own batched and token-by-token paths give bit-identical logits (checked here too).
 @Suite("Engine vs llama.cpp", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["CODEEVAL_LLAMACPP_COMPARE"] == "1",
-                "opt-in: CODEEVAL_LLAMACPP_COMPARE=1 (slow: full forward passes; not yet run to completion, see the README, Tokenizers and the llama.cpp reference)"))
+                "opt-in: CODEEVAL_LLAMACPP_COMPARE=1 (full forward passes of real models; scripts/test runs it for the two CI models)"))
 struct LlamaCppComparisonTests {
-    struct Tolerance { let maxAbs: Double; let meanAbs: Double }
-    static let tolerance: [String: Tolerance] = [
-        "smollm2-135m": Tolerance(maxAbs: 0.5, meanAbs: 0.08),
-        "gemma3-270m": Tolerance(maxAbs: 0.5, meanAbs: 0.08),
-        "qwen2.5-coder-0.5b": Tolerance(maxAbs: 0.5, meanAbs: 0.08),
-        "qwen2.5-coder-1.5b": Tolerance(maxAbs: 0.5, meanAbs: 0.08),
-    ]
-    static let requiredGreedyMatches = 18
+    struct Noise { let maxAbs: Double; let meanAbs: Double; let selfGreedy: Int }
+
+    static func noise(_ name: String) throws -> Noise {
+        let f = try TestModels.fixture(name, "noise.json.gz")
+        let l = try #require(f["logits_sequential_vs_batched"] as? [String: Any])
+        return Noise(maxAbs: (l["max_abs"] as? NSNumber)?.doubleValue ?? 0, meanAbs: (l["mean_abs"] as? NSNumber)?.doubleValue ?? 0,
+                     selfGreedy: (f["greedy_batched_teacher_forced_identical"] as? NSNumber)?.intValue ?? 0)
+    }
 
     /// Debug builds run the engine's kernels unoptimised (~100x slower), so there only a slice
     /// is compared (2 prompts, 16 positions / 16 greedy steps). The full comparison runs in
@@ -74,7 +78,7 @@ struct LlamaCppComparisonTests {
     func logits(_ name: String) throws {
         let model = try Self.model(name)
         let fixture = try TestModels.fixture(name, "logits.json.gz")
-        let tol = try #require(Self.tolerance[name])
+        let noise = try Self.noise(name)
         var maxAbs = 0.0, sumAbs = 0.0, n = 0
         var worst = ""
         var top1Checked = 0, top1Same = 0
@@ -99,18 +103,21 @@ struct LlamaCppComparisonTests {
                         worst = "\(prompt["source"] ?? "")/\(prompt["id"] ?? "") position \(p) token \(id)"
                     }
                 }
-                if ref.count >= 2 && ref[0] - ref[1] > tol.maxAbs {
+                if ref.count >= 2 && ref[0] - ref[1] > noise.maxAbs {
                     top1Checked += 1
                     if Self.argmax(row) == ids[0] { top1Same += 1 }
                 }
             }
         }
         let meanAbs = sumAbs / Double(max(n, 1))
-        print("[llama.cpp logits] \(name) (\(Self.full ? "full" : "debug slice")): max |Δ| \(String(format: "%.4f", maxAbs)) at \(worst), mean |Δ| \(String(format: "%.5f", meanAbs)) over \(n) logits; top-1 same at \(top1Same)/\(top1Checked) non-tie positions")
+        print("[llama.cpp logits] \(name) (\(Self.full ? "full" : "debug slice")): max |Δ| \(String(format: "%.4f", maxAbs)) at \(worst), mean |Δ| \(String(format: "%.5f", meanAbs)) over \(n) logits (llama.cpp against itself: max \(noise.maxAbs), mean \(noise.meanAbs)); top-1 same at \(top1Same)/\(top1Checked) non-tie positions")
         #expect(n > 0)
-        #expect(maxAbs <= tol.maxAbs, "\(name): max |Δlogit| \(maxAbs) at \(worst)")
-        #expect(meanAbs <= tol.meanAbs, "\(name): mean |Δlogit| \(meanAbs)")
-        #expect(top1Same == top1Checked, "\(name): top-1 differs at \(top1Checked - top1Same) positions with margin > \(tol.maxAbs)")
+        #expect(maxAbs <= 1.5 * noise.maxAbs, "\(name): max |Δlogit| \(maxAbs) at \(worst) > 1.5 × llama.cpp's self max \(noise.maxAbs)")
+        if Self.full {
+            // The debug slice (first 16 positions) is not comparable with a mean over 128.
+            #expect(meanAbs <= 1.25 * noise.meanAbs, "\(name): mean |Δlogit| \(meanAbs) > 1.25 × llama.cpp's self mean \(noise.meanAbs)")
+        }
+        #expect(top1Same == top1Checked, "\(name): top-1 differs at \(top1Checked - top1Same) positions with margin > \(noise.maxAbs)")
     }
 
     static func argmax(_ row: ArraySlice<Float>) -> Int32 {
@@ -135,40 +142,43 @@ struct LlamaCppComparisonTests {
         let all = fixture["items"] as? [[String: Any]] ?? []
         #expect(all.count == 20)
         let items = Array(all.prefix(Self.promptLimit))
+        let noise = try Self.noise(name)
         var matches = 0
         var report: [String] = []
-        var firstDivergence: [String: Int] = [:]
+        var nonTies: [String] = []
+        var ourArgmax: [[Int32]] = []
         for item in items {
             let taskID = item["task_id"] as? String ?? "?"
             let prompt = int32s(item["prompt_tokens"])
             let reference = Array(int32s(item["tokens"]).prefix(Self.stepLimit))
             let margins = (item["margins"] as? [NSNumber] ?? []).map(\.doubleValue)
             let ours = try Self.teacherForcedArgmax(model, prompt: prompt, continuation: reference)
+            ourArgmax.append(ours)
             if let step = zip(ours, reference).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-                firstDivergence[taskID] = step
-                report.append("\(taskID): diverges at step \(step) (llama.cpp \(reference[step]), ours \(ours[step]); llama.cpp top-2 margin there \(String(format: "%.4f", margins[step])))")
+                let line = "\(taskID): diverges at step \(step) (llama.cpp \(reference[step]), ours \(ours[step]); llama.cpp top-2 margin there \(String(format: "%.4f", margins[step])))"
+                report.append(line)
+                if margins[step] >= noise.maxAbs { nonTies.append(line) }
             } else {
                 matches += 1
             }
         }
-        print("[llama.cpp greedy] \(name) (\(Self.full ? "full" : "debug slice")): \(matches)/\(items.count) continuations identical over up to \(min(128, Self.stepLimit)) tokens" + (report.isEmpty ? "" : "; " + report.joined(separator: "; ")))
-        let required = Self.full ? Self.requiredGreedyMatches : items.count - 1
-        #expect(matches >= required, "\(name): only \(matches)/\(items.count) greedy continuations identical: \(report)")
+        print("[llama.cpp greedy] \(name) (\(Self.full ? "full" : "debug slice")): \(matches)/\(items.count) continuations identical over up to \(min(128, Self.stepLimit)) tokens (llama.cpp's batched path against its own: \(noise.selfGreedy)/20); every divergence at a margin < \(noise.maxAbs): \(nonTies.isEmpty)" + (report.isEmpty ? "" : "; " + report.joined(separator: "; ")))
+        #expect(nonTies.isEmpty, "\(name): divergences from llama.cpp where its top-2 margin exceeds its own path noise \(noise.maxAbs): \(nonTies)")
 
-        // The token-by-token decode path through the KV cache, on the first prompt.
-        if let item = items.first {
+        // Our token-by-token decode path (through the KV cache) gives exactly what the
+        // batched pass gave, on the first prompt.
+        if let item = items.first, let batched = ourArgmax.first {
             let prompt = int32s(item["prompt_tokens"])
             let reference = int32s(item["tokens"])
-            let steps = min(firstDivergence[item["task_id"] as? String ?? ""] ?? reference.count, Self.full ? 32 : 4)
+            let steps = min(reference.count, Self.full ? 32 : 4)
             let cache = model.makeCache(capacity: prompt.count + steps + 1)
             var logits = try model.forward(prompt, cache: cache)
             var decoded: [Int32] = []
-            for _ in 0..<steps {
-                let next = Self.argmax(logits[...])
-                decoded.append(next)
-                logits = try model.forward([next], cache: cache)
+            for k in 0..<steps {
+                decoded.append(Self.argmax(logits[...]))
+                logits = try model.forward([reference[k]], cache: cache)
             }
-            #expect(decoded == Array(reference.prefix(steps)), "\(name): incremental decode differs from llama.cpp")
+            #expect(decoded == Array(batched.prefix(steps)), "\(name): incremental decode differs from our batched pass")
         }
     }
 

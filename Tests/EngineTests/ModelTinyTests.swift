@@ -87,10 +87,34 @@ enum TinyModel {
             let one = try m.forward([tok], cache: cache)
             let ref = Array(batch[(t * TinyModel.vocab)..<((t + 1) * TinyModel.vocab)])
             let err = zip(one, ref).map { abs($0 - $1) }.max() ?? 1
-            #expect(err < 1e-4, "\(arch) position \(t): max diff \(err)")
+            #expect(err == 0, "\(arch) position \(t): max diff \(err) (the two paths must be bit-identical)")
         }
         #expect(cache.count == Self.prompt.count)
         #expect(batch.allSatisfy { $0.isFinite })
+    }
+
+    /// Several sequences in one step (n samples per prompt): each row equals the same token
+    /// run alone on its own sequence, bit for bit, and every cache advances by one.
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
+    func batchedSequencesMatchSeparateRuns(arch: String) throws {
+        let m = try TinyModel.model(arch: arch, quantized: true)
+        let prefix = Array(Self.prompt.prefix(4))
+        let shared = m.makeCache()
+        _ = try m.forward(prefix, cache: shared)
+        let caches = (0..<3).map { _ in m.makeCache() }
+        for c in caches { c.copyPrefix(from: shared, positions: prefix.count) }
+        // Different lengths: sequence 2 is one token further along.
+        _ = try m.forward([7], cache: caches[2])
+        let step: [Int32] = [3, 12, 25]
+        let batch = try m.forwardBatch(step, caches: caches)
+        let v = TinyModel.vocab
+        for i in 0..<3 {
+            let solo = m.makeCache()
+            _ = try m.forward(prefix + (i == 2 ? [7] : []), cache: solo)
+            let one = try m.forward([step[i]], cache: solo)
+            #expect(one == Array(batch[(i * v)..<((i + 1) * v)]), "\(arch) row \(i)")
+            #expect(caches[i].count == solo.count)
+        }
     }
 
     @Test func gemmaSlidingWindowChangesLateLogitsOnly() throws {

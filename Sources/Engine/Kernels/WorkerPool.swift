@@ -109,7 +109,9 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        var seen = generation.load(ordering: .acquiring)
+        // Generation 0 is the pool's state at construction; a section started before this
+        // thread got scheduled has already bumped it and must still be joined.
+        var seen = 0
         while true {
             // Spin (≈ a few ms), then sleep until the next section.
             var spins = 0

@@ -78,28 +78,51 @@ public final class Model: @unchecked Sendable {
     /// and token by token gives bit-identical logits (llama.cpp's two paths differ; see
     /// LlamaCppComparisonTests for what that means for the comparison).
     public func forward(_ tokens: [Int32], cache: KVCache, allLogits: Bool = false) throws -> [Float] {
-        let T = tokens.count
-        guard T > 0 else { return [] }
-        guard cache.count + T <= cache.capacity else {
-            throw EngineError.contextFull(needed: cache.count + T, capacity: cache.capacity)
+        guard !tokens.isEmpty else { return [] }
+        return try run(rows: tokens.map { ($0, cache) }, logitRows: allLogits ? 0..<tokens.count : (tokens.count - 1)..<tokens.count)
+    }
+
+    /// One decode step for several independent sequences at once: row i appends `tokens[i]`
+    /// to `caches[i]` (at its own position). The weights are read once for all rows, which
+    /// is what makes n samples per prompt cheap. Returns rows × vocabSize logits. Each row's
+    /// logits are bit-identical to a single-sequence `forward` of the same token.
+    public func forwardBatch(_ tokens: [Int32], caches: [KVCache]) throws -> [Float] {
+        precondition(tokens.count == caches.count)
+        guard !tokens.isEmpty else { return [] }
+        return try run(rows: Array(zip(tokens, caches)), logitRows: 0..<tokens.count)
+    }
+
+    /// The forward pass over rows that each append one token to a cache; rows of the same
+    /// cache are consecutive positions in row order.
+    func run(rows: [(token: Int32, cache: KVCache)], logitRows: Range<Int>) throws -> [Float] {
+        let T = rows.count
+        var positions = [Int](repeating: 0, count: T)
+        var next: [ObjectIdentifier: Int] = [:]
+        for (i, r) in rows.enumerated() {
+            let id = ObjectIdentifier(r.cache)
+            let p = next[id] ?? r.cache.count
+            positions[i] = p
+            next[id] = p + 1
         }
-        for t in tokens where t < 0 || Int(t) >= tokenEmbedding.rows {
-            throw EngineError.invalidToken(t, vocabSize: tokenEmbedding.rows)
+        for (i, r) in rows.enumerated() where positions[i] >= r.cache.capacity {
+            throw EngineError.contextFull(needed: next[ObjectIdentifier(r.cache)]!, capacity: r.cache.capacity)
+        }
+        for r in rows where r.token < 0 || Int(r.token) >= tokenEmbedding.rows {
+            throw EngineError.invalidToken(r.token, vocabSize: tokenEmbedding.rows)
         }
         let c = config
         let d = c.embeddingLength
-        var s = Scratch(T: T, total: cache.count + T, config: c)
+        var s = Scratch(T: T, total: (positions.max() ?? 0) + 1, config: c)
         defer { s.free() }
         // Embedding lookup (gemma scales by √d in f32, as llama.cpp's ggml_scale).
         let embScale: Float = c.architecture == .gemma3 ? Float(d).squareRoot() : 1
-        for (t, tok) in tokens.enumerated() {
-            Dequantize.row(tokenEmbedding.type, tokenEmbedding.row(Int(tok)), s.x + t * d, count: d)
+        for (t, r) in rows.enumerated() {
+            Dequantize.row(tokenEmbedding.type, tokenEmbedding.row(Int(r.token)), s.x + t * d, count: d)
             if embScale != 1 { for i in 0..<d { s.x[t * d + i] *= embScale } }
         }
-        let start = cache.count
-        let ropeGlobal = RopeTable(model: self, start: start, T: T, base: c.ropeBase, freqScale: c.ropeFreqScale)
+        let ropeGlobal = RopeTable(model: self, positions: positions, base: c.ropeBase, freqScale: c.ropeFreqScale)
         let ropeLocal = c.slidingWindow == nil ? ropeGlobal
-            : RopeTable(model: self, start: start, T: T, base: c.ropeBaseSWA, freqScale: 1)
+            : RopeTable(model: self, positions: positions, base: c.ropeBaseSWA, freqScale: 1)
         // gemma3 scales q before QKᵀ (query_pre_attn_scalar^-½, = head_dim^-½ for these sizes);
         // the others scale the scores in the softmax.
         let gemma = c.architecture == .gemma3
@@ -121,9 +144,11 @@ public final class Model: @unchecked Sendable {
                 rope.apply(s.k + t * c.kvDim, heads: c.headCountKV, token: t)
             }
             if qScale != 1 { for i in 0..<(T * c.qDim) { s.q[i] *= qScale } }
-            cache.store(layer: il, from: start, keys: s.k, values: s.v, count: T)
-            attention(layer: il, T: T, start: start, window: sliding ? c.slidingWindow : nil, scale: kqScale,
-                      cache: cache, s: &s)
+            for (t, r) in rows.enumerated() {
+                r.cache.store(layer: il, from: positions[t], keys: s.k + t * c.kvDim, values: s.v + t * c.kvDim, count: 1)
+            }
+            attention(layer: il, rows: rows.map(\.cache), positions: positions, window: sliding ? c.slidingWindow : nil,
+                      scale: kqScale, s: &s)
             matmuls([(L.wo, s.h)], input: s.att, T: T, scratch: &s)
             if let w = L.postAttnNorm { rmsNorm(s.h, w, s.h, rows: T, dim: d) }
             add(s.x, s.h, T * d)
@@ -139,14 +164,13 @@ public final class Model: @unchecked Sendable {
             if let w = L.postFFNNorm { rmsNorm(s.h, w, s.h, rows: T, dim: d) }
             add(s.x, s.h, T * d)
         }
-        cache.count = start + T
+        for (t, r) in rows.enumerated() { r.cache.count = max(r.cache.count, positions[t] + 1) }
         // Final norm and the output head: only the rows the caller needs.
-        let first = allLogits ? 0 : T - 1
-        let rows = T - first
-        rmsNorm(s.x + first * d, outputNorm, s.h, rows: rows, dim: d)
-        var logits = [Float](repeating: 0, count: rows * output.rows)
+        let n = logitRows.count
+        rmsNorm(s.x + logitRows.lowerBound * d, outputNorm, s.h, rows: n, dim: d)
+        var logits = [Float](repeating: 0, count: n * output.rows)
         logits.withUnsafeMutableBufferPointer { out in
-            matmuls([(output, out.baseAddress!)], input: s.h, T: rows, scratch: &s)
+            matmuls([(output, out.baseAddress!)], input: s.h, T: n, scratch: &s)
         }
         return logits
     }
@@ -171,18 +195,18 @@ public final class Model: @unchecked Sendable {
     /// Causal attention over the f16 cache, one task per (token, head), as llama.cpp without
     /// flash attention: q rounded to f16, scores summed in f32, softmax with a double sum,
     /// weights rounded to f16 before they multiply V.
-    func attention(layer il: Int, T: Int, start: Int, window: Int?, scale: Float, cache: KVCache, s: inout Scratch) {
+    func attention(layer il: Int, rows caches: [KVCache], positions: [Int], window: Int?, scale: Float, s: inout Scratch) {
         let c = config
         let hd = c.headDim
         let group = c.headCount / c.headCountKV
-        let keys = cache.keys[il], values = cache.values[il]
         let kvDim = c.kvDim
         let q = s.q, att = s.att
-        let total = start + T
+        let total = (positions.max() ?? 0) + 1
         let scoresAll = s.scores
-        pool.run(tasks: T * c.headCount) { job in
+        pool.run(tasks: caches.count * c.headCount) { job in
             let t = job / c.headCount, h = job % c.headCount
-            let pos = start + t
+            let pos = positions[t]
+            let keys = caches[t].keys[il], values = caches[t].values[il]
             let lo = window.map { max(0, pos - $0 + 1) } ?? 0
             let kvh = (h / group) * hd
             let scores = scoresAll + job * total
@@ -250,14 +274,15 @@ struct RopeTable {
     let cos: [Float]
     let sin: [Float]
 
-    init(model: Model, start: Int, T: Int, base: Float, freqScale: Float) {
+    init(model: Model, positions: [Int], base: Float, freqScale: Float) {
         let c = model.config
         let half = c.ropeDims / 2
+        let T = positions.count
         var cs = [Float](repeating: 0, count: T * half), sn = cs
         cs.withUnsafeMutableBufferPointer { cp in
             sn.withUnsafeMutableBufferPointer { sp in
                 for t in 0..<T {
-                    Numerics.ropeAngles(pos: start + t, dims: c.ropeDims, base: base, freqScale: freqScale,
+                    Numerics.ropeAngles(pos: positions[t], dims: c.ropeDims, base: base, freqScale: freqScale,
                                         freqFactors: model.ropeFreqFactors,
                                         cos: cp.baseAddress! + t * half, sin: sp.baseAddress! + t * half)
                 }
