@@ -74,6 +74,7 @@ float ck_dot_f32_avx2(int64_t n, const void *w, const void *a);
 void ck_quantize_q8_0_avx2(const float *x, void *y, int64_t n);
 void ck_fp32_to_fp16_row_avx2(const float *x, uint16_t *y, int64_t n);
 float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
+void ck_round_fp16_row_avx2(float *x, int64_t n);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
 void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 #endif

@@ -25,7 +25,12 @@ static inline int hsum_i32(__m256i x) {
     return _mm_cvtsi128_si32(r);
 }
 
-static inline float hf(uint16_t h) { return _cvtsh_ss(h); }
+// Block scales are read as two adjacent halves with one zero-extending 32-bit load. A scalar
+// _cvtsh_ss is lowered to vpinsrw into a live register: a false dependency that chained
+// every block of a dot product to the previous one (the Q4_1 kernel ran 2× slower).
+static inline __m128 h2x(const void *p) { return _mm_cvtph_ps(_mm_loadu_si32(p)); }
+/// d_w · d_x of one block, broadcast (both scales are the first half of their blocks).
+static inline __m256 dd(const void *w, const void *a) { return _mm256_broadcastss_ps(_mm_mul_ss(h2x(w), h2x(a))); }
 
 /// 16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15), then high nibbles (16–31).
 static inline __m256i nibbles32(const uint8_t *p) {
@@ -62,7 +67,7 @@ float ck_dot_q4_0_avx2(int64_t n, const void *vw, const void *va) {
     for (int64_t i = 0; i < n / QK; i++) {
         __m256i q = _mm256_sub_epi8(nibbles32(w[i].qs), _mm256_set1_epi8(8));
         __m256i y = _mm256_loadu_si256((const __m256i *)a[i].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hf(w[i].d) * hf(a[i].d)), dot_ss8(q, y), acc);
+        acc = _mm256_fmadd_ps(dd(&w[i].d, &a[i].d), dot_ss8(q, y), acc);
     }
     return hsum8(acc);
 }
@@ -70,13 +75,14 @@ float ck_dot_q4_0_avx2(int64_t n, const void *vw, const void *va) {
 float ck_dot_q4_1_avx2(int64_t n, const void *vw, const void *va) {
     const blk_q4_1 *w = vw; const blk_q8_1 *a = va;
     __m256 acc = _mm256_setzero_ps();
-    float mins = 0;
+    __m128 mins = _mm_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        mins += hf(w[i].m) * hf(a[i].s);
+        __m128 p = _mm_mul_ps(h2x(&w[i].d), h2x(&a[i].d)); // [d_w·d_x, m_w·s_x]
+        mins = _mm_add_ps(mins, p);
         __m256i y = _mm256_loadu_si256((const __m256i *)a[i].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hf(w[i].d) * hf(a[i].d)), dot_us8(nibbles32(w[i].qs), y), acc);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), dot_us8(nibbles32(w[i].qs), y), acc);
     }
-    return hsum8(acc) + mins;
+    return hsum8(acc) + _mm_cvtss_f32(_mm_movehdup_ps(mins));
 }
 
 float ck_dot_q5_0_avx2(int64_t n, const void *vw, const void *va) {
@@ -87,7 +93,7 @@ float ck_dot_q5_0_avx2(int64_t n, const void *vw, const void *va) {
         __m256i hi = _mm256_andnot_si256(bits32(w[i].qh), _mm256_set1_epi8((char)0xF0));
         __m256i q = _mm256_or_si256(nibbles32(w[i].qs), hi);
         __m256i y = _mm256_loadu_si256((const __m256i *)a[i].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hf(w[i].d) * hf(a[i].d)), dot_ss8(q, y), acc);
+        acc = _mm256_fmadd_ps(dd(&w[i].d, &a[i].d), dot_ss8(q, y), acc);
     }
     return hsum8(acc);
 }
@@ -95,15 +101,16 @@ float ck_dot_q5_0_avx2(int64_t n, const void *vw, const void *va) {
 float ck_dot_q5_1_avx2(int64_t n, const void *vw, const void *va) {
     const blk_q5_1 *w = vw; const blk_q8_1 *a = va;
     __m256 acc = _mm256_setzero_ps();
-    float mins = 0;
+    __m128 mins = _mm_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        mins += hf(w[i].m) * hf(a[i].s);
+        __m128 p = _mm_mul_ps(h2x(&w[i].d), h2x(&a[i].d)); // [d_w·d_x, m_w·s_x]
+        mins = _mm_add_ps(mins, p);
         __m256i hi = _mm256_and_si256(bits32(w[i].qh), _mm256_set1_epi8(0x10));
         __m256i q = _mm256_or_si256(nibbles32(w[i].qs), hi);
         __m256i y = _mm256_loadu_si256((const __m256i *)a[i].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hf(w[i].d) * hf(a[i].d)), dot_us8(q, y), acc);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), dot_us8(q, y), acc);
     }
-    return hsum8(acc) + mins;
+    return hsum8(acc) + _mm_cvtss_f32(_mm_movehdup_ps(mins));
 }
 
 float ck_dot_q8_0_avx2(int64_t n, const void *vw, const void *va) {
@@ -112,7 +119,7 @@ float ck_dot_q8_0_avx2(int64_t n, const void *vw, const void *va) {
     for (int64_t i = 0; i < n / QK; i++) {
         __m256i q = _mm256_loadu_si256((const __m256i *)w[i].qs);
         __m256i y = _mm256_loadu_si256((const __m256i *)a[i].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(hf(w[i].d) * hf(a[i].d)), dot_ss8(q, y), acc);
+        acc = _mm256_fmadd_ps(dd(&w[i].d, &a[i].d), dot_ss8(q, y), acc);
     }
     return hsum8(acc);
 }
@@ -132,7 +139,8 @@ float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
         for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
-        mins += a[i].d * hf(w[i].dmin) * (float)k_mins(&a[i], m);
+        __m128 ds = _mm_mul_ps(h2x(&w[i].d), _mm_set1_ps(a[i].d)); // [d·d_x, dmin·d_x]
+        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(&a[i], m);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * c));
@@ -143,7 +151,7 @@ float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
             __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * c + 1]));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * hf(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(sumi), acc);
     }
     return hsum8(acc) - mins;
 }
@@ -156,7 +164,8 @@ float ck_dot_q5_K_avx2(int64_t n, const void *vw, const void *va) {
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
         for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
-        mins += a[i].d * hf(w[i].dmin) * (float)k_mins(&a[i], m);
+        __m128 ds = _mm_mul_ps(h2x(&w[i].d), _mm_set1_ps(a[i].d)); // [d·d_x, dmin·d_x]
+        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(&a[i], m);
         const __m256i hb = _mm256_loadu_si256((const __m256i *)w[i].qh);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
@@ -171,7 +180,7 @@ float ck_dot_q5_K_avx2(int64_t n, const void *vw, const void *va) {
             __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * c + 1]));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * hf(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(sumi), acc);
     }
     return hsum8(acc) - mins;
 }
@@ -203,7 +212,9 @@ float ck_dot_q6_K_avx2(int64_t n, const void *vw, const void *va) {
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * hf(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        // d is the block's last half: load it with the two scale bytes before it (lane 1).
+        __m128 d = _mm_movehdup_ps(h2x(w[i].scales + 14));
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d, _mm_set_ss(a[i].d))), _mm256_cvtepi32_ps(sumi), acc);
     }
     return hsum8(acc);
 }
@@ -280,6 +291,13 @@ float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
     float s = hsum8(_mm256_add_ps(s0, s1));
     for (; i < n; i++) s += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
     return s;
+}
+
+void ck_round_fp16_row_avx2(float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+    for (; i < n; i++) x[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtps_ph(_mm_set_ss(x[i]), _MM_FROUND_TO_NEAREST_INT)));
 }
 
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) {

@@ -416,6 +416,13 @@ float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b) {
     return s;
 }
 
+void ck_round_fp16_row(float *x, int64_t n) {
+#if CK_HAVE_X86
+    if (ck_using_avx2()) { ck_round_fp16_row_avx2(x, n); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) x[i] = h2f(ck_fp32_to_fp16(x[i]));
+}
+
 void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y) {
 #if CK_HAVE_X86
     if (ck_using_avx2()) { ck_axpy_f16_avx2(n, a, x, y); return; }

@@ -56,6 +56,8 @@ uint16_t ck_fp32_to_fp16(float f);
 /// weights are rounded to f16, products are summed in f32).
 void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n);
 float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b);
+/// x[i] = f16(x[i]) in place (the rounding llama.cpp applies to softmax weights).
+void ck_round_fp16_row(float *x, int64_t n);
 /// y[i] += a · x[i]
 void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y);
 

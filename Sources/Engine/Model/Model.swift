@@ -222,10 +222,11 @@ public final class Model: @unchecked Sendable {
                 var sum = 0.0
                 for p in lo...pos { let e = expf(scores[p] - mx); scores[p] = e; sum += Double(e) }
                 let inv = Float(1 / sum)
+                for p in lo...pos { scores[p] *= inv }
+                ck_round_fp16_row(scores + lo, Int64(pos - lo + 1))
                 for i in 0..<hd { out[i] = 0 }
-                for p in lo...pos {
-                    let w = ck_fp16_to_fp32(ck_fp32_to_fp16(scores[p] * inv))
-                    ck_axpy_f16(Int64(hd), w, values + p * kvDim + kvh, out)
+                for p in lo...pos where scores[p] != 0 {
+                    ck_axpy_f16(Int64(hd), scores[p], values + p * kvDim + kvh, out)
                 }
             }
         }
