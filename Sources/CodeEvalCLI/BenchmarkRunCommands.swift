@@ -180,32 +180,46 @@ enum RunSetup {
     }
 }
 
-/// One live progress line on stderr (TTY only).
+/// Progress on stderr: one live line on a TTY (every 0.2 s), otherwise a plain line every 10 s (CI logs);
+/// `finish` always prints what this process did (`session: generated N samples …`).
 final class RunProgressLine: @unchecked Sendable {
-    private let enabled = isatty(STDERR_FILENO) != 0
+    private let tty = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
-    private var last = Date.distantPast
+    private var last = Date()
     private var shown = false
+    private var latest: RunProgress?
 
-    func update(_ p: RunProgress) {
-        guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(last) > 0.2 else { return }
-        last = now
+    static func format(_ p: RunProgress) -> String {
         let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
         let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0
         let remaining = p.samplesTotal - p.samplesGenerated
-        let eta = sps > 0 ? Double(remaining) / sps : 0
+        let eta = sps > 0 ? String(format: "%.0fs", Double(remaining) / sps) : "-"
         let rate = p.verdicts > 0 ? 100 * Double(p.passed) / Double(p.verdicts) : 0
-        let s = String(format: "\r tasks %d/%d  samples %d/%d  %.2f samples/s  %.1f tok/s  pass %.1f%%  ETA %.0fs ",
-                       p.tasksDone, p.tasksTotal, p.samplesGenerated, p.samplesTotal, sps, tps, rate, eta)
-        FileHandle.standardError.write(Data(s.utf8))
-        shown = true
+        return String(format: "tasks %d/%d  samples %d/%d  %.2f samples/s  %.1f tok/s  pass %.1f%%  ETA %@",
+                      p.tasksDone, p.tasksTotal, p.samplesGenerated, p.samplesTotal, sps, tps, rate, eta)
+    }
+
+    func update(_ p: RunProgress) {
+        lock.lock(); defer { lock.unlock() }
+        latest = p
+        let now = Date()
+        guard now.timeIntervalSince(last) > (tty ? 0.2 : 10) else { return }
+        last = now
+        FileHandle.standardError.write(Data((tty ? "\r " + Self.format(p) + " " : Self.format(p) + "\n").utf8))
+        shown = tty
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        lock.lock(); defer { lock.unlock() }
+        var s = shown ? "\n" : ""
+        if let p = latest {
+            s += Self.format(p) + "\n"
+            s += String(format: "session: generated %d samples (%d tokens), %d verdicts in total, %.1fs\n",
+                        p.samplesGeneratedNow, p.tokensNow, p.verdicts, p.elapsed)
+        } else {
+            s += "session: generated 0 samples (0 tokens), nothing left to do\n"
+        }
+        FileHandle.standardError.write(Data(s.utf8))
     }
 }
 
