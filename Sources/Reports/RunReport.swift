@@ -54,6 +54,32 @@ public enum RunReport {
         return s
     }
 
+    /// Self-contained HTML page: manifest, scores, verdict breakdown, throughput, per-task outcomes.
+    public static func html(_ r: RunResults) -> String {
+        let m = r.info.manifest
+        var body = "<h2>Scores</h2>\n" + HTML.definitions(scoreLines(r))
+        body += "<h2>Verdicts</h2>\n" + HTML.table(["status", "samples"],
+                                                    r.statusCounts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] },
+                                                    numeric: [1])
+        body += "<h2>Throughput</h2>\n" + HTML.definitions([
+            ("samples", "\(r.samples) (\(r.verdicts) judged)"),
+            ("samples/s (wall)", String(format: "%.2f", r.samplesPerSecond)),
+            ("decode tokens/s", String(format: "%.1f", r.tokensPerSecond)),
+            ("generated tokens", String(r.generatedTokens)), ("prompt tokens", String(r.promptTokens)),
+            ("wall seconds", String(format: "%.1f", r.info.wallSeconds)),
+        ])
+        body += "<h2>Manifest</h2>\n" + HTML.definitions(manifestLines(r))
+        let isMath = r.tasks.contains { $0.majorityCorrect != nil }
+        body += "<h2>Tasks</h2>\n" + HTML.table(
+            ["task", "n", "correct", "pass rate"] + (isMath ? ["maj1@\(m.n)"] : []) + ["verdicts"],
+            r.tasks.map { t in
+                [t.taskID, String(t.n), String(t.c), t.n > 0 ? pct(Double(t.c) / Double(t.n)) : "-"]
+                    + (isMath ? [t.majorityCorrect.map { $0 ? "correct" : "wrong" } ?? "-"] : [])
+                    + [t.statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+            }, numeric: [1, 2, 3])
+        return HTML.page(title: "codeeval run \(r.info.id): \(m.benchmark), \(m.model)", body: body)
+    }
+
     public static func jsonSummary(_ r: RunResults) -> String {
         var o: [String: Any] = [
             "run_id": r.info.id, "benchmark": r.info.manifest.benchmark, "profile": r.info.manifest.profile,
