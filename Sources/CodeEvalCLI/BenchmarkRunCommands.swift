@@ -28,6 +28,17 @@ struct BenchmarkRunOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
 }
 
+extension BenchmarkRunOptions {
+    func parsedKs() throws -> [Int] {
+        let ks = try k.split(separator: ",").map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad --k value '\(s)'") }
+            return v
+        }
+        guard !ks.isEmpty else { throw ValidationError("--k needs at least one value") }
+        return ks
+    }
+}
+
 func openRunStore(_ path: String?) throws -> RunStore {
     try RunStore(path: path ?? RunStore.defaultPath())
 }
@@ -76,11 +87,7 @@ enum RunSetup {
         guard profile.supports(benchmark) else {
             throw ValidationError("profile '\(profile.name.rawValue)' has no \(benchmark.rawValue) protocol")
         }
-        let ks = try o.k.split(separator: ",").map { s -> Int in
-            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad --k value '\(s)'") }
-            return v
-        }
-        guard !ks.isEmpty else { throw ValidationError("--k needs at least one value") }
+        let ks = try o.parsedKs()
         let n = o.n ?? profile.defaultSamples(ks: ks, benchmark: benchmark)
         guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
         if let bad = ks.first(where: { $0 > n }) { throw ValidationError("k = \(bad) needs n ≥ \(bad) samples per task (n = \(n))") }
@@ -161,12 +168,14 @@ enum RunSetup {
         return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, store: store, workers: workers))
     }
 
-    static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool) async throws {
-        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
+    /// `quiet`: no report on stdout (the caller prints its own), only the progress on stderr.
+    static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
+        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
         let line = RunProgressLine()
         try await RunOrchestrator(store: store, runID: runID, manifest: p.manifest, tasks: p.tasks, source: p.source,
                                   judge: p.judge, workers: workers).run { line.update($0) }
         line.finish()
+        if quiet { return }
         let results = try RunResults.load(store, runID: runID)
         print(RunReport.text(results))
         if json { print(RunReport.jsonSummary(results)) }

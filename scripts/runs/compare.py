@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""End-to-end test of `codeeval compare` and of the run commands' bad-input checks.
+
+  bad:      unknown model, unknown benchmark, k > n, a prompt + --max-tokens longer than the model context, a bad --k:
+            each must exit != 0 with a one-line message naming the problem and leave no run in the store.
+  compare:  `codeeval compare --models smollm2-135m --benchmarks humaneval --profile greedy --limit 2 --max-tokens 16
+            --json --html F` starts one run; the JSON table has the measured row (parameter count from the GGUF) and
+            the paper rows; the HTML page is self-contained with the SVG chart; a second identical compare reuses the
+            completed run (same run id, no new run row) and prints the same table.
+
+Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs CODEEVAL_DATA; model steps need smollm2-135m
+and are skipped when CODEEVAL_SKIP_MODEL_TESTS=1)
+"""
+import argparse, json, os, sqlite3, subprocess, sys, tempfile, time
+
+SMALL = ["--limit", "2", "--max-tokens", "16", "--profile", "greedy"]
+
+
+def run_rows(db):
+    if not os.path.exists(db):
+        return []
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT id, status FROM runs").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+
+
+def call(cmd):
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    return p, time.time() - t0
+
+
+def bad(binary, tmp, models):
+    db = os.path.join(tmp, "bad.sqlite")
+    cases = [
+        ("unknown model", ["humaneval", "--model", "no-such-model", "--limit", "1"], "no-such-model"),
+        ("unknown model (compare)", ["compare", "--models", "no-such-model", "--benchmarks", "humaneval"], "no-such-model"),
+        ("unknown benchmark (compare)", ["compare", "--models", "smollm2-135m", "--benchmarks", "humaneval,nope"], "unknown benchmark 'nope'"),
+        ("k > n", ["humaneval", "--model", "smollm2-135m", "--k", "5", "--n", "2"], "n ≥ 5"),
+        ("bad --k", ["mbpp", "--model", "smollm2-135m", "--k", "0"], "bad --k value"),
+    ]
+    if models:
+        cases.append(("context too short", ["humaneval", "--model", "smollm2-135m", "--limit", "1", "--max-tokens", "100000"],
+                      "context too short"))
+    for what, args, needle in cases:
+        p, dt = call([binary] + args + ["--db", db])
+        last = p.stderr.strip().splitlines()[0] if p.stderr.strip() else ""
+        assert p.returncode != 0, f"{what}: exit 0"
+        assert needle in p.stderr, f"{what}: message lacks {needle!r}: {p.stderr[-800:]}"
+        assert run_rows(db) == [], f"{what}: a run was written: {run_rows(db)}"
+        print(f"  OK {what}: exit {p.returncode} ({dt:.1f}s): {last[:150]}")
+
+
+def compare(binary, tmp):
+    db, html = os.path.join(tmp, "cmp.sqlite"), os.path.join(tmp, "table8.html")
+    cmd = [binary, "compare", "--models", "smollm2-135m", "--benchmarks", "humaneval", "--db", db, "--json"] + SMALL
+    p, dt = call(cmd + ["--html", html])
+    assert p.returncode == 0, p.stderr[-3000:]
+    first = json.loads(p.stdout.strip().splitlines()[-1])
+    runs = run_rows(db)
+    assert len(runs) == 1 and runs[0][1] == "complete", runs
+    measured = [r for r in first["rows"] if r["source"] == "measured"]
+    assert len(measured) == 1 and measured[0]["model"] == "smollm2-135m", measured
+    m = measured[0]
+    assert 100_000_000 < m["parameters"] < 200_000_000, m["parameters"]  # SmolLM2-135M
+    assert m["run_ids"] == {"humaneval@1": runs[0][0]} and m["tasks"] == {"humaneval@1": 2}, m
+    assert "humaneval@1" in m["values"] and "humaneval@1" in m["standard_errors"], m
+    paper = {(r["model"], r["parameters"]): r["values"] for r in first["rows"] if r["source"] == "paper"}
+    assert paper[("LLaMA", 7_000_000_000)] == {"humaneval@1": 10.5}, paper
+    assert ("LaMDA", 137_000_000_000) in paper and ("PaLM", 540_000_000_000) in paper, paper
+    page = open(html).read()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page and "<script" not in page
+    assert "sqrt(p(1-p)/n_tasks)" in page and "LLaMA 65B (paper)" in page and "log scale" in page
+    print(f"  OK compare: 1 run generated and tabulated ({dt:.1f}s), {len(paper)} paper rows, HTML {len(page)} bytes")
+
+    p, dt = call(cmd)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert f"reusing completed run {runs[0][0]}" in p.stderr, p.stderr[-2000:]
+    assert run_rows(db) == runs, "the second compare started a new run"
+    assert json.loads(p.stdout.strip().splitlines()[-1]) == first
+    print(f"  OK compare again: reused run {runs[0][0]}, identical table ({dt:.1f}s)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=".build/debug/codeeval")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="run-compare-")
+    models = os.environ.get("CODEEVAL_SKIP_MODEL_TESTS") != "1"
+    print(f"compare and bad-input tests in {tmp}")
+    bad(args.bin, tmp, models)
+    if models:
+        compare(args.bin, tmp)
+    else:
+        print("SKIP compare: CODEEVAL_SKIP_MODEL_TESTS=1 (needs the smollm2-135m model)")
+    print("OK compare/bad-input tests")
+
+
+if __name__ == "__main__":
+    main()
