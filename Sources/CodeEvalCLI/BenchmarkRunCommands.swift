@@ -198,23 +198,13 @@ final class RunProgressLine: @unchecked Sendable {
     private var shown = false
     private var latest: RunProgress?
 
-    static func format(_ p: RunProgress) -> String {
-        let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
-        let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0
-        let remaining = p.samplesTotal - p.samplesGenerated
-        let eta = sps > 0 ? String(format: "%.0fs", Double(remaining) / sps) : "-"
-        let rate = p.verdicts > 0 ? 100 * Double(p.passed) / Double(p.verdicts) : 0
-        return String(format: "tasks %d/%d  samples %d/%d  %.2f samples/s  %.1f tok/s  pass %.1f%%  ETA %@",
-                      p.tasksDone, p.tasksTotal, p.samplesGenerated, p.samplesTotal, sps, tps, rate, eta)
-    }
-
     func update(_ p: RunProgress) {
         lock.lock(); defer { lock.unlock() }
         latest = p
         let now = Date()
         guard now.timeIntervalSince(last) > (tty ? 0.2 : 10) else { return }
         last = now
-        FileHandle.standardError.write(Data((tty ? "\r " + Self.format(p) + " " : Self.format(p) + "\n").utf8))
+        FileHandle.standardError.write(Data((tty ? "\r " + RunReport.progressLine(p) + " " : RunReport.progressLine(p) + "\n").utf8))
         shown = tty
     }
 
@@ -222,9 +212,7 @@ final class RunProgressLine: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var s = shown ? "\n" : ""
         if let p = latest {
-            s += Self.format(p) + "\n"
-            s += String(format: "session: generated %d samples (%d tokens), %d verdicts in total, %.1fs\n",
-                        p.samplesGeneratedNow, p.tokensNow, p.verdicts, p.elapsed)
+            s += RunReport.progressLine(p) + "\n" + RunReport.sessionLine(p) + "\n"
         } else {
             s += "session: generated 0 samples (0 tokens), nothing left to do\n"
         }

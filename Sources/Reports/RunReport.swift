@@ -54,6 +54,23 @@ public enum RunReport {
         return s
     }
 
+    /// The live progress line: tasks done/total, samples, samples/s and tokens/s of this process, pass rate, ETA.
+    public static func progressLine(_ p: RunProgress) -> String {
+        let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
+        let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0
+        let remaining = p.samplesTotal - p.samplesGenerated
+        let eta = remaining == 0 ? "0s" : sps > 0 ? String(format: "%.0fs", Double(remaining) / sps) : "-"
+        let rate = p.verdicts > 0 ? 100 * Double(p.passed) / Double(p.verdicts) : 0
+        return "tasks \(p.tasksDone)/\(p.tasksTotal)  samples \(p.samplesGenerated)/\(p.samplesTotal)  "
+            + String(format: "%.2f samples/s  %.1f tok/s  pass %.1f%%  ETA ", sps, tps, rate) + eta
+    }
+
+    /// What this process did (resumed runs count only their new samples): printed when a run ends.
+    public static func sessionLine(_ p: RunProgress) -> String {
+        String(format: "session: generated %d samples (%d tokens), %d verdicts in total, %.1fs",
+               p.samplesGeneratedNow, p.tokensNow, p.verdicts, p.elapsed)
+    }
+
     /// Self-contained HTML page: manifest, scores, verdict breakdown, throughput, per-task outcomes.
     public static func html(_ r: RunResults) -> String {
         let m = r.info.manifest
