@@ -6,7 +6,8 @@
   compare:  `codeeval compare --models smollm2-135m --benchmarks humaneval --profile greedy --limit 2 --max-tokens 16
             --json --html F` starts one run; the JSON table has the measured row (parameter count from the GGUF) and
             the paper rows; the HTML page is self-contained with the SVG chart; a second identical compare reuses the
-            completed run (same run id, no new run row) and prints the same table.
+            completed run (same run id, no new run row) and prints the same table; `codeeval report RUN --html F`
+            writes the run's page.
 
 Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs CODEEVAL_DATA; model steps need smollm2-135m
 and are skipped when CODEEVAL_SKIP_MODEL_TESTS=1)
@@ -83,6 +84,15 @@ def compare(binary, tmp):
     assert run_rows(db) == runs, "the second compare started a new run"
     assert json.loads(p.stdout.strip().splitlines()[-1]) == first
     print(f"  OK compare again: reused run {runs[0][0]}, identical table ({dt:.1f}s)")
+
+    report = os.path.join(tmp, "run.html")
+    p, dt = call([binary, "report", runs[0][0], "--db", db, "--html", report])
+    assert p.returncode == 0, p.stderr[-2000:]
+    page = open(report).read()
+    for needle in ["<h2>Manifest</h2>", "<h2>Scores</h2>", "<h2>Verdicts</h2>", "<h2>Throughput</h2>", "<h2>Tasks</h2>",
+                   "HumanEval/0", "HumanEval/1", "smollm2-135m", "greedy pass@1"]:
+        assert needle in page, f"report --html lacks {needle!r}"
+    print(f"  OK report --html: {len(page)} bytes with manifest, scores, verdicts, throughput, per-task table")
 
 
 def main():
