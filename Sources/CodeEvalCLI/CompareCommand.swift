@@ -11,7 +11,8 @@ struct CompareCommand: AsyncParsableCommand {
         abstract: "Run (or reuse) every model × benchmark and print a LLaMA Table 8 (code) / Table 7 (math) shaped table.",
         discussion: """
         A completed run in the store whose manifest equals the one this command would start (same model file,
-        profile, n, k, temperature, max tokens, seed, tasks, prompts, dataset, code version) is reused, not re-run.
+        profile, n, k, temperature, max tokens, seed, tasks, prompts, dataset, code version) is reused, not re-run;
+        an unfinished one (interrupted by Ctrl-C or kill -9) is resumed.
         Parameter counts are read from the GGUF (sum of tensor element counts). The paper's LLaMA, PaLM, LaMDA
         (and, for math, Minerva) rows are appended and marked "paper".
 
@@ -68,6 +69,13 @@ struct CompareCommand: AsyncParsableCommand {
                 if let done = try store.completedRuns(matching: prepared.manifest).first {
                     FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(done.id)\n".utf8))
                     results.append(try RunResults.load(store, runID: done.id))
+                    continue
+                }
+                // An interrupted run of the same manifest (Ctrl-C, kill -9) is continued, not started again.
+                if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == prepared.manifest }) {
+                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(open.id)\n".utf8))
+                    try await RunSetup.execute(prepared, runID: open.id, store: store, workers: workers, json: false, quiet: true)
+                    results.append(try RunResults.load(store, runID: open.id))
                     continue
                 }
                 let id = try store.createRun(manifest: prepared.manifest)

@@ -3,8 +3,9 @@
 
   bad:      unknown model, unknown benchmark, k > n, a prompt + --max-tokens longer than the model context, a bad --k:
             each must exit != 0 with a one-line message naming the problem and leave no run in the store.
-  compare:  `codeeval compare --models smollm2-135m --benchmarks humaneval --profile greedy --limit 2 --max-tokens 16
-            --json --html F` starts one run; the JSON table has the measured row (parameter count from the GGUF) and
+  compare:  `codeeval humaneval` with the settings below is killed (SIGKILL) after its first sample; then
+            `codeeval compare --models smollm2-135m --benchmarks humaneval --profile greedy --limit 2 --max-tokens 16
+            --json --html F` must resume that run (generating only the missing sample) rather than start another; the JSON table has the measured row (parameter count from the GGUF) and
             the paper rows; the HTML page is self-contained with the SVG chart; a second identical compare reuses the
             completed run (same run id, no new run row) and prints the same table; `codeeval report RUN --html F`
             writes the run's page.
@@ -12,7 +13,7 @@
 Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs CODEEVAL_DATA; model steps need smollm2-135m
 and are skipped when CODEEVAL_SKIP_MODEL_TESTS=1)
 """
-import argparse, json, os, sqlite3, subprocess, sys, tempfile, time
+import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, time
 
 SMALL = ["--limit", "2", "--max-tokens", "16", "--profile", "greedy"]
 
@@ -56,14 +57,36 @@ def bad(binary, tmp, models):
         print(f"  OK {what}: exit {p.returncode} ({dt:.1f}s): {last[:150]}")
 
 
+def samples(db):
+    try:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT count(*) FROM samples").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
 def compare(binary, tmp):
     db, html = os.path.join(tmp, "cmp.sqlite"), os.path.join(tmp, "table8.html")
+    # The same run as the compare below, killed after its first sample: compare must resume it, not start another.
+    proc = subprocess.Popen([binary, "humaneval", "--model", "smollm2-135m", "--db", db] + SMALL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while samples(db) == 0 and proc.poll() is None and time.time() - t0 < 300:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL); proc.wait()
+    killed = run_rows(db)
+    assert len(killed) == 1 and killed[0][1] == "running" and samples(db) == 1, (killed, samples(db))
+
     cmd = [binary, "compare", "--models", "smollm2-135m", "--benchmarks", "humaneval", "--db", db, "--json"] + SMALL
     p, dt = call(cmd + ["--html", html])
     assert p.returncode == 0, p.stderr[-3000:]
+    assert f"resuming unfinished run {killed[0][0]}" in p.stderr and "generated 1 samples" in p.stderr, p.stderr[-2000:]
     first = json.loads(p.stdout.strip().splitlines()[-1])
     runs = run_rows(db)
-    assert len(runs) == 1 and runs[0][1] == "complete", runs
+    assert len(runs) == 1 and runs[0] == (killed[0][0], "complete"), runs
     measured = [r for r in first["rows"] if r["source"] == "measured"]
     assert len(measured) == 1 and measured[0]["model"] == "smollm2-135m", measured
     m = measured[0]
@@ -76,7 +99,8 @@ def compare(binary, tmp):
     page = open(html).read()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page and "<script" not in page
     assert "sqrt(p(1-p)/n_tasks)" in page and "LLaMA 65B (paper)" in page and "log scale" in page
-    print(f"  OK compare: 1 run generated and tabulated ({dt:.1f}s), {len(paper)} paper rows, HTML {len(page)} bytes")
+    print(f"  OK compare: resumed the killed run (1 sample left) and tabulated it ({dt:.1f}s), {len(paper)} paper rows, "
+          f"HTML {len(page)} bytes")
 
     p, dt = call(cmd)
     assert p.returncode == 0, p.stderr[-3000:]
