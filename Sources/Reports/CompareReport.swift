@@ -137,8 +137,9 @@ public struct CompareTable: Sendable, Equatable {
 
     var notes: [String] {
         var out = ["Values are percent. Measured cells: ± is the binomial standard error sqrt(p(1-p)/n_tasks).",
-                   "Paper rows: LLaMA paper (arXiv 2302.13971) Tables 7–8, as listed in harness.md §1.4; the paper used "
-                   + "the full benchmarks (and n = 200 / k = 256 samples), measured rows may use fewer tasks."]
+                   "Paper rows: LLaMA paper (arXiv 2302.13971) Tables 7–8, as listed in harness.md §1.4, on the full "
+                   + "benchmarks (pass@1 at T = 0.1, pass@80/100 at T = 0.8; maj1@k with k = 256 for MATH, 100 for GSM8k); "
+                   + "measured rows may use fewer tasks and other sampling settings (see each run's manifest)."]
         for r in rows where !r.paper {
             let parts = columns.compactMap { c in r.runIDs[c.key].map { "\(c.title): run \($0), \(r.tasks[c.key] ?? 0) tasks" } }
             if !parts.isEmpty { out.append("\(r.model): " + parts.joined(separator: "; ")) }
