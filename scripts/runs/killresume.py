@@ -5,9 +5,10 @@
      into database A;
   2. the same command into database B, killed with SIGKILL as soon as B holds its first committed sample(s)
      (the DB is polled), then `codeeval resume RUN_ID --db B`;
-  3. checks: B's samples (completion, raw text, seed, tokens, finish reason) and verdicts equal A's, one row
-     per (task, index), none lost; the samples committed before the kill are unchanged (same created_at);
-     the resume generated exactly the missing samples (its stderr session line); pass@k of both runs equal.
+  3. checks: B's samples (completion, raw text, seed, tokens, finish reason) and verdicts (status, passed, result
+     text) equal A's, one row per (task, index), none lost; the samples committed before the kill are unchanged
+     (same created_at); the resume generated exactly the missing samples (its stderr session line); pass@k of
+     both runs equal.
 
 Usage: scripts/runs/killresume.py [--bin .build/debug/codeeval] [--model smollm2-135m]
 Needs CODEEVAL_DATA and the model (`codeeval models fetch smollm2-135m`); exits 0 with a SKIP line when
@@ -16,7 +17,7 @@ CODEEVAL_SKIP_MODEL_TESTS=1.
 import argparse, json, os, re, signal, sqlite3, subprocess, sys, tempfile, time
 
 SAMPLE_COLS = "task_id, sample_index, completion, raw_text, finish_reason, tokens, seed"
-VERDICT_COLS = "task_id, sample_index, status, passed"
+VERDICT_COLS = "task_id, sample_index, status, passed, detail"
 
 
 def rows(db, sql, *args):
