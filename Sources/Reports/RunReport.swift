@@ -40,6 +40,7 @@ public enum RunReport {
             ("samples", "\(r.samples) (\(r.verdicts) judged)"),
             ("throughput", String(format: "%.2f samples/s, %.1f tokens/s decode, %d tokens, wall %.1fs",
                                   r.samplesPerSecond, r.tokensPerSecond, r.generatedTokens, r.info.wallSeconds)),
+            ("execution", String(format: "%d verdicts, %.1f ms mean, %.1fs total", r.verdicts, r.meanJudgeMs, r.judgeSeconds)),
         ]
         let w = rows.map(\.0.count).max() ?? 0
         for (k, v) in rows { s += k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v + "\n" }
@@ -84,6 +85,7 @@ public enum RunReport {
             ("decode tokens/s", String(format: "%.1f", r.tokensPerSecond)),
             ("generated tokens", String(r.generatedTokens)), ("prompt tokens", String(r.promptTokens)),
             ("wall seconds", String(format: "%.1f", r.info.wallSeconds)),
+            ("execution / checking", String(format: "%d verdicts, %.1f ms mean, %.1f s total", r.verdicts, r.meanJudgeMs, r.judgeSeconds)),
         ])
         body += "<h2>Manifest</h2>\n" + HTML.definitions(manifestLines(r))
         let isMath = r.tasks.contains { $0.majorityCorrect != nil }

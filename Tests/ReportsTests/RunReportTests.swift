@@ -29,6 +29,7 @@ import Evaluation
         #expect(text.contains("25.00"), "pass@1 = mean(1/2, 0) = 25%")
         #expect(text.contains("pass@2"))
         #expect(text.contains("timeout 1"))
+        #expect(text.contains("4 verdicts, 1.0 ms mean"), "execution throughput")
     }
 
     @Test func item38_greedyIsLabelledGreedy() {
