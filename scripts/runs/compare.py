@@ -14,6 +14,7 @@ Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs CODEEVAL_D
 and are skipped when CODEEVAL_SKIP_MODEL_TESTS=1)
 """
 import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, time
+import xml.etree.ElementTree as ET
 
 SMALL = ["--limit", "2", "--max-tokens", "16", "--profile", "greedy"]
 
@@ -99,6 +100,9 @@ def compare(binary, tmp):
     page = open(html).read()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page and "<script" not in page
     assert "sqrt(p(1-p)/n_tasks)" in page and "LLaMA 65B (paper)" in page and "log scale" in page
+    svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])  # well-formed XML
+    lines = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 2, f"expected a measured and a paper line for HumanEval pass@1, got {len(lines)}"
     print(f"  OK compare: resumed the killed run (1 sample left) and tabulated it ({dt:.1f}s), {len(paper)} paper rows, "
           f"HTML {len(page)} bytes")
 
