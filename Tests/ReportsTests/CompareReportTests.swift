@@ -145,4 +145,24 @@ func fakeRun(_ model: String, _ benchmark: String, params: Int?, passes: [Bool],
             #expect(page.contains(needle), "missing \(needle)")
         }
     }
+
+    @Test func mathColumnsUseAccuracyAndMajorityVote() {
+        // gsm8k, one task, n = 3 samples answering 5, 5, 7 (5 is right): accuracy 2/3, maj1@3 correct.
+        let m = RunManifest(benchmark: "gsm8k", profile: "llama1", model: "m", modelSHA256: nil, modelPath: nil,
+                            parameterCount: 10, source: "local", endpoint: nil, ks: [1, 3], n: 3, temperature: 0.8, topP: 0.95,
+                            topK: 0, maxTokens: 16, stops: [], seed: 1, promptTemplateHash: "t", datasetSHA256: "d",
+                            taskIDs: ["gsm8k/0"], codeVersion: "t", greedy: false)
+        let v = [("5", true), ("5", true), ("7", false)].enumerated().map { i, a in
+            StoredVerdict(taskID: "gsm8k/0", index: i, status: a.1 ? "correct" : "wrong", passed: a.1, detail: a.0, durationMs: 1)
+        }
+        let r = RunResults.compute(info: RunInfo(id: "r", createdAt: "now", status: "complete", manifest: m, wallSeconds: 1),
+                                   samples: [], verdicts: v)
+        let cols = [CompareColumn(benchmark: "gsm8k", k: 1), CompareColumn(benchmark: "gsm8k", k: 3), CompareColumn(benchmark: "gsm8k", k: 4)]
+        let t = CompareTable.build(models: ["m"], columns: cols, results: [r])
+        #expect(abs(t.rows[0].values["gsm8k@1"]! - 200.0 / 3) < 1e-9)
+        #expect(t.rows[0].values["gsm8k@3"] == 100)
+        #expect(t.rows[0].values["gsm8k@4"] == nil, "maj1@4 needs a run with n = 4")
+        let llama65 = t.rows.first { $0.label == "LLaMA 65B (paper)" }
+        #expect(llama65?.values == ["gsm8k@1": 50.9, "gsm8k@3": 69.7, "gsm8k@4": 69.7], "paper maj1@k column (k = 100)")
+    }
 }
