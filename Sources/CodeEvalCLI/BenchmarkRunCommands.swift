@@ -28,6 +28,17 @@ struct BenchmarkRunOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
 }
 
+extension BenchmarkRunOptions {
+    func parsedKs() throws -> [Int] {
+        let ks = try k.split(separator: ",").map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad --k value '\(s)'") }
+            return v
+        }
+        guard !ks.isEmpty else { throw ValidationError("--k needs at least one value") }
+        return ks
+    }
+}
+
 func openRunStore(_ path: String?) throws -> RunStore {
     try RunStore(path: path ?? RunStore.defaultPath())
 }
@@ -76,11 +87,7 @@ enum RunSetup {
         guard profile.supports(benchmark) else {
             throw ValidationError("profile '\(profile.name.rawValue)' has no \(benchmark.rawValue) protocol")
         }
-        let ks = try o.k.split(separator: ",").map { s -> Int in
-            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad --k value '\(s)'") }
-            return v
-        }
-        guard !ks.isEmpty else { throw ValidationError("--k needs at least one value") }
+        let ks = try o.parsedKs()
         let n = o.n ?? profile.defaultSamples(ks: ks, benchmark: benchmark)
         guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
         if let bad = ks.first(where: { $0 > n }) { throw ValidationError("k = \(bad) needs n ≥ \(bad) samples per task (n = \(n))") }
@@ -161,12 +168,14 @@ enum RunSetup {
         return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, store: store, workers: workers))
     }
 
-    static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool) async throws {
-        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
+    /// `quiet`: no report on stdout (the caller prints its own), only the progress on stderr.
+    static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
+        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
         let line = RunProgressLine()
         try await RunOrchestrator(store: store, runID: runID, manifest: p.manifest, tasks: p.tasks, source: p.source,
                                   judge: p.judge, workers: workers).run { line.update($0) }
         line.finish()
+        if quiet { return }
         let results = try RunResults.load(store, runID: runID)
         print(RunReport.text(results))
         if json { print(RunReport.jsonSummary(results)) }
@@ -180,32 +189,34 @@ enum RunSetup {
     }
 }
 
-/// One live progress line on stderr (TTY only).
+/// Progress on stderr: one live line on a TTY (every 0.2 s), otherwise a plain line every 10 s (CI logs);
+/// `finish` always prints what this process did (`session: generated N samples …`).
 final class RunProgressLine: @unchecked Sendable {
-    private let enabled = isatty(STDERR_FILENO) != 0
+    private let tty = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
-    private var last = Date.distantPast
+    private var last = Date()
     private var shown = false
+    private var latest: RunProgress?
 
     func update(_ p: RunProgress) {
-        guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
+        latest = p
         let now = Date()
-        guard now.timeIntervalSince(last) > 0.2 else { return }
+        guard now.timeIntervalSince(last) > (tty ? 0.2 : 10) else { return }
         last = now
-        let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
-        let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0
-        let remaining = p.samplesTotal - p.samplesGenerated
-        let eta = sps > 0 ? Double(remaining) / sps : 0
-        let rate = p.verdicts > 0 ? 100 * Double(p.passed) / Double(p.verdicts) : 0
-        let s = String(format: "\r tasks %d/%d  samples %d/%d  %.2f samples/s  %.1f tok/s  pass %.1f%%  ETA %.0fs ",
-                       p.tasksDone, p.tasksTotal, p.samplesGenerated, p.samplesTotal, sps, tps, rate, eta)
-        FileHandle.standardError.write(Data(s.utf8))
-        shown = true
+        FileHandle.standardError.write(Data((tty ? "\r " + RunReport.progressLine(p) + " " : RunReport.progressLine(p) + "\n").utf8))
+        shown = tty
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        lock.lock(); defer { lock.unlock() }
+        var s = shown ? "\n" : ""
+        if let p = latest {
+            s += RunReport.progressLine(p) + "\n" + RunReport.sessionLine(p) + "\n"
+        } else {
+            s += "session: generated 0 samples (0 tokens), nothing left to do\n"
+        }
+        FileHandle.standardError.write(Data(s.utf8))
     }
 }
 

@@ -40,6 +40,7 @@ public enum RunReport {
             ("samples", "\(r.samples) (\(r.verdicts) judged)"),
             ("throughput", String(format: "%.2f samples/s, %.1f tokens/s decode, %d tokens, wall %.1fs",
                                   r.samplesPerSecond, r.tokensPerSecond, r.generatedTokens, r.info.wallSeconds)),
+            ("execution", String(format: "%d verdicts, %.1f ms mean, %.1fs total", r.verdicts, r.meanJudgeMs, r.judgeSeconds)),
         ]
         let w = rows.map(\.0.count).max() ?? 0
         for (k, v) in rows { s += k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v + "\n" }
@@ -52,6 +53,50 @@ public enum RunReport {
             s += "\(t.taskID)\t\(t.n)\t\(t.c)\t" + t.statuses.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") + "\n"
         }
         return s
+    }
+
+    /// The live progress line: tasks done/total, samples, samples/s and tokens/s of this process, pass rate, ETA.
+    public static func progressLine(_ p: RunProgress) -> String {
+        let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
+        let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0
+        let remaining = p.samplesTotal - p.samplesGenerated
+        let eta = remaining == 0 ? "0s" : sps > 0 ? String(format: "%.0fs", Double(remaining) / sps) : "-"
+        let rate = p.verdicts > 0 ? 100 * Double(p.passed) / Double(p.verdicts) : 0
+        return "tasks \(p.tasksDone)/\(p.tasksTotal)  samples \(p.samplesGenerated)/\(p.samplesTotal)  "
+            + String(format: "%.2f samples/s  %.1f tok/s  pass %.1f%%  ETA ", sps, tps, rate) + eta
+    }
+
+    /// What this process did (resumed runs count only their new samples): printed when a run ends.
+    public static func sessionLine(_ p: RunProgress) -> String {
+        String(format: "session: generated %d samples (%d tokens), %d verdicts in total, %.1fs",
+               p.samplesGeneratedNow, p.tokensNow, p.verdicts, p.elapsed)
+    }
+
+    /// Self-contained HTML page: manifest, scores, verdict breakdown, throughput, per-task outcomes.
+    public static func html(_ r: RunResults) -> String {
+        let m = r.info.manifest
+        var body = "<h2>Scores</h2>\n" + HTML.definitions(scoreLines(r))
+        body += "<h2>Verdicts</h2>\n" + HTML.table(["status", "samples"],
+                                                    r.statusCounts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] },
+                                                    numeric: [1])
+        body += "<h2>Throughput</h2>\n" + HTML.definitions([
+            ("samples", "\(r.samples) (\(r.verdicts) judged)"),
+            ("samples/s (wall)", String(format: "%.2f", r.samplesPerSecond)),
+            ("decode tokens/s", String(format: "%.1f", r.tokensPerSecond)),
+            ("generated tokens", String(r.generatedTokens)), ("prompt tokens", String(r.promptTokens)),
+            ("wall seconds", String(format: "%.1f", r.info.wallSeconds)),
+            ("execution / checking", String(format: "%d verdicts, %.1f ms mean, %.1f s total", r.verdicts, r.meanJudgeMs, r.judgeSeconds)),
+        ])
+        body += "<h2>Manifest</h2>\n" + HTML.definitions(manifestLines(r))
+        let isMath = r.tasks.contains { $0.majorityCorrect != nil }
+        body += "<h2>Tasks</h2>\n" + HTML.table(
+            ["task", "n", "correct", "pass rate"] + (isMath ? ["maj1@\(m.n)"] : []) + ["verdicts"],
+            r.tasks.map { t in
+                [t.taskID, String(t.n), String(t.c), t.n > 0 ? pct(Double(t.c) / Double(t.n)) : "-"]
+                    + (isMath ? [t.majorityCorrect.map { $0 ? "correct" : "wrong" } ?? "-"] : [])
+                    + [t.statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+            }, numeric: [1, 2, 3])
+        return HTML.page(title: "codeeval run \(r.info.id): \(m.benchmark), \(m.model)", body: body)
     }
 
     public static func jsonSummary(_ r: RunResults) -> String {

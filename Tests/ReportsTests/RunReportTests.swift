@@ -29,6 +29,7 @@ import Evaluation
         #expect(text.contains("25.00"), "pass@1 = mean(1/2, 0) = 25%")
         #expect(text.contains("pass@2"))
         #expect(text.contains("timeout 1"))
+        #expect(text.contains("4 verdicts, 1.0 ms mean"), "execution throughput")
     }
 
     @Test func item38_greedyIsLabelledGreedy() {
@@ -41,5 +42,18 @@ import Evaluation
         let o = try #require(try JSONSerialization.jsonObject(with: Data(j.utf8)) as? [String: Any])
         #expect((o["pass_at_k"] as? [String: Double])?["pass@1"] == 0.25)
         #expect(o["prompt_template_sha256"] as? String == "tpl")
+    }
+
+    @Test func progressAndSessionLines() {
+        var p = RunProgress(tasksTotal: 5, tasksDone: 2, samplesTotal: 10, samplesGenerated: 6, samplesGeneratedNow: 4,
+                            verdicts: 5, passed: 2, tokensNow: 80, elapsed: 10)
+        // 4 new samples in 10 s → 0.40 samples/s; 4 samples left → ETA 10 s; 2 of 5 verdicts passed → 40 %
+        #expect(RunReport.progressLine(p) == "tasks 2/5  samples 6/10  0.40 samples/s  8.0 tok/s  pass 40.0%  ETA 10s")
+        p.samplesGeneratedNow = 0
+        p.tokensNow = 0
+        #expect(RunReport.progressLine(p).hasSuffix("ETA -"), "no rate yet: no ETA")
+        p.samplesGenerated = 10
+        #expect(RunReport.progressLine(p).hasSuffix("ETA 0s"))
+        #expect(RunReport.sessionLine(p) == "session: generated 0 samples (0 tokens), 5 verdicts in total, 10.0s")
     }
 }

@@ -7,6 +7,10 @@ percentiles; with --baseline also times the same programs run by a sequential lo
 
   scripts/service/loadtest.py --bin .build/release/codeeval --requests 2000 --clients 32 --program trivial --baseline
   scripts/service/loadtest.py --bin .build/release/codeeval --program humaneval --baseline   # needs CODEEVAL_DATA
+  scripts/service/loadtest.py --bin .build/release/codeeval --program humaneval --requests 656 --baseline-exec 164
+      # HumanEval canonical programs through the sandboxed service vs `codeeval exec FILE` (same sandbox) in a loop
+CI (scripts/test) runs: --requests 2000 --clients 32 --program trivial --require-ready (real sandbox, debug build).
+Exit 1 unless every request was answered 200 with status "passed" (none lost).
 """
 import argparse, gzip, json, os, signal, socket, subprocess, sys, tempfile, threading, time, http.client
 
@@ -38,6 +42,8 @@ def main():
     ap.add_argument("--baseline", action="store_true")
     ap.add_argument("--no-sandbox", action="store_true", help="start the server with --unsafe-no-sandbox")
     ap.add_argument("--job", action="store_true", help="also time the 164 HumanEval canonical solutions as one POST /v1/evaluations job")
+    ap.add_argument("--require-ready", action="store_true", help="fail unless GET /readyz reports the real sandbox executor available")
+    ap.add_argument("--baseline-exec", type=int, metavar="N", help="also time N programs run by `codeeval exec FILE` in a sequential loop")
     args = ap.parse_args()
     progs = programs(args.program)
 
@@ -60,6 +66,12 @@ def main():
                 if c.getresponse().status == 200: break
             except OSError:
                 time.sleep(0.05)
+        if args.require_ready:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10); c.request("GET", "/readyz")
+            r = c.getresponse(); body = r.read().decode().strip()
+            print(f"readyz: {r.status} {body}")
+            if json.loads(body).get("sandbox_layers", {}).get("sandbox") is not True:
+                sys.exit("FAIL: the server's sandbox executor is not available (see /readyz above)")
         lat, statuses, lock = [], {}, threading.Lock()
         counter = iter(range(args.requests))
 
@@ -90,6 +102,9 @@ def main():
         print(f"service: {args.requests} x {args.program} from {args.clients} clients, {args.workers} workers: "
               f"{args.requests / wall:.1f} exec/s, p50 {pct(lat, .5):.1f} ms, p90 {pct(lat, .9):.1f} ms, "
               f"p99 {pct(lat, .99):.1f} ms, statuses {statuses}")
+        answered = sum(statuses.values())
+        if answered != args.requests:  # every client request must be accounted for
+            print(f"FAIL: {args.requests - answered} requests unaccounted for"); statuses["lost"] = args.requests - answered
         if args.job:
             data = os.environ.get("CODEEVAL_DATA") or sys.exit("CODEEVAL_DATA is not set")
             probs = [json.loads(l) for l in gzip.open(os.path.join(data, "humaneval/HumanEval.jsonl.gz"), "rt")]
@@ -124,6 +139,25 @@ def main():
         times.sort()
         print(f"baseline: {n} x python3 -I -S -c in a sequential loop: {n / wall:.1f} exec/s, "
               f"p50 {pct(times, .5):.1f} ms, p99 {pct(times, .99):.1f} ms")
+    if args.baseline_exec:
+        tmpd = tempfile.mkdtemp(prefix="exec-loop-")
+        files = []
+        for i, prog in enumerate(progs[:args.baseline_exec]):
+            files.append(os.path.join(tmpd, f"p{i}.py"))
+            with open(files[-1], "w") as f: f.write(prog)
+        n = args.baseline_exec
+        times, failed = [], 0
+        t0 = time.perf_counter()
+        for i in range(n):
+            s = time.perf_counter()
+            r = subprocess.run([args.bin, "exec", "--timeout", "10", files[i % len(files)]], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=False)
+            failed += r.returncode != 0
+            times.append((time.perf_counter() - s) * 1000)
+        wall = time.perf_counter() - t0
+        times.sort()
+        print(f"baseline: {n} x `codeeval exec FILE` ({args.program}) in a sequential loop: {n / wall:.1f} exec/s, "
+              f"p50 {pct(times, .5):.1f} ms, p99 {pct(times, .99):.1f} ms, {failed} not passed")
     bad = {k: v for k, v in statuses.items() if k != 200}
     sys.exit(1 if bad else 0)
 

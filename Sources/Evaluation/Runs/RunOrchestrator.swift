@@ -14,6 +14,19 @@ public struct RunProgress: Sendable, Equatable {
     public var passed: Int
     public var tokensNow: Int
     public var elapsed: Double
+
+    public init(tasksTotal: Int, tasksDone: Int, samplesTotal: Int, samplesGenerated: Int, samplesGeneratedNow: Int,
+                verdicts: Int, passed: Int, tokensNow: Int, elapsed: Double) {
+        self.tasksTotal = tasksTotal
+        self.tasksDone = tasksDone
+        self.samplesTotal = samplesTotal
+        self.samplesGenerated = samplesGenerated
+        self.samplesGeneratedNow = samplesGeneratedNow
+        self.verdicts = verdicts
+        self.passed = passed
+        self.tokensNow = tokensNow
+        self.elapsed = elapsed
+    }
 }
 
 /// Generates the missing samples of a run and judges the unjudged ones, overlapping the two:

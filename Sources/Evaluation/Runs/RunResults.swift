@@ -27,10 +27,14 @@ public struct RunResults: Sendable {
     public var generatedTokens: Int
     public var promptTokens: Int
     public var decodeSeconds: Double
+    /// Time spent judging: sandbox wall time (code) or checking (math), summed over verdicts.
+    public var judgeSeconds: Double = 0
     /// Binomial standard error of pass@1 over tasks, sqrt(p(1-p)/tasks).
     public var passAt1StandardError: Double?
 
     public var tokensPerSecond: Double { decodeSeconds > 0 ? Double(generatedTokens) / decodeSeconds : 0 }
+    /// Mean judging time per verdict, in milliseconds.
+    public var meanJudgeMs: Double { verdicts > 0 ? 1000 * judgeSeconds / Double(verdicts) : 0 }
     public var samplesPerSecond: Double { info.wallSeconds > 0 ? Double(samples) / info.wallSeconds : 0 }
 
     /// Label of the pass@1 column: greedy decoding is never called plain pass@1 (checklist 38).
@@ -65,6 +69,7 @@ public struct RunResults: Sendable {
             statusCounts: statusCounts, samples: samples.count, verdicts: verdicts.count,
             generatedTokens: samples.reduce(0) { $0 + $1.tokens }, promptTokens: samples.reduce(0) { $0 + $1.promptTokens },
             decodeSeconds: samples.reduce(0) { $0 + $1.decodeMs } / 1000,
+            judgeSeconds: verdicts.reduce(0) { $0 + $1.durationMs } / 1000,
             passAt1StandardError: pass[1].map { PassAtK.standardError(passAt1: $0, tasks: tasks.count) })
     }
 

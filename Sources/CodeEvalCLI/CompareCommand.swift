@@ -1,0 +1,91 @@
+import ArgumentParser
+import Engine
+import Evaluation
+import Foundation
+import Prompting
+import Reports
+
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run (or reuse) every model × benchmark and print a LLaMA Table 8 (code) / Table 7 (math) shaped table.",
+        discussion: """
+        A completed run in the store whose manifest equals the one this command would start (same model file,
+        profile, n, k, temperature, max tokens, seed, tasks, prompts, dataset, code version) is reused, not re-run;
+        an unfinished one (interrupted by Ctrl-C or kill -9) is resumed.
+        Parameter counts are read from the GGUF (sum of tensor element counts). The paper's LLaMA, PaLM, LaMDA
+        (and, for math, Minerva) rows are appended and marked "paper".
+
+        Examples:
+          codeeval compare --models smollm2-135m,qwen2.5-coder-0.5b --benchmarks humaneval,mbpp --limit 20
+          codeeval compare --models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b --benchmarks gsm8k,math500 --profile greedy --markdown
+          codeeval compare --models smollm2-135m --benchmarks humaneval --limit 2 --max-tokens 16 --html table8.html
+        """)
+
+    @Option(help: "Comma-separated registry model names or GGUF paths.") var models: String
+    @Option(help: "Comma-separated benchmarks (humaneval, mbpp, gsm8k, math, math500).") var benchmarks = "humaneval,mbpp"
+    @Option(help: "Comma-separated k values (pass@k for code, maj1@k for math).") var k = "1"
+    @Option(help: "Samples per task (default: the profile's n for the largest k).") var n: Int?
+    @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile = "llama1"
+    @Option(help: "Only the first L tasks of each benchmark.") var limit: Int?
+    @Option(name: .customLong("max-tokens"), help: "Maximum new tokens per sample (default: from the profile).") var maxTokens: Int?
+    @Option(help: "Run seed.") var seed: UInt64 = 1234
+    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print the table as Markdown.") var markdown = false
+    @Flag(help: "Print the table as JSON.") var json = false
+    @Option(help: "Also write a self-contained HTML page (table + SVG chart) to this file.") var html: String?
+    @OptionGroup var data: DataOptions
+
+    static func list(_ s: String, _ what: String) throws -> [String] {
+        let items = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !items.isEmpty else { throw ValidationError("--\(what) needs at least one value") }
+        return items
+    }
+
+    func run() async throws {
+        let modelNames = try Self.list(models, "models")
+        // Every name is checked before the first run starts, so a typo cannot strand a half-done comparison.
+        let benches = try Self.list(benchmarks, "benchmarks").map { try Benchmark.parse($0) }
+        for m in modelNames { _ = try ModelRegistry.resolve(m) }
+        var base = try BenchmarkRunOptions.parse([])
+        base.k = k
+        base.n = n
+        base.profile = profile
+        base.limit = limit
+        base.maxTokens = maxTokens
+        base.seed = seed
+        base.db = db
+        base.workers = workers
+        base.data = data
+        let ks = try base.parsedKs()
+        let store = try openRunStore(db)
+        var results: [RunResults] = []
+        for model in modelNames {
+            for b in benches {
+                var o = base
+                o.model = model
+                let prepared = try await RunSetup.prepare(b, o)
+                if let done = try store.completedRuns(matching: prepared.manifest).first {
+                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(done.id)\n".utf8))
+                    results.append(try RunResults.load(store, runID: done.id))
+                    continue
+                }
+                // An interrupted run of the same manifest (Ctrl-C, kill -9) is continued, not started again.
+                if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == prepared.manifest }) {
+                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(open.id)\n".utf8))
+                    try await RunSetup.execute(prepared, runID: open.id, store: store, workers: workers, json: false, quiet: true)
+                    results.append(try RunResults.load(store, runID: open.id))
+                    continue
+                }
+                let id = try store.createRun(manifest: prepared.manifest)
+                try await RunSetup.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
+                results.append(try RunResults.load(store, runID: id))
+            }
+        }
+        let columns = benches.flatMap { b in ks.map { CompareColumn(benchmark: b.rawValue, k: $0) } }
+        let table = CompareTable.build(models: modelNames, columns: columns, results: results)
+        if let html { try writeHTML(table.html(), to: html) }
+        print(json ? table.json() : markdown ? table.markdown() : table.text(), terminator: json ? "\n" : "")
+    }
+}

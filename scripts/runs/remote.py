@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the remote generation path (`--endpoint URL --remote-model NAME`).
+
+  served:  `codeeval serve --model smollm2-135m` (our engine behind POST /v1/completions) is used as the remote
+           model of a greedy HumanEval run; its completions, finish reasons and token counts must equal a local-engine
+           run with the same settings (this is also the end-to-end test of /v1/completions).
+  stub:    a Python stub server answers every prompt first with 429, then 503, then 200 (the probe: 500 then 200);
+           the run must finish with every sample stored once, stops beyond the API's 4 re-applied locally
+           (the stub echoes a 5th-stop `\\nprint` line), and the stub's token usage recorded.
+  down:    an endpoint nobody listens on must fail with a clear message, exit != 0, and leave no run in the store.
+
+Usage: scripts/runs/remote.py [--bin .build/debug/codeeval] [--only served,stub,down]
+Needs CODEEVAL_DATA; `served` needs smollm2-135m and is skipped when CODEEVAL_SKIP_MODEL_TESTS=1.
+"""
+import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+COMMON = ["--profile", "greedy", "--limit", "2", "--max-tokens", "16", "--workers", "2", "--json"]
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def rows(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def run(cmd, what, expect_ok=True):
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if expect_ok and p.returncode != 0:
+        sys.exit(f"FAIL: {what} exited {p.returncode}\nstdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}")
+    print(f"  {what}: {time.time() - t0:.1f}s (exit {p.returncode})")
+    return p
+
+
+def samples(db):
+    return sorted(rows(db, "SELECT task_id, sample_index, completion, finish_reason, tokens, prompt_tokens, raw_text FROM samples"))
+
+
+def served(binary, tmp):
+    if os.environ.get("CODEEVAL_SKIP_MODEL_TESTS") == "1":
+        print("SKIP remote/served: CODEEVAL_SKIP_MODEL_TESTS=1 (needs the smollm2-135m model)")
+        return
+    port = free_port()
+    log = open(os.path.join(tmp, "serve.log"), "w+")
+    server = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "svc.sqlite"),
+                               "--model", "smollm2-135m", "--workers", "1"], stdout=log, stderr=log)
+    try:
+        for _ in range(600):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200: break
+            except OSError:
+                if server.poll() is not None:
+                    log.seek(0); sys.exit("FAIL: server exited: " + log.read()[-2000:])
+                time.sleep(0.1)
+        local, remote = os.path.join(tmp, "local.sqlite"), os.path.join(tmp, "remote.sqlite")
+        a = json.loads(run([binary, "humaneval", "--model", "smollm2-135m", "--db", local] + COMMON, "local-engine run").stdout.splitlines()[-1])
+        b = json.loads(run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}", "--remote-model", "smollm2-135m",
+                            "--concurrency", "2", "--db", remote] + COMMON, "run via codeeval serve").stdout.splitlines()[-1])
+    finally:
+        server.terminate(); server.wait(timeout=30)
+    sa, sb = samples(local), samples(remote)
+    assert len(sa) == len(sb) == 2, (sa, sb)
+    for x, y in zip(sa, sb):
+        # task, index, completion (stops re-applied locally), finish reason, completion tokens, prompt tokens
+        assert x[:6] == y[:6], f"local vs remote differ:\n  {x}\n  {y}"
+        assert y[4] > 0 and y[5] > 0, f"token usage not recorded: {y}"
+    (src, ep), = rows(remote, "SELECT json_extract(manifest, '$.source'), json_extract(manifest, '$.endpoint') FROM runs")
+    assert src == "remote" and ep.endswith(str(port)), (src, ep)
+    assert a["pass_at_k"] == b["pass_at_k"], (a["pass_at_k"], b["pass_at_k"])
+    print(f"OK remote/served: 2 greedy completions via /v1/completions equal the local engine's "
+          f"(tokens {[s[4] for s in sb]}), pass@1 {b['pass_at_k']}")
+
+
+class Stub(BaseHTTPRequestHandler):
+    attempts, lock, stops_seen = {}, threading.Lock(), []
+
+    def log_message(self, *a): pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with Stub.lock:
+            n = Stub.attempts[body["prompt"]] = Stub.attempts.get(body["prompt"], 0) + 1
+            Stub.stops_seen.append(body.get("stop") or [])
+        probe = body["prompt"] == "Hello"
+        fail = {1: 500} if probe else {1: 429, 2: 503}
+        if n in fail:
+            self.send_response(fail[n]); self.send_header("Content-Length", "0"); self.end_headers(); return
+        out = json.dumps({"choices": [{"text": "    return 1\nprint('not part of the completion')\n", "finish_reason": "length"}],
+                          "usage": {"prompt_tokens": 11, "completion_tokens": 7}}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out))); self.end_headers(); self.wfile.write(out)
+
+
+def stub(binary, tmp):
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    db = os.path.join(tmp, "stub.sqlite")
+    try:
+        run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{srv.server_port}/v1", "--remote-model", "stub",
+             "--db", db] + COMMON, "run against the 429/503 stub")
+    finally:
+        srv.shutdown()
+    got = samples(db)
+    assert len(got) == 2, got
+    for s in got:
+        assert s[2] == "    return 1" and s[3] == "stop", f"5th stop not re-applied locally: {s}"
+        assert "print(" in s[6] and s[4] == 7 and s[5] == 11, f"raw text / usage not recorded: {s}"
+    prompts = {p: n for p, n in Stub.attempts.items() if p != "Hello"}
+    assert Stub.attempts.get("Hello") == 2 and sorted(prompts.values()) == [3, 3], Stub.attempts
+    assert all(len(s) <= 4 for s in Stub.stops_seen) and max(map(len, Stub.stops_seen)) == 4, Stub.stops_seen
+    assert rows(db, "SELECT count(*) FROM verdicts")[0][0] == 2
+    print("OK remote/stub: 429 and 5xx retried with backoff (3 attempts per prompt), nothing stored twice, "
+          "at most 4 stops sent and the 5th re-applied locally, usage recorded")
+
+
+def down(binary, tmp):
+    db = os.path.join(tmp, "down.sqlite")
+    p = run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{free_port()}", "--remote-model", "x", "--db", db]
+            + COMMON, "run against a closed port", expect_ok=False)
+    assert p.returncode != 0, p.returncode
+    assert "unreachable" in p.stderr, p.stderr[-1000:]
+    assert not os.path.exists(db) or rows(db, "SELECT count(*) FROM runs")[0][0] == 0, "a run was written"
+    print(f"OK remote/down: exit {p.returncode}, message: {p.stderr.strip().splitlines()[-1][:160]}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=".build/debug/codeeval")
+    ap.add_argument("--only", default="down,stub,served")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="run-remote-")
+    print(f"remote generation tests in {tmp}")
+    for name in args.only.split(","):
+        {"served": served, "stub": stub, "down": down}[name](args.bin, tmp)
+
+
+if __name__ == "__main__":
+    main()
