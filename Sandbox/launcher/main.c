@@ -21,7 +21,7 @@
  *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
  *        reports P's wait status and rusage on the status pipe.
  *   P (the program)
- *     7. setsid (no controlling tty: TIOCSTI is also filtered), rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK,
+ *     7. setsid (no controlling tty: TIOCSTI is also filtered), signal mask cleared and dispositions reset, rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK,
  *        CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
  *        (close_range) except 0 (/dev/null), 1, 2 (pipes), 3 (proof key in), 4 (proof out); clean environment.
  *     8. PR_SET_NO_NEW_PRIVS, then the seccomp allow-list (profile strict or standard; default action EPERM,
@@ -237,6 +237,15 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     /* Everything above 4 closes at execve (the status fd stays usable for setup errors until then). */
     if (syscall(SYS_close_range, 5, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) jail_fail("close_range");
     if (chdir("/work") != 0) jail_fail("chdir /work");
+    /* A clean signal state: the mask and ignored dispositions survive execve, and the host process that started
+     * the launcher (e.g. a Dispatch worker thread) may have blocked SIGALRM and friends, which would silently
+     * disable a program's own alarm-based time limits (EvalPlus-style per-input timers). */
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) jail_fail("sigprocmask");
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    }
 
     rlim_t mem = (rlim_t)cfg.mem_mb << 20;
     set_limit(RLIMIT_AS, mem, mem, "AS");
