@@ -62,9 +62,12 @@ public enum PlusTasks {
 }
 
 /// The canonical solution's outputs (pickled by the harness, base64) and its time per input, for both phases.
+/// A phase whose outputs are too large to embed in programs (`PlusSettings.inlineAbove`) has no `expected`: each
+/// candidate run recomputes them with the canonical solution before loading the candidate's code.
 public struct PlusGroundTruth: Sendable {
     public var expected: [PlusPhase: String]
     public var times: [PlusPhase: [Double]]
+    public var inline: Set<PlusPhase> = []
 }
 
 /// EvalPlus's knobs. Defaults are EvalPlus's (`evalplus/config.py` and `eval/__init__.py`).
@@ -84,6 +87,9 @@ public struct PlusSettings: Sendable {
     public var limits: Limits = Limits(memoryBytes: 4 << 30)
     /// Wall limit for a ground-truth run (one task, one phase).
     public var groundTruthWallSeconds: Double = 300
+    /// Pickled expected outputs larger than this are recomputed in each candidate run instead of embedded
+    /// (programs are capped at 16 MiB by the launcher).
+    public var inlineAbove: Int = 4 << 20
 
     public init() {}
 
@@ -151,14 +157,15 @@ public struct PlusEvaluationSummary: Sendable {
 /// A sample is plus-correct only if both phases pass.
 public enum EvalPlus {
     /// The program for one phase (`mode` ground_truth runs both phases' inputs concatenated: see `groundTruth`).
-    static func program(mode: String, task: PlusTask, code: String, inputs: [JSONValue], expected: String,
-                        limits: [Double], fastCheck: Bool) -> String {
+    static func program(mode: String, task: PlusTask, code: String, inputs: [JSONValue], expected: String?,
+                        limits: [Double], fastCheck: Bool, inlineAbove: Int = 4 << 20) -> String {
         let lit = ProofOfPass.pythonStringLiteral
         let args = [
             lit(mode), lit(task.dataset), String(task.number), lit(task.entryPoint), lit(code),
-            lit(JSONValue.array(inputs).serialized(ensureASCII: true)), lit(expected),
+            lit(JSONValue.array(inputs).serialized(ensureASCII: true)), expected.map(lit) ?? "None",
             "[" + limits.map { pythonFloat($0) }.joined(separator: ", ") + "]",
             pythonFloat(task.atol), fastCheck ? "True" : "False", task.outputNotNone ? "True" : "False",
+            expected == nil ? lit(task.referenceProgram) : "None", String(inlineAbove),
         ]
         return EvalPlusHarness.script + "__codeeval_evalplus(" + args.joined(separator: ", ") + ")\n"
     }
@@ -191,19 +198,24 @@ public enum EvalPlus {
                 next += 1
                 let task = tasks[t]
                 let source = program(mode: "ground_truth", task: task, code: task.referenceProgram,
-                                     inputs: task.inputs(phase), expected: "", limits: [], fastCheck: true)
+                                     inputs: task.inputs(phase), expected: "", limits: [], fastCheck: true,
+                                     inlineAbove: settings.inlineAbove)
                 group.addTask { (t, phase, await pool.run(Program(source: source, requireProof: true), limits: limits)) }
             }
             while next < min(jobs.count, pool.width * 2) { submit() }
             while let (t, phase, e) = try await group.next() {
                 if next < jobs.count { submit() }
-                guard e.status == .passed, let r = report(e), let expected = r["expected"] as? String,
-                      let times = r["times"] as? [Double], times.count == tasks[t].inputs(phase).count else {
+                guard e.status == .passed, let r = report(e), let times = r["times"] as? [Double],
+                      times.count == tasks[t].inputs(phase).count else {
                     let why = report(e)?["error"] as? String ?? e.failureMessage
                     failures.append("\(tasks[t].taskID) \(phase.rawValue): \(why)")
                     continue
                 }
-                truths[t].expected[phase] = expected
+                if let expected = r["expected"] as? String {
+                    truths[t].expected[phase] = expected
+                } else {
+                    truths[t].inline.insert(phase)
+                }
                 truths[t].times[phase] = times
             }
         }
@@ -253,7 +265,10 @@ public enum EvalPlus {
 
         func runLimits(_ t: Int, _ phase: PlusPhase) -> Limits {
             var limits = settings.limits
-            limits.wallSeconds = settings.phaseWallSeconds(settings.inputLimits(truths[t].times[phase] ?? []))
+            let times = truths[t].times[phase] ?? []
+            // Recomputing inline outputs costs the canonical solution's time again (with the same factor).
+            let inlineCost = truths[t].inline.contains(phase) ? settings.gtTimeLimitFactor * times.reduce(0, +) : 0
+            limits.wallSeconds = settings.phaseWallSeconds(settings.inputLimits(times)) + inlineCost
             limits.cpuSeconds = Int(limits.wallSeconds.rounded(.up)) + 1
             return limits
         }
@@ -269,7 +284,7 @@ public enum EvalPlus {
                 let perInput = settings.inputLimits(truths[t].times[phase] ?? [])
                 let limits = runLimits(t, phase)
                 let source = program(mode: "candidate", task: task, code: code(of: samples[s], task: task),
-                                     inputs: task.inputs(phase), expected: truths[t].expected[phase] ?? "",
+                                     inputs: task.inputs(phase), expected: truths[t].expected[phase],
                                      limits: perInput, fastCheck: settings.fastCheck)
                 group.addTask { (s, phase, await pool.run(Program(source: source, requireProof: true), limits: limits)) }
             }
