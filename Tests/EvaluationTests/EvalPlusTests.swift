@@ -114,6 +114,27 @@ struct EvalPlusTests {
         #expect(base[4].status == "fail" && base[4].verdict == .failed, "\(base[4])")
     }
 
+    @Test("outputs too large to embed are recomputed in the candidate's run, under the candidate's memory limit")
+    func inlineExpectedOutputs() async throws {
+        let task = try humanEvalTasks().first { $0.taskID == "HumanEval/0" }!
+        var settings = PlusSettings()
+        settings.inlineAbove = 0
+        settings.limits = Limits(memoryBytes: 512 << 20)
+        let pool = RunnerPool(width: 2)
+        let truth = try await EvalPlus.groundTruth(tasks: [task], pool: pool, settings: settings)
+        #expect(truth[0].inline == [.base, .plus] && truth[0].expected.isEmpty)
+        let samples = [
+            sample(1, task.taskID, task.canonicalSolution),
+            sample(2, task.taskID, "    return True\n"),
+            sample(3, task.taskID, "    x = bytearray(1 << 30)\n" + task.canonicalSolution),
+        ]
+        let (_, outcomes, _) = try await EvalPlus.evaluate(
+            samples: samples, tasks: [task], benchmark: "t", ks: [1], pool: pool, settings: settings, groundTruth: truth)
+        #expect(outcomes.map { $0[.base]!.status } == ["pass", "fail", "fail"])
+        #expect(outcomes.map { $0[.plus]!.status } == ["pass", "fail", "fail"])
+        #expect(outcomes[2][.base]!.errors.first?.hasPrefix("MemoryError") == true, "\(outcomes[2])")
+    }
+
     @Test("MBPP+: a self-contained solution field is used as is; prompt + completion otherwise")
     func mbppSolutionField() async throws {
         let task = try mbppTasks().first { $0.taskID == "Mbpp/2" }!

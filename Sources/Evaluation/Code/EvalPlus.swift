@@ -90,6 +90,9 @@ public struct PlusSettings: Sendable {
     /// Pickled expected outputs larger than this are recomputed in each candidate run instead of embedded
     /// (programs are capped at 16 MiB by the launcher).
     public var inlineAbove: Int = 4 << 20
+    /// Address-space (and cgroup memory) limit of ground-truth runs and of the part of inline runs that recomputes
+    /// the expected outputs: EvalPlus computes them in its parent process without a limit. Half the RAM, ≤ 16 GiB.
+    public var groundTruthMemoryBytes: Int = min(Int(clamping: ProcessInfo.processInfo.physicalMemory / 2), 16 << 30)
 
     public init() {}
 
@@ -158,14 +161,14 @@ public struct PlusEvaluationSummary: Sendable {
 public enum EvalPlus {
     /// The program for one phase (`mode` ground_truth runs both phases' inputs concatenated: see `groundTruth`).
     static func program(mode: String, task: PlusTask, code: String, inputs: [JSONValue], expected: String?,
-                        limits: [Double], fastCheck: Bool, inlineAbove: Int = 4 << 20) -> String {
+                        limits: [Double], fastCheck: Bool, inlineAbove: Int = 4 << 20, asLimit: Int? = nil) -> String {
         let lit = ProofOfPass.pythonStringLiteral
-        let args = [
+        let args: [String] = [
             lit(mode), lit(task.dataset), String(task.number), lit(task.entryPoint), lit(code),
             lit(JSONValue.array(inputs).serialized(ensureASCII: true)), expected.map(lit) ?? "None",
             "[" + limits.map { pythonFloat($0) }.joined(separator: ", ") + "]",
             pythonFloat(task.atol), fastCheck ? "True" : "False", task.outputNotNone ? "True" : "False",
-            expected == nil ? lit(task.referenceProgram) : "None", String(inlineAbove),
+            expected == nil ? lit(task.referenceProgram) : "None", String(inlineAbove), asLimit.map(String.init) ?? "None",
         ]
         return EvalPlusHarness.script + "__codeeval_evalplus(" + args.joined(separator: ", ") + ")\n"
     }
@@ -187,6 +190,7 @@ public enum EvalPlus {
         gtLimits.wallSeconds = settings.groundTruthWallSeconds
         gtLimits.cpuSeconds = Int(settings.groundTruthWallSeconds) + 1
         gtLimits.outputCapBytes = 256 << 20
+        gtLimits.memoryBytes = max(settings.limits.memoryBytes, settings.groundTruthMemoryBytes)
         let limits = gtLimits
         let jobs = tasks.indices.flatMap { t in PlusPhase.allCases.map { (t, $0) } }
         var truths = [PlusGroundTruth](repeating: PlusGroundTruth(expected: [:], times: [:]), count: tasks.count)
@@ -269,6 +273,9 @@ public enum EvalPlus {
             // Recomputing inline outputs costs the canonical solution's time again (with the same factor).
             let inlineCost = truths[t].inline.contains(phase) ? settings.gtTimeLimitFactor * times.reduce(0, +) : 0
             limits.wallSeconds = settings.phaseWallSeconds(settings.inputLimits(times)) + inlineCost
+            if truths[t].inline.contains(phase) {
+                limits.memoryBytes = max(settings.limits.memoryBytes, settings.groundTruthMemoryBytes)
+            }
             limits.cpuSeconds = Int(limits.wallSeconds.rounded(.up)) + 1
             return limits
         }
@@ -285,7 +292,8 @@ public enum EvalPlus {
                 let limits = runLimits(t, phase)
                 let source = program(mode: "candidate", task: task, code: code(of: samples[s], task: task),
                                      inputs: task.inputs(phase), expected: truths[t].expected[phase],
-                                     limits: perInput, fastCheck: settings.fastCheck)
+                                     limits: perInput, fastCheck: settings.fastCheck,
+                                     asLimit: truths[t].inline.contains(phase) ? settings.limits.memoryBytes : nil)
                 group.addTask { (s, phase, await pool.run(Program(source: source, requireProof: true), limits: limits)) }
             }
             while next < min(jobs.count, pool.width * 2) { submit() }

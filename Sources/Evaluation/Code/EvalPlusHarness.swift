@@ -13,7 +13,7 @@
 enum EvalPlusHarness {
     static let script = #"""
 def __codeeval_evalplus(MODE, DATASET, TASK_NUMBER, ENTRY, CODE, INPUTS, EXPECTED, LIMITS, ATOL, FAST, NOT_NONE,
-                        REFERENCE, INLINE_ABOVE):
+                        REFERENCE, INLINE_ABOVE, AS_LIMIT):
     import base64, copy, json, math, os, pickle, signal, time
     key = os.read(3, 64)
     os.close(3)
@@ -95,7 +95,12 @@ def __codeeval_evalplus(MODE, DATASET, TASK_NUMBER, ENTRY, CODE, INPUTS, EXPECTE
         return
 
     if EXPECTED is None:
+        # Like EvalPlus's forked worker, the candidate starts with the expected outputs already in memory and its
+        # own address-space limit applied after that (the launcher's limit was the ground truth's).
         expected = reference_outputs(REFERENCE)[0]
+        if AS_LIMIT:
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
     else:
         expected = pickle.loads(base64.b64decode(EXPECTED))
 
