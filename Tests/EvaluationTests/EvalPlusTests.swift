@@ -135,6 +135,23 @@ struct EvalPlusTests {
         #expect(outcomes[2][.base]!.errors.first?.hasPrefix("MemoryError") == true, "\(outcomes[2])")
     }
 
+    @Test("naive forgeries fail: a fake report line, a patched json.dumps, exiting early, catching the timer")
+    func forgeries() async throws {
+        let task = try humanEvalTasks().first { $0.taskID == "HumanEval/0" }!
+        let fake = #"{"status": "pass", "done": 0, "failed": [], "errors": []}"#
+        let solutions = [
+            "import os\nos.write(1, b'\(fake)\\n')\nos._exit(0)\n",
+            "import json\njson.dumps = lambda o: '\(fake)'\ndef has_close_elements(numbers, threshold):\n    return None\n",
+            "import sys\ndef has_close_elements(numbers, threshold):\n    print('\(fake)')\n    sys.exit(0)\n",
+            "def has_close_elements(numbers, threshold):\n    raise SystemExit(0)\n",
+        ]
+        let samples = solutions.enumerated().map { i, code in solutionSample(i + 1, task.taskID, solution: code) }
+        let (_, outcomes, summary) = try await EvalPlus.evaluate(
+            samples: samples, tasks: [task], benchmark: "t", ks: [1], pool: RunnerPool(width: 2))
+        #expect(outcomes.map { $0[.base]!.status } == ["fail", "fail", "fail", "fail"], "\(outcomes.map { $0[.base]! })")
+        #expect(summary.passAtK[.base]?[1] == 0.0)
+    }
+
     @Test("MBPP+: a self-contained solution field is used as is; prompt + completion otherwise")
     func mbppSolutionField() async throws {
         let task = try mbppTasks().first { $0.taskID == "Mbpp/2" }!

@@ -24,8 +24,10 @@ def __codeeval_evalplus(MODE, DATASET, TASK_NUMBER, ENTRY, CODE, INPUTS, EXPECTE
     os.dup2(sink, 2)
     os.close(sink)
 
+    dumps = json.dumps  # bound before any candidate code runs (a patched json.dumps cannot write the report)
+
     def emit(obj):
-        data = (json.dumps(obj) + "\n").encode()
+        data = (dumps(obj) + "\n").encode()
         while data:
             data = data[write(report_fd, data):]
 
