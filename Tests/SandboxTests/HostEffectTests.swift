@@ -68,6 +68,22 @@ struct HostEffectTests {
         #expect(degraded.layers.contains("seccomp") && degraded.layers.contains("pid_ns"))
     }
 
+    /// A directory that looks like a cgroup v2 root with memory and pids (but is not cgroupfs): the launcher takes
+    /// the v2 path, cannot set the limits, fails closed and leaves nothing behind.
+    @Test func cgroupV2IsDetectedAndFailsClosedWhenLimitsCannotBeSet() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-fake-cgroup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "cpu memory pids\n".write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        var limits = Limits()
+        limits.cgroupRoot = root
+        let e = await runner.run(Program(source: "print(1)"), limits: limits)
+        #expect(e.status == .sandboxError)
+        #expect(e.error?.contains("cannot set cgroup v2 limits") == true, "\(e.error ?? "")")
+        let left = try FileManager.default.contentsOfDirectory(atPath: root)
+        #expect(left == ["cgroup.controllers"], "\(left)")
+    }
+
     @Test func killedLauncherTakesTheJailDown() async throws {
         let token = "codeeval-\(UUID().uuidString.prefix(8))"
         let runner = self.runner
