@@ -25,8 +25,8 @@
  *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
  *        reports P's wait status and rusage on the status pipe.
  *   P (the program)
- *     7. setsid (no controlling tty: TIOCSTI is also filtered), signal mask cleared and dispositions reset, rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK,
- *        CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
+ *     7. setsid (no controlling tty: TIOCSTI is also filtered), signal mask cleared and dispositions reset,
+ *        rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK, CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
  *        (close_range) except 0 (/dev/null), 1, 2 (pipes), 3 (proof key in), 4 (proof out); clean environment.
  *     8. PR_SET_NO_NEW_PRIVS, then the seccomp allow-list (profile strict or standard; default action EPERM,
  *        a kill list of never-legitimate calls reported as "violation", foreign architectures killed), then
