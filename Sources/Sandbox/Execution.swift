@@ -22,6 +22,8 @@ public struct Limits: Sendable, Equatable, Codable {
     public var profile: Profile
     /// Run even if a layer is unavailable (recorded in `Execution.layers`). Off by default: fail closed.
     public var allowDegraded: Bool
+    /// Where the launcher looks for cgroup hierarchies (default `/sys/fs/cgroup`); for tests of the detection.
+    public var cgroupRoot: String? = nil
 
     public init(wallSeconds: Double = 3.0, cpuSeconds: Int? = nil, memoryBytes: Int = 1 << 30,
                 outputCapBytes: Int = 1 << 20, fileSizeBytes: Int = 16 << 20, openFiles: Int = 64, processes: Int = 32,
@@ -40,7 +42,8 @@ public struct Limits: Sendable, Equatable, Codable {
 }
 
 /// How a run ended. Every verdict comes from a kernel or supervisor fact, never from the program's output
-/// (except `memory_limit`, recognised from Python's MemoryError under the address-space limit).
+/// (except `memory_limit`, recognised from the run cgroup's OOM-kill counter or from Python's MemoryError under the
+/// address-space limit).
 public enum Status: String, Sendable, Codable, CaseIterable {
     case passed
     case failed

@@ -52,6 +52,7 @@ public struct Runner: Sendable {
             "--profile", limits.profile.rawValue,
             "--python", python,
         ]
+        if let root = limits.cgroupRoot { args += ["--cgroup-root", root] }
         if limits.allowDegraded { args.append("--allow-degraded") }
         return args
     }
@@ -127,9 +128,13 @@ public struct Runner: Sendable {
         let outTrunc = obj["stdout_truncated"] as? Bool ?? false
         let errTrunc = obj["stderr_truncated"] as? Bool ?? false
         let proof = obj["proof"] as? Bool ?? false
+        let oomKilled = obj["oom_killed"] as? Bool ?? false
         let status: Status
         if timedOut || sig == 24 || (sig == 9 && (cpu ?? 0) >= limits.cpuSeconds * 1000) {
             status = .timeout
+        } else if oomKilled && !(sig == 0 && exitCode == 0 && (!requireProof || proof)) {
+            // The run's cgroup hit its memory limit and the kernel killed a process of it.
+            status = .memoryLimit
         } else if sig == 31 {
             status = .violation
         } else if sig != 0 {

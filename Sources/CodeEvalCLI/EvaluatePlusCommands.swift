@@ -1,0 +1,121 @@
+import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import Sandbox
+
+/// Options common to `evaluate humaneval-plus|mbpp-plus`.
+struct PlusEvaluateOptions: ParsableArguments {
+    @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and either solution (self-contained) or completion (appended to the prompt).")
+    var samples: String?
+    @Flag(help: "Score the canonical solutions instead of a samples file.") var canonical = false
+    @Option(help: "Comma-separated k values for pass@k.") var k: String = "1,10,100"
+    @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Results file (default: <samples>_plus_results.jsonl).") var output: String?
+    @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @Option(name: .customLong("min-time-limit"), help: "Per-input time limit floor in seconds (EvalPlus: 4.0).")
+    var minTimeLimit: Double = 4.0
+    @Option(name: .customLong("gt-time-limit-factor"), help: "Per-input limit = max(min, factor × ground-truth time) (EvalPlus: 4.0).")
+    var gtTimeLimitFactor: Double = 4.0
+    @Flag(name: .customLong("test-details"), help: "Run every input instead of stopping at the first failure.")
+    var testDetails = false
+    @Option(name: .customLong("memory-mb"), help: "Address-space limit per run in MiB (EvalPlus: 4096, capped at physical RAM; -1 for none).")
+    var memoryMB: Int = 4096
+    @Option(help: "strict (threads only) or standard (fork/exec inside the jail). No network in either.")
+    var profile: LimitOptions.ProfileArgument = .strict
+    @Flag(name: .customLong("allow-degraded"), help: "Run even if an isolation layer is unavailable (recorded in the verdict).")
+    var allowDegraded = false
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard canonical != (samples != nil) else { throw ValidationError("pass either --samples FILE or --canonical") }
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be in 1...256") }
+        guard minTimeLimit > 0, gtTimeLimitFactor > 0 else { throw ValidationError("time limits must be positive") }
+        guard memoryMB == -1 || memoryMB >= 16 else { throw ValidationError("--memory-mb must be -1 or at least 16") }
+        _ = try ks()
+    }
+
+    func ks() throws -> [Int] { try parseKList(k) }
+
+    var settings: PlusSettings {
+        var s = PlusSettings()
+        s.minTimeLimit = minTimeLimit
+        s.gtTimeLimitFactor = gtTimeLimitFactor
+        s.fastCheck = !testDetails
+        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let memory = memoryMB == -1 ? 1 << 40 : min(memoryMB << 20, physical)
+        s.limits = Limits(memoryBytes: memory, profile: profile == .standard ? .standard : .strict, allowDegraded: allowDegraded)
+        return s
+    }
+
+    func run(_ tasks: [PlusTask], benchmark: String) async throws {
+        let loaded: [Sample]
+        let resultsURL: URL
+        if let samples {
+            let url = URL(fileURLWithPath: samples)
+            loaded = try SampleFile.load(url, allowSolution: true)
+            resultsURL = output.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: url.path + "_plus_results.jsonl")
+        } else {
+            loaded = EvalPlus.canonicalSamples(tasks)
+            resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_plus_results.jsonl")
+        }
+        let progress = ProgressLine()
+        let (results, _, summary) = try await EvalPlus.evaluate(
+            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: RunnerPool(width: workers),
+            settings: settings
+        ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
+        let writer = try JSONLWriter(url: resultsURL)
+        for r in results { try writer.write(r) }
+        try writer.close()
+        for phase in PlusPhase.allCases {
+            let p = summary.passAtK[phase] ?? [:]
+            let scores = p.keys.sorted().map { String(format: "pass@%d: %.4f", $0, p[$0]!) }
+            let label = phase == .base ? "\(benchmark) base tests" : "\(benchmark) base + plus tests"
+            print("\(label): " + (scores.isEmpty ? "no k ≤ the samples per task" : scores.joined(separator: "  ")))
+        }
+        for phase in PlusPhase.allCases {
+            let c = summary.statusCounts[phase] ?? [:]
+            print("\(phase.rawValue) statuses: " + c.keys.sorted().map { "\($0) \(c[$0]!)" }.joined(separator: ", "))
+        }
+        print(String(format: "ground truth %.1f s, total %.1f s, %d samples, %d tasks", summary.groundTruthSeconds,
+                     summary.wallSeconds, summary.samples, summary.tasks))
+        finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
+                     sandboxErrors: summary.verdictCounts["sandbox_error"] != nil)
+    }
+}
+
+struct EvaluateHumanEvalPlus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "humaneval-plus", abstract: "Execute HumanEval+ (EvalPlus) samples in the sandbox: base and plus pass@k.",
+        discussion: """
+        Expected outputs come from running each task's canonical solution in the sandbox first. Each sample then
+        runs twice (base inputs, plus inputs), all inputs of a phase batched in one sandbox run, each input under
+        max(--min-time-limit, --gt-time-limit-factor × ground-truth time). Plus counts a sample correct only if
+        both phases pass.
+        Examples:
+          codeeval evaluate humaneval-plus --samples samples.jsonl --k 1,10
+          codeeval evaluate humaneval-plus --canonical --mini
+        """)
+    @OptionGroup var options: PlusEvaluateOptions
+    @Flag(help: "Use HumanEval+ Mini (fewer plus inputs).") var mini = false
+    func run() async throws {
+        try await options.run(PlusTasks.load(.humanevalPlus, store: options.data.store, mini: mini),
+                              benchmark: mini ? "humaneval-plus-mini" : "humaneval-plus")
+    }
+}
+
+struct EvaluateMBPPPlus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mbpp-plus", abstract: "Execute MBPP+ (EvalPlus, 378 tasks) samples in the sandbox: base and plus pass@k.",
+        discussion: """
+        Task ids may be written Mbpp/2, mbpp/2 or 2. A sample's code is its solution field, or the task's prompt
+        (a docstring) followed by its completion.
+        Examples:
+          codeeval evaluate mbpp-plus --samples samples.jsonl --k 1
+          codeeval evaluate mbpp-plus --canonical
+        """)
+    @OptionGroup var options: PlusEvaluateOptions
+    func run() async throws {
+        try await options.run(PlusTasks.load(.mbppPlus, store: options.data.store), benchmark: "mbpp-plus")
+    }
+}
