@@ -310,5 +310,153 @@ void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) {
     for (; i < n; i++) y[i] += a * _cvtsh_ss(x[i]);
 }
 
+
+// MARK: four activation rows at once (prompt, batched decode)
+// The weight block is unpacked once and multiplied with four rows of activations: the
+// unpacking (nibbles, high bits, signs, scales) is a third to half of a single-row kernel.
+
+#define ACT(k) ((const void *)((const char *)act + (size_t)(k) * act_row_bytes))
+
+void ck_dot4_q8_0_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q8_0 *w = vw;
+    const blk_q8_0 *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int64_t i = 0; i < n / QK; i++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)w[i].qs);
+        __m256i aq = _mm256_sign_epi8(q, q);
+        __m128 wd = h2x(&w[i].d);
+        for (int k = 0; k < 4; k++) {
+            __m256i y = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a[k][i].qs), q);
+            __m256 d = _mm256_broadcastss_ps(_mm_mul_ss(wd, h2x(&a[k][i].d)));
+            acc[k] = _mm256_fmadd_ps(d, dot_us8(aq, y), acc[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]);
+}
+
+void ck_dot4_q4_0_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q4_0 *w = vw;
+    const blk_q8_0 *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int64_t i = 0; i < n / QK; i++) {
+        __m256i q = _mm256_sub_epi8(nibbles32(w[i].qs), _mm256_set1_epi8(8));
+        __m256i aq = _mm256_sign_epi8(q, q);
+        __m128 wd = h2x(&w[i].d);
+        for (int k = 0; k < 4; k++) {
+            __m256i y = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a[k][i].qs), q);
+            __m256 d = _mm256_broadcastss_ps(_mm_mul_ss(wd, h2x(&a[k][i].d)));
+            acc[k] = _mm256_fmadd_ps(d, dot_us8(aq, y), acc[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]);
+}
+
+void ck_dot4_q5_0_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q5_0 *w = vw;
+    const blk_q8_0 *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int64_t i = 0; i < n / QK; i++) {
+        __m256i hi = _mm256_andnot_si256(bits32(w[i].qh), _mm256_set1_epi8((char)0xF0));
+        __m256i q = _mm256_or_si256(nibbles32(w[i].qs), hi);
+        __m256i aq = _mm256_sign_epi8(q, q);
+        __m128 wd = h2x(&w[i].d);
+        for (int k = 0; k < 4; k++) {
+            __m256i y = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a[k][i].qs), q);
+            __m256 d = _mm256_broadcastss_ps(_mm_mul_ss(wd, h2x(&a[k][i].d)));
+            acc[k] = _mm256_fmadd_ps(d, dot_us8(aq, y), acc[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]);
+}
+
+void ck_dot4_q4_1_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q4_1 *w = vw;
+    const blk_q8_1 *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    __m128 mins[4] = { _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps() };
+    for (int64_t i = 0; i < n / QK; i++) {
+        __m256i q = nibbles32(w[i].qs);
+        __m128 wdm = h2x(&w[i].d);
+        for (int k = 0; k < 4; k++) {
+            __m128 p = _mm_mul_ps(wdm, h2x(&a[k][i].d));
+            mins[k] = _mm_add_ps(mins[k], p);
+            __m256i y = _mm256_loadu_si256((const __m256i *)a[k][i].qs);
+            acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), dot_us8(q, y), acc[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]) + _mm_cvtss_f32(_mm_movehdup_ps(mins[k]));
+}
+
+void ck_dot4_q4_K_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q4_K *w = vw;
+    const blk_q8_K *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    float mins[4] = { 0, 0, 0, 0 };
+    for (int64_t i = 0; i < n / QKK; i++) {
+        uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
+        __m128 wds = h2x(&w[i].d); // [d, dmin]
+        __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            __m256i s0 = _mm256_set1_epi16(sc[2 * c]), s1 = _mm256_set1_epi16(sc[2 * c + 1]);
+            for (int k = 0; k < 4; k++) {
+                __m256i y0 = _mm256_loadu_si256((const __m256i *)(a[k][i].qs + 64 * c));
+                __m256i y1 = _mm256_loadu_si256((const __m256i *)(a[k][i].qs + 64 * c + 32));
+                __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), s0);
+                __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), s1);
+                sumi[k] = _mm256_add_epi32(sumi[k], _mm256_add_epi32(p0, p1));
+            }
+        }
+        for (int k = 0; k < 4; k++) {
+            __m128 ds = _mm_mul_ps(wds, _mm_set1_ps(a[k][i].d));
+            mins[k] += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(a[k] + i, m);
+            acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]) - mins[k];
+}
+
+void ck_dot4_q6_K_avx2(int64_t n, const void *vw, const void *act, size_t act_row_bytes, float *out) {
+    const blk_q6_K *w = vw;
+    const blk_q8_K *a[4] = { ACT(0), ACT(1), ACT(2), ACT(3) };
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int64_t i = 0; i < n / QKK; i++) {
+        __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = w[i].ql + 64 * h, *qh = w[i].qh + 32 * h;
+            const int8_t *sc = w[i].scales + 8 * h;
+            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i hb = _mm256_loadu_si256((const __m256i *)qh);
+            __m256i q[4], s[4];
+            q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
+            q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
+            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
+            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
+            for (int j = 0; j < 4; j++) s[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
+            for (int k = 0; k < 4; k++) {
+                const int8_t *y = a[k][i].qs + 128 * h;
+                for (int j = 0; j < 4; j++) {
+                    __m256i yj = _mm256_loadu_si256((const __m256i *)(y + 32 * j));
+                    __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[j], yj), _mm256_maddubs_epi16(m32, yj));
+                    sumi[k] = _mm256_add_epi32(sumi[k], _mm256_madd_epi16(p, s[j]));
+                }
+            }
+        }
+        __m128 d = _mm_movehdup_ps(h2x(w[i].scales + 14));
+        for (int k = 0; k < 4; k++)
+            acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d, _mm_set_ss(a[k][i].d))), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum8(acc[k]);
+}
+
+#undef ACT
+
 #pragma clang attribute pop
 #endif

@@ -296,8 +296,16 @@ int ck_using_avx2(void) {
 
 void ck_force_portable(int on) { force_portable = on; }
 
-static ck_dot_fn dot_fn(int type) {
-    int fast = ck_using_avx2();
+static ck_dot_fn dot_fn_for(int type, int fast);
+
+static ck_dot_fn dot_fn(int type) { return dot_fn_for(type, ck_using_avx2()); }
+
+float ck_vec_dot_portable(int t, int64_t n, const void *w, const void *a) {
+    ck_dot_fn f = dot_fn_for(t, 0);
+    return f ? f(n, w, a) : 0.0f;
+}
+
+static ck_dot_fn dot_fn_for(int type, int fast) {
     switch (type) {
 #if CK_HAVE_X86
     case CK_Q4_0: return fast ? ck_dot_q4_0_avx2 : ck_dot_q4_0_portable;
@@ -349,8 +357,17 @@ size_t ck_activation_row_bytes(int t, int64_t n) {
     }
 }
 
+static int quantize_activation(int t, const float *x, void *out, int64_t n, int fast);
+
 int ck_quantize_activation(int t, const float *x, void *out, int64_t n) {
-    int fast = ck_using_avx2();
+    return quantize_activation(t, x, out, n, ck_using_avx2());
+}
+
+int ck_quantize_activation_portable(int t, const float *x, void *out, int64_t n) {
+    return quantize_activation(t, x, out, n, 0);
+}
+
+static int quantize_activation(int t, const float *x, void *out, int64_t n, int fast) {
     switch (ck_vec_dot_type(t)) {
     case CK_Q8_0:
         if (n % QK) return -1;
@@ -380,21 +397,52 @@ float ck_vec_dot(int t, int64_t n, const void *w, const void *a) {
     return f ? f(n, w, a) : 0.0f;
 }
 
+#if CK_HAVE_X86
+static ck_dot4_fn dot4_fn(int type) {
+    if (!ck_using_avx2()) return 0;
+    switch (type) {
+    case CK_Q8_0: return ck_dot4_q8_0_avx2;
+    case CK_Q4_0: return ck_dot4_q4_0_avx2;
+    case CK_Q5_0: return ck_dot4_q5_0_avx2;
+    case CK_Q4_1: return ck_dot4_q4_1_avx2;
+    case CK_Q4_K: return ck_dot4_q4_K_avx2;
+    case CK_Q6_K: return ck_dot4_q6_K_avx2;
+    default: return 0;
+    }
+}
+#endif
+
 int ck_matmul_rows(int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
                    const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
     ck_dot_fn f = dot_fn(t);
     if (!f) return -1;
+#if CK_HAVE_X86
+    ck_dot4_fn f4 = dot4_fn(t);
+#else
+    void *f4 = 0;
+#endif
     const char *wb = w, *ab = act;
-    // Token blocks keep the activations of a block in L1/L2 while each weight row is reused.
+    // Token blocks keep the activations of a block in L1/L2 while each weight row is reused;
+    // within a block, four tokens share one unpacking of each weight block.
     const int64_t TB = 16;
     for (int64_t t0 = 0; t0 < tokens; t0 += TB) {
         int64_t t1 = t0 + TB < tokens ? t0 + TB : tokens;
         for (int64_t r = row_begin; r < row_end; r++) {
             const void *wr = wb + (size_t)r * w_row_bytes;
-            for (int64_t tk = t0; tk < t1; tk++)
-                y[tk * y_stride + r] = f(n, wr, ab + (size_t)tk * act_row_bytes);
+            int64_t tk = t0;
+#if CK_HAVE_X86
+            if (f4) {
+                float o[4];
+                for (; tk + 4 <= t1; tk += 4) {
+                    f4(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
+                    for (int k = 0; k < 4; k++) y[(tk + k) * y_stride + r] = o[k];
+                }
+            }
+#endif
+            for (; tk < t1; tk++) y[tk * y_stride + r] = f(n, wr, ab + (size_t)tk * act_row_bytes);
         }
     }
+    (void)f4;
     return 0;
 }
 

@@ -28,7 +28,7 @@ import Testing
 /// Our own batched and token-by-token paths give bit-identical logits (checked here too).
 @Suite("Engine vs llama.cpp", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["CODEEVAL_LLAMACPP_COMPARE"] == "1",
-                "opt-in: CODEEVAL_LLAMACPP_COMPARE=1 (full forward passes of real models; scripts/test runs it for the two CI models)"))
+                "CODEEVAL_LLAMACPP_COMPARE=1 (set by scripts/test): full forward passes of real models"))
 struct LlamaCppComparisonTests {
     struct Noise { let maxAbs: Double; let meanAbs: Double; let selfGreedy: Int }
 

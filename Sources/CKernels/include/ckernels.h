@@ -43,6 +43,11 @@ int ck_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t n
 /// One dot product (tests and odd callers).
 float ck_vec_dot(int weight_type, int64_t n, const void *w, const void *act);
 
+/// The portable kernels, whatever the CPU (tests compare them with the dispatched ones
+/// without touching the process-wide switch below).
+float ck_vec_dot_portable(int weight_type, int64_t n, const void *w, const void *act);
+int ck_quantize_activation_portable(int weight_type, const float *x, void *out, int64_t n);
+
 /// 1 when the AVX2/FMA/F16C kernels are in use; `ck_force_portable(1)` switches to the
 /// portable ones (tests compare both; benchmarks report which ran).
 int ck_using_avx2(void);
