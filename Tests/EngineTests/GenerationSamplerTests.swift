@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Engine
 
@@ -71,5 +72,41 @@ import Testing
         #expect(!r7)
         none.flush(emit: { all += $0 })
         #expect(all == "xyz")
+    }
+}
+
+/// The top-p fast path (best 64/256/… candidates, probabilities normalised over the whole
+/// vocabulary) picks what the textbook algorithm (sort everything, cumulative mass) picks.
+@Suite struct TopPFastPathTests {
+    static func reference(_ logits: [Float], _ p: SamplingParams, _ rng: inout SeededRNG) -> Int32 {
+        var cand = logits.enumerated().map { (id: Int32($0.offset), logit: $0.element) }
+        cand.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
+        let mx = Double(cand[0].logit)
+        let e = cand.map { exp(Double($0.logit) - mx) }
+        let s = e.reduce(0, +)
+        var cum = 0.0, keep = cand.count
+        for (i, x) in e.enumerated() { cum += x / s; if cum >= Double(p.topP) { keep = i + 1; break } }
+        let kept = Array(cand[..<keep])
+        let probs = Sampler.softmax(kept.map(\.logit), temperature: p.temperature)
+        let r = rng.nextUnit()
+        var c = 0.0
+        for (i, q) in probs.enumerated() { c += q; if r < c { return kept[i].id } }
+        return kept[kept.count - 1].id
+    }
+
+    @Test(arguments: [Float(0.5), 0.95, 0.999])
+    func sameTokensAsFullSort(topP: Float) {
+        var gen = SeededRNG(seed: 99)
+        for trial in 0..<60 {
+            // Peaked and flat distributions (the flat ones need the fallback past 64/256).
+            let spread: Float = trial % 3 == 0 ? 0.05 : 4
+            let logits = (0..<5000).map { _ in Float(gen.nextUnit()) * spread * 10 }
+            let params = SamplingParams(temperature: 0.8, topP: topP, seed: UInt64(trial))
+            var sampler = Sampler(params: params)
+            var rng = SeededRNG(seed: UInt64(trial))
+            for _ in 0..<5 {
+                #expect(sampler.sample(logits) == Self.reference(logits, params, &rng), "trial \(trial)")
+            }
+        }
     }
 }

@@ -85,24 +85,31 @@ public struct Sampler: Sendable {
 
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
         if params.temperature <= 0 || params.topK == 1 { return Self.argmax(logits) }
-        // Candidates sorted by logit (descending); top-k cuts first.
+        // Candidates sorted by logit (descending, lower id first on ties); top-k cuts first.
         var cand: [(id: Int32, logit: Float)]
         if params.topK > 0 && params.topK < logits.count {
             cand = Self.topK(logits, params.topK)
-        } else {
-            cand = logits.enumerated().map { (Int32($0.offset), $0.element) }
-            cand.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        }
-        // top-p on the untempered distribution.
-        if params.topP < 1 {
-            let probs = Self.softmax(cand.map(\.logit), temperature: 1)
-            var cum: Double = 0
-            var keep = cand.count
-            for (i, p) in probs.enumerated() {
-                cum += p
-                if cum >= Double(params.topP) { keep = i + 1; break }
+            if params.topP < 1 { cand = Self.nucleus(cand, params.topP, total: nil) ?? cand }
+        } else if params.topP < 1 {
+            // top-p over the whole vocabulary without sorting it: the untempered probabilities
+            // are normalised over all tokens, then the best 64, 256, … are taken in order until
+            // their mass reaches top-p (a full sort of 150k logits per token cost as much as
+            // a decode step).
+            var mx = -Float.infinity
+            for v in logits where v > mx { mx = v }
+            var total = 0.0
+            for v in logits { total += exp(Double(v) - Double(mx)) }
+            var k = 64
+            while true {
+                let best = k >= logits.count ? Self.sortedAll(logits) : Self.topK(logits, k)
+                if let kept = Self.nucleus(best, params.topP, total: (mx, total), complete: best.count == logits.count) {
+                    cand = kept
+                    break
+                }
+                k *= 4
             }
-            cand.removeSubrange(keep...)
+        } else {
+            cand = Self.sortedAll(logits)
         }
         if params.minP > 0, let top = cand.first?.logit {
             // p_i ≥ minP·p_max  ⇔  logit_i ≥ logit_max + ln(minP)
@@ -117,6 +124,34 @@ public struct Sampler: Sendable {
             if r < cum { return cand[i].id }
         }
         return cand[cand.count - 1].id
+    }
+
+    static func sortedAll(_ logits: UnsafeBufferPointer<Float>) -> [(id: Int32, logit: Float)] {
+        var cand: [(id: Int32, logit: Float)] = logits.enumerated().map { (Int32($0.offset), $0.element) }
+        cand.sort { (a: (id: Int32, logit: Float), b: (id: Int32, logit: Float)) -> Bool in
+            a.logit > b.logit || (a.logit == b.logit && a.id < b.id)
+        }
+        return cand
+    }
+
+    /// The shortest prefix of `sorted` whose probability mass reaches `p`. With `total`
+    /// (max logit, Σexp over the whole vocabulary) probabilities are the full distribution's
+    /// and nil means the prefix was too short to decide (unless `complete`); without it they
+    /// are normalised over `sorted` itself (after top-k).
+    static func nucleus(_ sorted: [(id: Int32, logit: Float)], _ p: Float, total: (Float, Double)?,
+                        complete: Bool = true) -> [(id: Int32, logit: Float)]? {
+        let (mx, sum): (Float, Double)
+        if let total { (mx, sum) = total } else {
+            guard let top = sorted.first?.logit else { return sorted }
+            mx = top
+            sum = sorted.reduce(0.0) { $0 + exp(Double($1.logit) - Double(top)) }
+        }
+        var cum = 0.0
+        for (i, c) in sorted.enumerated() {
+            cum += exp(Double(c.logit) - Double(mx)) / sum
+            if cum >= Double(p) { return Array(sorted[...i]) }
+        }
+        return complete ? sorted : nil
     }
 
     static func softmax(_ logits: [Float], temperature: Float) -> [Double] {
