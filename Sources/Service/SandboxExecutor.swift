@@ -6,13 +6,18 @@ import Sandbox
 public struct SandboxExecutor: Executor {
     public let runner: Runner
     let layers: [String: Bool]
+    /// Operator's choice (`codeeval serve --allow-degraded`): run without a layer the host lacks (e.g. cgroups in a
+    /// container without a delegated cgroup) instead of failing closed. Verdicts and /readyz list the layers in force.
+    public var allowDegraded = false
 
     /// Runs a probe program once to learn which isolation layers this host provides (for `/readyz`, `/metrics`).
-    public static func probe(runner: Runner = Runner()) async -> SandboxExecutor {
-        let e = await runner.run(Program(source: "print(1)"), limits: Limits(wallSeconds: 5))
+    public static func probe(runner: Runner = Runner(), allowDegraded: Bool = false) async -> SandboxExecutor {
+        let e = await runner.run(Program(source: "print(1)"), limits: Limits(wallSeconds: 5, allowDegraded: allowDegraded))
         var layers: [String: Bool] = ["sandbox": e.status == .passed]
         for layer in e.layers { layers[layer] = true }
-        return SandboxExecutor(runner: runner, layers: layers)
+        var executor = SandboxExecutor(runner: runner, layers: layers)
+        executor.allowDegraded = allowDegraded
+        return executor
     }
 
     public func execute(_ request: ExecutionRequest) async throws -> ExecutionOutcome {
@@ -24,7 +29,7 @@ public struct SandboxExecutor: Executor {
         }
         if request.requireProof { source = ProofOfPass.wrap(source) }
         let limits = Limits(wallSeconds: request.timeoutSeconds, memoryBytes: request.memoryMB << 20,
-                            profile: request.profile == "standard" ? .standard : .strict)
+                            profile: request.profile == "standard" ? .standard : .strict, allowDegraded: allowDegraded)
         let execution = await runner.run(Program(source: source, requireProof: request.requireProof), limits: limits)
         // The same JSON as `codeeval exec` prints.
         let encoder = JSONEncoder()
