@@ -161,11 +161,8 @@ struct BenchEngine: AsyncParsableCommand {
                      t.name, rows, cols, swiftPath * 1000, portable * 1000, avx * 1000, swiftPath / avx, portable / avx))
     }
 
-    func argmax<C: Collection>(_ row: C) -> Int32 where C.Element == Float, C.Index == Int {
-        var best = row.startIndex
-        for i in row.indices where row[i] > row[best] { best = i }
-        return Int32(best - row.startIndex)
-    }
+    func argmax(_ row: ArraySlice<Float>) -> Int32 { row.withUnsafeBufferPointer { Sampler.argmax($0) } }
+    func argmax(_ row: [Float]) -> Int32 { argmax(row[...]) }
 
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     func median(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }

@@ -65,11 +65,16 @@ public struct Runner: Sendable {
         }
     }
 
+    /// Why no program can run (the launcher is missing), or nil. Callers that are about to start long work
+    /// check this first instead of collecting one sandbox error per program.
+    public var launcherProblem: String? {
+        FileManager.default.isExecutableFile(atPath: launcher) ? nil
+            : "sandbox launcher not found at \(launcher) (build it with `swift build [-c release] --product codeeval-sandbox`, or set CODEEVAL_SANDBOX)"
+    }
+
     /// Synchronous version (blocks the calling thread).
     public func runBlocking(_ program: Program, limits: Limits) -> Execution {
-        guard FileManager.default.isExecutableFile(atPath: launcher) else {
-            return .sandboxFailure("sandbox launcher not found at \(launcher) (build it with `swift build --product codeeval-sandbox`, or set CODEEVAL_SANDBOX)")
-        }
+        if let problem = launcherProblem { return .sandboxFailure(problem) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
         process.arguments = arguments(for: limits)

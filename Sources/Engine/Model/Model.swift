@@ -126,6 +126,7 @@ public final class Model: @unchecked Sendable {
         // gemma3 scales q before QKᵀ (query_pre_attn_scalar^-½, = head_dim^-½ for these sizes);
         // the others scale the scores in the softmax.
         let gemma = c.architecture == .gemma3
+        let caches = rows.map(\.cache)
         let qScale: Float = gemma ? 1 / Float(c.headDim).squareRoot() : 1
         let kqScale: Float = gemma ? 1 : 1 / Float(c.headDim).squareRoot()
         for (il, L) in layers.enumerated() {
@@ -147,7 +148,7 @@ public final class Model: @unchecked Sendable {
             for (t, r) in rows.enumerated() {
                 r.cache.store(layer: il, from: positions[t], keys: s.k + t * c.kvDim, values: s.v + t * c.kvDim, count: 1)
             }
-            attention(layer: il, rows: rows.map(\.cache), positions: positions, window: sliding ? c.slidingWindow : nil,
+            attention(layer: il, rows: caches, positions: positions, window: sliding ? c.slidingWindow : nil,
                       scale: kqScale, s: &s)
             matmuls([(L.wo, s.h)], input: s.att, T: T, scratch: &s)
             if let w = L.postAttnNorm { rmsNorm(s.h, w, s.h, rows: T, dim: d) }
