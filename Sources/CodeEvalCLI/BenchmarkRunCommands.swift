@@ -21,6 +21,8 @@ struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
     @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile: String = "llama1"
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
+    var batchSize: Int = EngineDefaults.batchSize
     @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
     @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
@@ -69,7 +71,8 @@ enum RunSetup {
         }
     }
 
-    static func localSource(modelPath: String, tasks: [PromptedTask], maxTokens: Int) throws -> (EngineCompletionSource, Int) {
+    static func localSource(modelPath: String, tasks: [PromptedTask], maxTokens: Int, batchSize: Int) throws -> (EngineCompletionSource, Int) {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
         let generator = try Generator(path: modelPath)
         // Refuse up front if the longest prompt plus the generation budget does not fit the context.
         if let longest = tasks.max(by: { $0.prompt.utf8.count < $1.prompt.utf8.count }) {
@@ -79,7 +82,7 @@ enum RunSetup {
                     + "the model context is \(generator.contextLength); lower --max-tokens or use a model with a longer context")
             }
         }
-        return (EngineCompletionSource(generator: generator), EngineCompletionSource.parameterCount(generator.model.file))
+        return (EngineCompletionSource(generator: generator, batchSize: batchSize), EngineCompletionSource.parameterCount(generator.model.file))
     }
 
     static func prepare(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws -> PreparedRun {
@@ -120,7 +123,7 @@ enum RunSetup {
             modelName = rm
         } else {
             let path = try ModelRegistry.resolve(o.model)
-            let (local, count) = try localSource(modelPath: path, tasks: tasks, maxTokens: maxTokens)
+            let (local, count) = try localSource(modelPath: path, tasks: tasks, maxTokens: maxTokens, batchSize: o.batchSize)
             source = local
             modelPath = path
             params = count
@@ -145,7 +148,7 @@ enum RunSetup {
     }
 
     /// Rebuild a stored run's inputs; refuses if the prompts or dataset changed since it started.
-    static func prepareResume(_ info: RunInfo, data: DataOptions, workers: Int, concurrency: Int) async throws -> PreparedRun {
+    static func prepareResume(_ info: RunInfo, data: DataOptions, workers: Int, concurrency: Int, batchSize: Int) async throws -> PreparedRun {
         let m = info.manifest
         let benchmark = try Benchmark.parse(m.benchmark)
         let profile = try Profile.named(m.profile)
@@ -163,7 +166,7 @@ enum RunSetup {
             source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, maxConcurrency: concurrency)
         } else {
             guard let path = m.modelPath else { throw ValidationError("run \(info.id) has no model path") }
-            source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens).0
+            source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize).0
         }
         return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, store: store, workers: workers))
     }
@@ -187,6 +190,11 @@ enum RunSetup {
         let id = try store.createRun(manifest: prepared.manifest)
         try await execute(prepared, runID: id, store: store, workers: o.workers, json: o.json)
     }
+}
+
+enum EngineDefaults {
+    /// Measured on qwen2.5-coder-0.5b HumanEval greedy (BENCHMARKS.md, "Runs: batch size").
+    static let batchSize = 16
 }
 
 /// Progress on stderr: one live line on a TTY (every 0.2 s), otherwise a plain line every 10 s (CI logs);

@@ -32,6 +32,8 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Run seed.") var seed: UInt64 = 1234
     @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
+    var batchSize: Int = EngineDefaults.batchSize
     @Flag(help: "Print the table as Markdown.") var markdown = false
     @Flag(help: "Print the table as JSON.") var json = false
     @Option(help: "Also write a self-contained HTML page (table + SVG chart) to this file.") var html: String?
@@ -57,6 +59,7 @@ struct CompareCommand: AsyncParsableCommand {
         base.seed = seed
         base.db = db
         base.workers = workers
+        base.batchSize = batchSize
         base.data = data
         let ks = try base.parsedKs()
         let store = try openRunStore(db)

@@ -10,12 +10,14 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Requests in flight for a remote run.") var concurrency: Int = 4
+    @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
+    var batchSize: Int = EngineDefaults.batchSize
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
     @OptionGroup var data: DataOptions
     func run() async throws {
         let store = try openRunStore(db)
         let info = try store.run(runID)
-        let prepared = try await RunSetup.prepareResume(info, data: data, workers: workers, concurrency: concurrency)
+        let prepared = try await RunSetup.prepareResume(info, data: data, workers: workers, concurrency: concurrency, batchSize: batchSize)
         try await RunSetup.execute(prepared, runID: runID, store: store, workers: workers, json: json)
     }
 }

@@ -25,4 +25,50 @@ struct BatchGenerationTests {
         // Different seeds really sample different continuations.
         #expect(Set(batch.map(\.tokens)).count > 1)
     }
+
+    /// Different prompts (two sharing a long prefix, one repeated), sampling parameters and
+    /// limits in one batch smaller than the job list: each result equals the job run alone.
+    static func mixedJobs(_ gen: Generator) -> [GenerationJob] {
+        let shots = "# Write short Python functions.\n\ndef square(x):\n    return x * x\n\ndef cube(x):\n    return x * x * x\n\n"
+        let prompts = [shots + "def add(a, b):\n", shots + "def is_even(n):\n", "def fib(n):\n", shots + "def add(a, b):\n"]
+        return prompts.enumerated().map { i, p in
+            GenerationJob(promptTokens: gen.tokenizer.encode(p, addSpecial: true),
+                          params: i == 2 ? .greedy : SamplingParams(temperature: 0.7, topP: 0.9, seed: UInt64(10 + i)),
+                          maxTokens: [20, 12, 16, 20][i], stop: ["\ndef "])
+        }
+    }
+
+    @Test func mixedJobsEqualSoloRuns() throws {
+        let gen = try Generator(path: try TestModels.require("smollm2-135m").path, contextLength: 256)
+        let jobs = Self.mixedJobs(gen)
+        let batch = try gen.generateBatch(jobs, batchSize: 3)
+        for (i, j) in jobs.enumerated() {
+            let solo = try gen.generate(promptTokens: j.promptTokens, params: j.params, maxTokens: j.maxTokens, stop: j.stop)
+            #expect(batch[i].tokens == solo.tokens && batch[i].text == solo.text && batch[i].finishReason == solo.finishReason,
+                    "job \(i)")
+        }
+    }
+
+    /// Jobs arriving concurrently at the continuous batcher (as a run's tasks do) get the same
+    /// results as solo runs, whatever the batch size.
+    @Test(arguments: [1, 2, 8])
+    func continuousBatcherEqualsSoloRuns(batchSize: Int) async throws {
+        let gen = try Generator(path: try TestModels.require("smollm2-135m").path, contextLength: 256)
+        let jobs = Self.mixedJobs(gen)
+        let batcher = ContinuousBatcher(generator: gen, batchSize: batchSize)
+        let results = try await withThrowingTaskGroup(of: (Int, Generation).self) { group in
+            for (i, j) in jobs.enumerated() { group.addTask { (i, try await batcher.generate(j)) } }
+            var out: [Int: Generation] = [:]
+            for try await (i, g) in group { out[i] = g }
+            return out
+        }
+        for (i, j) in jobs.enumerated() {
+            let solo = try gen.generate(promptTokens: j.promptTokens, params: j.params, maxTokens: j.maxTokens, stop: j.stop)
+            #expect(results[i]?.tokens == solo.tokens && results[i]?.text == solo.text, "job \(i), batch size \(batchSize)")
+        }
+        // A bad job fails alone, with the engine's error.
+        await #expect(throws: EngineError.self) {
+            _ = try await batcher.generate(GenerationJob(promptTokens: [], params: .greedy, maxTokens: 4))
+        }
+    }
 }

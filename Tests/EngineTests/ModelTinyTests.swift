@@ -117,6 +117,43 @@ enum TinyModel {
         }
     }
 
+    /// A prompt evaluated from a cached prefix equals the prompt evaluated from scratch, bit
+    /// for bit (logits and every key/value), whether it shares part of a cached prompt or all of it.
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
+    func prefixCacheReuseIsExact(arch: String) throws {
+        let m = try TinyModel.model(arch: arch, quantized: true)
+        let prefixes = PrefixCache(capacity: 2, minimumShared: 2)
+        let a = Self.prompt
+        let b = Array(a.prefix(6)) + [4, 4, 19]
+        func scratch(_ p: [Int32]) throws -> ([Float], KVCache) {
+            let c = m.makeCache(capacity: 32)
+            return (try m.forward(p, cache: c), c)
+        }
+        func sameKV(_ x: KVCache, _ y: KVCache) -> Bool {
+            guard x.count == y.count else { return false }
+            let n = x.count * m.config.kvDim
+            for l in 0..<m.config.blockCount {
+                let k1 = UnsafeBufferPointer(start: x.keys[l], count: n), k2 = UnsafeBufferPointer(start: y.keys[l], count: n)
+                let v1 = UnsafeBufferPointer(start: x.values[l], count: n), v2 = UnsafeBufferPointer(start: y.values[l], count: n)
+                if !k1.elementsEqual(k2) || !v1.elementsEqual(v2) { return false }
+            }
+            return true
+        }
+        let steps: [(prompt: [Int32], reused: Int)] = [(a, 0), (b, 6), (b, 6 + b.count), (a, 6 + b.count + a.count)]
+        for (prompt, reused) in steps {
+            let c = m.makeCache(capacity: 32)
+            let logits = try prefixes.prefill(prompt, into: c, model: m)
+            let (ref, refCache) = try scratch(prompt)
+            #expect(logits == ref, "\(arch) \(prompt)")
+            #expect(sameKV(c, refCache), "\(arch) \(prompt)")
+            #expect(prefixes.reusedTokens == reused, "\(arch) \(prompt)")
+        }
+        // Too short a shared prefix is recomputed; the least recently used prompt is evicted.
+        let c = m.makeCache(capacity: 32)
+        _ = try prefixes.prefill([a[0], 2, 2, 2], into: c, model: m)
+        #expect(prefixes.entries.count == 2 && !prefixes.entries.contains { $0.tokens == b })
+    }
+
     @Test func gemmaSlidingWindowChangesLateLogitsOnly() throws {
         let narrow = try TinyModel.model(arch: "gemma3", sliding: 3)
         let wide = try TinyModel.model(arch: "gemma3", sliding: 64)

@@ -1,0 +1,157 @@
+/// One generation request for the batched decoder.
+public struct GenerationJob: Sendable {
+    public var promptTokens: [Int32]
+    public var params: SamplingParams
+    public var maxTokens: Int
+    public var stop: [String]
+
+    public init(promptTokens: [Int32], params: SamplingParams, maxTokens: Int, stop: [String] = []) {
+        self.promptTokens = promptTokens
+        self.params = params
+        self.maxTokens = maxTokens
+        self.stop = stop
+    }
+}
+
+/// The decode loop behind `generateBatch` and `ContinuousBatcher`: live sequences, each with
+/// its own KV cache, sampler and stop matcher, advance together in one `forwardBatch` per
+/// token, so the weights are read once per step for the whole batch. Each row's logits are
+/// bit-identical to a single-sequence step (ModelTinyTests) and each sequence samples with
+/// its own seeded sampler, so a sequence's output does not depend on what else is in the
+/// batch: it equals `Generator.generate` with the same prompt and parameters.
+struct BatchDecoder {
+    struct Live {
+        let id: Int
+        let cache: KVCache
+        var sampler: Sampler
+        var stops: StopMatcher
+        var decoder: StreamingDecoder
+        let maxTokens: Int
+        let promptTokens: Int
+        let promptMs: Double
+        let admitted: Double
+        var tokens: [Int32] = []
+        /// Row of `logits` holding this sequence's next-token distribution.
+        var row: Int
+    }
+
+    let generator: Generator
+    let prefixes: PrefixCache
+    private(set) var live: [Live] = []
+    /// Rows × vocabulary: the latest logits of every live sequence (or a prompt's, right after admission).
+    private var logits: [[Float]] = []
+
+    init(generator: Generator, prefixes: PrefixCache) {
+        self.generator = generator
+        self.prefixes = prefixes
+    }
+
+    var isEmpty: Bool { live.isEmpty }
+    var count: Int { live.count }
+
+    /// Checks a job before any work is done for it.
+    static func validate(_ job: GenerationJob, contextLength: Int) throws {
+        try job.params.validate()
+        guard job.maxTokens >= 0 else { throw EngineError.invalidParameter("max tokens \(job.maxTokens) must be ≥ 0") }
+        guard !job.promptTokens.isEmpty else { throw EngineError.emptyPrompt }
+        guard job.promptTokens.count < contextLength else {
+            throw EngineError.contextFull(needed: job.promptTokens.count + 1, capacity: contextLength)
+        }
+    }
+
+    /// Evaluates the job's prompt (reusing a cached prefix) and adds it to the batch.
+    mutating func admit(_ job: GenerationJob, id: Int) throws {
+        try Self.validate(job, contextLength: generator.contextLength)
+        let model = generator.model
+        let t0 = monotonicMs()
+        // Room for the prompt and every token that will be fed back (the last sampled one never is).
+        let cache = model.makeCache(capacity: min(generator.contextLength, job.promptTokens.count + max(job.maxTokens, 1)))
+        let promptLogits = try prefixes.prefill(job.promptTokens, into: cache, model: model)
+        let t1 = monotonicMs()
+        live.append(Live(id: id, cache: cache, sampler: Sampler(params: job.params),
+                         stops: StopMatcher(job.stop.filter { !$0.isEmpty }),
+                         decoder: generator.tokenizer.makeStreamingDecoder(), maxTokens: job.maxTokens,
+                         promptTokens: job.promptTokens.count, promptMs: t1 - t0, admitted: t1, row: logits.count))
+        logits.append(promptLogits)
+    }
+
+    /// Samples one token for every live sequence and runs the ones that go on through one
+    /// batched forward pass. Returns the sequences that finished in this step.
+    mutating func step() throws -> [(id: Int, generation: Generation)] {
+        let tokenizer = generator.tokenizer
+        var finished: [(Int, Generation)] = []
+        func finish(_ s: inout Live, _ reason: FinishReason) {
+            var reason = reason
+            if reason != .stop, s.stops.append(s.decoder.finish(), emit: nil) { reason = .stop }
+            if reason != .stop { s.stops.flush(emit: nil) }
+            finished.append((s.id, Generation(text: s.stops.text, tokens: s.tokens, promptTokens: s.promptTokens,
+                                              finishReason: reason, promptMs: s.promptMs,
+                                              decodeMs: monotonicMs() - s.admitted)))
+        }
+        var stepTokens: [Int32] = []
+        var continuing: [Live] = []
+        for var s in live {
+            if s.tokens.count >= s.maxTokens { finish(&s, .length); continue }
+            let next = logits[s.row].withUnsafeBufferPointer { s.sampler.sample($0) }
+            if tokenizer.isEndOfGeneration(next) { finish(&s, .eos); continue }
+            s.tokens.append(next)
+            if s.stops.append(s.decoder.append(next), emit: nil) { finish(&s, .stop); continue }
+            if s.tokens.count == s.maxTokens || s.cache.count >= s.cache.capacity { finish(&s, .length); continue }
+            stepTokens.append(next)
+            continuing.append(s)
+        }
+        live = continuing
+        logits = []
+        if !live.isEmpty {
+            do {
+                let all = try generator.model.forwardBatch(stepTokens, caches: live.map(\.cache))
+                let V = generator.model.vocabSize
+                for i in live.indices {
+                    live[i].row = i
+                    logits.append(Array(all[(i * V)..<((i + 1) * V)]))
+                }
+            } catch {
+                live = []
+                throw error
+            }
+        }
+        return finished
+    }
+}
+
+extension Generator {
+    /// n samples of one prompt, generated together (pass@k needs n = 200 per task in the
+    /// Codex protocol): the prompt is evaluated once and its KV cache copied to every
+    /// sequence; finished sequences leave the batch and queued ones take their place, so it
+    /// stays full. Sample i uses `params` with seed `seeds[i]` and is identical to
+    /// `generate(promptTokens:params:…)` with that seed.
+    public func generateBatch(promptTokens: [Int32], params: SamplingParams, seeds: [UInt64], maxTokens: Int,
+                              stop: [String] = [], batchSize: Int = 32) throws -> [Generation] {
+        guard batchSize >= 1 else { throw EngineError.invalidParameter("batch size \(batchSize) must be ≥ 1") }
+        let jobs = seeds.map { seed -> GenerationJob in
+            var p = params
+            p.seed = seed
+            return GenerationJob(promptTokens: promptTokens, params: p, maxTokens: maxTokens, stop: stop)
+        }
+        return try generateBatch(jobs, batchSize: batchSize)
+    }
+
+    /// Independent jobs (any prompts, parameters and limits) decoded in batches of up to
+    /// `batchSize`; prompts sharing a prefix share its computation. Results are in job order
+    /// and each equals the job run alone through `generate`.
+    public func generateBatch(_ jobs: [GenerationJob], batchSize: Int = 32) throws -> [Generation] {
+        guard batchSize >= 1 else { throw EngineError.invalidParameter("batch size \(batchSize) must be ≥ 1") }
+        for j in jobs { try BatchDecoder.validate(j, contextLength: contextLength) }
+        var decoder = BatchDecoder(generator: self, prefixes: PrefixCache())
+        var results = [Generation?](repeating: nil, count: jobs.count)
+        var next = 0
+        while next < jobs.count || !decoder.isEmpty {
+            while decoder.count < batchSize && next < jobs.count {
+                try decoder.admit(jobs[next], id: next)
+                next += 1
+            }
+            for (id, g) in try decoder.step() { results[id] = g }
+        }
+        return results.map { $0! }
+    }
+}
