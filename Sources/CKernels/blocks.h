@@ -42,6 +42,18 @@ static inline void k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
 }
 
 typedef float (*ck_dot_fn)(int64_t n, const void *w, const void *act);
+typedef void (*ck_dotn_fn)(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+
+// The Q8_0 activation row: its blocks, then (for an even block count, from a 64-byte
+// boundary) CK_PAIR_BYTES per pair of blocks for the AVX-512 kernels: the pair's 64 quants
+// contiguous, the scales [d(2p) ×8, d(2p+1) ×8] as floats, and −16·Σy of every 4-element
+// lane (int32 ×16). Filled by both quantizers; the other kernels ignore it.
+#define CK_PAIR_BYTES 192
+static inline int ck_q8_0_has_extras(int64_t n) { return (n / QK) % 2 == 0; }
+static inline size_t ck_q8_0_extras_offset(int64_t n) {
+    return ((size_t)(n / QK) * sizeof(blk_q8_0) + 63) & ~(size_t)63;
+}
+void ck_q8_0_extras(void *row, int64_t n);
 
 // Portable kernels (kernels_portable.c).
 float ck_dot_q4_0_portable(int64_t n, const void *w, const void *a);
@@ -72,7 +84,6 @@ float ck_dot_q5_K_avx2(int64_t n, const void *w, const void *a);
 float ck_dot_q6_K_avx2(int64_t n, const void *w, const void *a);
 float ck_dot_f32_avx2(int64_t n, const void *w, const void *a);
 void ck_quantize_q8_0_avx2(const float *x, void *y, int64_t n);
-typedef void (*ck_dot4_fn)(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot4_q8_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot4_q4_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot4_q5_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
@@ -84,6 +95,20 @@ float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_round_fp16_row_avx2(float *x, int64_t n);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
 void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
+
+// AVX-512 kernels (kernels_avx512.c), level 2; Q5_0/Q8_0 only for an even number of blocks.
+float ck_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
+void ck_dot4_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot8_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+float ck_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
+void ck_dot4_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot8_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+float ck_dot_q4_K_avx512(int64_t n, const void *w, const void *a);
+void ck_dot4_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot8_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+float ck_dot_q6_K_avx512(int64_t n, const void *w, const void *a);
+void ck_dot4_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot8_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 #endif
 
 #endif

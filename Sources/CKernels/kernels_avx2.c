@@ -11,24 +11,8 @@
 
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
-static inline float hsum8(__m256 x) {
-    __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return _mm_cvtss_f32(r);
-}
+#include "x86_helpers.h"
 
-static inline int hsum_i32(__m256i x) {
-    __m128i r = _mm_add_epi32(_mm256_extracti128_si256(x, 1), _mm256_castsi256_si128(x));
-    r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4E));
-    r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xB1));
-    return _mm_cvtsi128_si32(r);
-}
-
-// Block scales are read as two adjacent halves with one zero-extending 32-bit load. A scalar
-// _cvtsh_ss is lowered to vpinsrw into a live register: a false dependency that chained
-// every block of a dot product to the previous one (the Q4_1 kernel ran 2× slower).
-static inline __m128 h2x(const void *p) { return _mm_cvtph_ps(_mm_loadu_si32(p)); }
 /// d_w · d_x of one block, broadcast (both scales are the first half of their blocks).
 static inline __m256 dd(const void *w, const void *a) { return _mm256_broadcastss_ps(_mm_mul_ss(h2x(w), h2x(a))); }
 

@@ -2,6 +2,7 @@
 // The scalar dot products compute exactly the integer block sums the AVX2 kernels do;
 // only the order of the final float additions differs.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "blocks.h"
 
@@ -273,22 +274,45 @@ float ck_dot_bf16_portable(int64_t n, const void *vw, const void *va) {
 
 // MARK: dispatch
 
+// Kernel levels: 0 portable, 1 AVX2/FMA/F16C, 2 AVX-512 VNNI (Q5_0/Q8_0 dots; AVX2 for the
+// rest). The level in use is the CPU's, capped by CODEEVAL_KERNELS=portable|avx2|avx512
+// (reproducing another machine's numbers) and by ck_force_portable.
 static int force_portable = 0;
 
 #if CK_HAVE_X86
-static int cpu_has_avx2(void) {
+static int cpu_level(void) {
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        int level = 0;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+            level = 1;
+            if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+                level = 2;
+        }
+        const char *cap = getenv("CODEEVAL_KERNELS");
+        if (cap && strcmp(cap, "portable") == 0) level = 0;
+        else if (cap && strcmp(cap, "avx2") == 0 && level > 1) level = 1;
+        cached = level;
     }
     return cached;
 }
 #endif
 
-int ck_using_avx2(void) {
+int ck_kernel_level(void) {
 #if CK_HAVE_X86
-    return !force_portable && cpu_has_avx2();
+    return force_portable ? 0 : cpu_level();
+#else
+    return 0;
+#endif
+}
+
+int ck_using_avx2(void) { return ck_kernel_level() >= 1; }
+
+static int cpu_level_or_zero(void) {
+#if CK_HAVE_X86
+    return cpu_level();
 #else
     return 0;
 #endif
@@ -296,43 +320,67 @@ int ck_using_avx2(void) {
 
 void ck_force_portable(int on) { force_portable = on; }
 
-static ck_dot_fn dot_fn_for(int type, int fast);
+/// The kernels of one weight type at one level: one token, and (x86) four and eight
+/// tokens sharing one unpacking of each weight block. All three give the same bits per
+/// (row, token).
+typedef struct { ck_dot_fn one; ck_dotn_fn four, eight; } kernel_set;
 
-static ck_dot_fn dot_fn(int type) { return dot_fn_for(type, ck_using_avx2()); }
+static kernel_set kernels_for(int type, int64_t n, int level) {
+    kernel_set k = { 0, 0, 0 };
+    if (level > cpu_level_or_zero()) level = cpu_level_or_zero();
+#if CK_HAVE_X86
+#define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.four = ck_dot4_##T##_avx512; k.eight = ck_dot8_##T##_avx512; return k; } while (0)
+    if (level >= 2) {
+        switch (type) {
+        case CK_Q5_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q5_0); break;
+        case CK_Q8_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q8_0); break;
+        case CK_Q4_K: CK_AVX512(q4_K);
+        case CK_Q6_K: CK_AVX512(q6_K);
+        default: break;
+        }
+    }
+#undef CK_AVX512
+    if (level >= 1) {
+        switch (type) {
+        case CK_Q4_0: k.one = ck_dot_q4_0_avx2; k.four = ck_dot4_q4_0_avx2; return k;
+        case CK_Q4_1: k.one = ck_dot_q4_1_avx2; k.four = ck_dot4_q4_1_avx2; return k;
+        case CK_Q5_0: k.one = ck_dot_q5_0_avx2; k.four = ck_dot4_q5_0_avx2; return k;
+        case CK_Q5_1: k.one = ck_dot_q5_1_avx2; return k;
+        case CK_Q8_0: k.one = ck_dot_q8_0_avx2; k.four = ck_dot4_q8_0_avx2; return k;
+        case CK_Q4_K: k.one = ck_dot_q4_K_avx2; k.four = ck_dot4_q4_K_avx2; return k;
+        case CK_Q5_K: k.one = ck_dot_q5_K_avx2; return k;
+        case CK_Q6_K: k.one = ck_dot_q6_K_avx2; k.four = ck_dot4_q6_K_avx2; return k;
+        case CK_F32: k.one = ck_dot_f32_avx2; return k;
+        default: break;
+        }
+    }
+#endif
+    (void)n;
+    switch (type) {
+    case CK_Q4_0: k.one = ck_dot_q4_0_portable; break;
+    case CK_Q4_1: k.one = ck_dot_q4_1_portable; break;
+    case CK_Q5_0: k.one = ck_dot_q5_0_portable; break;
+    case CK_Q5_1: k.one = ck_dot_q5_1_portable; break;
+    case CK_Q8_0: k.one = ck_dot_q8_0_portable; break;
+    case CK_Q4_K: k.one = ck_dot_q4_K_portable; break;
+    case CK_Q5_K: k.one = ck_dot_q5_K_portable; break;
+    case CK_Q6_K: k.one = ck_dot_q6_K_portable; break;
+    case CK_F32: k.one = ck_dot_f32_portable; break;
+    case CK_F16: k.one = ck_dot_f16_portable; break;
+    case CK_BF16: k.one = ck_dot_bf16_portable; break;
+    default: break;
+    }
+    return k;
+}
 
-float ck_vec_dot_portable(int t, int64_t n, const void *w, const void *a) {
-    ck_dot_fn f = dot_fn_for(t, 0);
+float ck_vec_dot_portable(int t, int64_t n, const void *w, const void *a) { return ck_vec_dot_at(0, t, n, w, a); }
+
+float ck_vec_dot_at(int level, int t, int64_t n, const void *w, const void *a) {
+    ck_dot_fn f = kernels_for(t, n, level).one;
     return f ? f(n, w, a) : 0.0f;
 }
 
-static ck_dot_fn dot_fn_for(int type, int fast) {
-    switch (type) {
-#if CK_HAVE_X86
-    case CK_Q4_0: return fast ? ck_dot_q4_0_avx2 : ck_dot_q4_0_portable;
-    case CK_Q4_1: return fast ? ck_dot_q4_1_avx2 : ck_dot_q4_1_portable;
-    case CK_Q5_0: return fast ? ck_dot_q5_0_avx2 : ck_dot_q5_0_portable;
-    case CK_Q5_1: return fast ? ck_dot_q5_1_avx2 : ck_dot_q5_1_portable;
-    case CK_Q8_0: return fast ? ck_dot_q8_0_avx2 : ck_dot_q8_0_portable;
-    case CK_Q4_K: return fast ? ck_dot_q4_K_avx2 : ck_dot_q4_K_portable;
-    case CK_Q5_K: return fast ? ck_dot_q5_K_avx2 : ck_dot_q5_K_portable;
-    case CK_Q6_K: return fast ? ck_dot_q6_K_avx2 : ck_dot_q6_K_portable;
-    case CK_F32: return fast ? ck_dot_f32_avx2 : ck_dot_f32_portable;
-#else
-    case CK_Q4_0: return ck_dot_q4_0_portable;
-    case CK_Q4_1: return ck_dot_q4_1_portable;
-    case CK_Q5_0: return ck_dot_q5_0_portable;
-    case CK_Q5_1: return ck_dot_q5_1_portable;
-    case CK_Q8_0: return ck_dot_q8_0_portable;
-    case CK_Q4_K: return ck_dot_q4_K_portable;
-    case CK_Q5_K: return ck_dot_q5_K_portable;
-    case CK_Q6_K: return ck_dot_q6_K_portable;
-    case CK_F32: return ck_dot_f32_portable;
-#endif
-    case CK_F16: return ck_dot_f16_portable;
-    case CK_BF16: return ck_dot_bf16_portable;
-    default: return 0;
-    }
-}
+float ck_vec_dot(int t, int64_t n, const void *w, const void *a) { return ck_vec_dot_at(ck_kernel_level(), t, n, w, a); }
 
 int ck_vec_dot_type(int t) {
     switch (t) {
@@ -348,12 +396,37 @@ int ck_vec_dot_type(int t) {
 
 size_t ck_activation_row_bytes(int t, int64_t n) {
     switch (ck_vec_dot_type(t)) {
-    case CK_Q8_0: return (size_t)(n / QK) * sizeof(blk_q8_0);
+    case CK_Q8_0:
+        return ck_q8_0_has_extras(n) ? ck_q8_0_extras_offset(n) + (size_t)(n / QK / 2) * CK_PAIR_BYTES
+                                     : (size_t)(n / QK) * sizeof(blk_q8_0);
     case CK_Q8_1: return (size_t)(n / QK) * sizeof(blk_q8_1);
     case CK_Q8_K: return (size_t)(n / QKK) * sizeof(blk_q8_K);
     case CK_F32: return (size_t)n * 4;
     case CK_F16: case CK_BF16: return (size_t)n * 2;
     default: return 0;
+    }
+}
+
+void ck_q8_0_extras(void *row, int64_t n) {
+    if (!ck_q8_0_has_extras(n)) return;
+    const blk_q8_0 *b = row;
+    uint8_t *e = (uint8_t *)row + ck_q8_0_extras_offset(n);
+    for (int64_t p = 0; p < n / QK / 2; p++, e += CK_PAIR_BYTES) {
+        float sc[16];
+        int32_t neg[16];
+        for (int h = 0; h < 2; h++) {
+            const blk_q8_0 *blk = b + 2 * p + h;
+            memcpy(e + 32 * h, blk->qs, 32);
+            float d = h2f(blk->d);
+            for (int lane = 0; lane < 8; lane++) {
+                int32_t sum = 0;
+                for (int j = 0; j < 4; j++) sum += blk->qs[4 * lane + j];
+                sc[8 * h + lane] = d;
+                neg[8 * h + lane] = -16 * sum;
+            }
+        }
+        memcpy(e + 64, sc, 64);
+        memcpy(e + 128, neg, 64);
     }
 }
 
@@ -372,9 +445,11 @@ static int quantize_activation(int t, const float *x, void *out, int64_t n, int 
     case CK_Q8_0:
         if (n % QK) return -1;
 #if CK_HAVE_X86
-        if (fast) { ck_quantize_q8_0_avx2(x, out, n); return 0; }
+        if (fast) ck_quantize_q8_0_avx2(x, out, n); else
 #endif
-        ck_quantize_q8_0_portable(x, out, n); return 0;
+        ck_quantize_q8_0_portable(x, out, n);
+        ck_q8_0_extras(out, n);
+        return 0;
     case CK_Q8_1:
         if (n % QK) return -1;
 #if CK_HAVE_X86
@@ -392,58 +467,40 @@ static int quantize_activation(int t, const float *x, void *out, int64_t n, int 
     (void)fast;
 }
 
-float ck_vec_dot(int t, int64_t n, const void *w, const void *a) {
-    ck_dot_fn f = dot_fn(t);
-    return f ? f(n, w, a) : 0.0f;
-}
-
-#if CK_HAVE_X86
-static ck_dot4_fn dot4_fn(int type) {
-    if (!ck_using_avx2()) return 0;
-    switch (type) {
-    case CK_Q8_0: return ck_dot4_q8_0_avx2;
-    case CK_Q4_0: return ck_dot4_q4_0_avx2;
-    case CK_Q5_0: return ck_dot4_q5_0_avx2;
-    case CK_Q4_1: return ck_dot4_q4_1_avx2;
-    case CK_Q4_K: return ck_dot4_q4_K_avx2;
-    case CK_Q6_K: return ck_dot4_q6_K_avx2;
-    default: return 0;
-    }
-}
-#endif
-
-int ck_matmul_rows(int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
-                   const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
-    ck_dot_fn f = dot_fn(t);
-    if (!f) return -1;
-#if CK_HAVE_X86
-    ck_dot4_fn f4 = dot4_fn(t);
-#else
-    void *f4 = 0;
-#endif
+int ck_matmul_rows_at(int level, int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
+                      const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
+    kernel_set k = kernels_for(t, n, level);
+    if (!k.one) return -1;
     const char *wb = w, *ab = act;
     // Token blocks keep the activations of a block in L1/L2 while each weight row is reused;
-    // within a block, four tokens share one unpacking of each weight block.
+    // within a block, eight or four tokens share one unpacking of each weight block.
     const int64_t TB = 16;
+    float o[8];
     for (int64_t t0 = 0; t0 < tokens; t0 += TB) {
         int64_t t1 = t0 + TB < tokens ? t0 + TB : tokens;
         for (int64_t r = row_begin; r < row_end; r++) {
             const void *wr = wb + (size_t)r * w_row_bytes;
             int64_t tk = t0;
-#if CK_HAVE_X86
-            if (f4) {
-                float o[4];
-                for (; tk + 4 <= t1; tk += 4) {
-                    f4(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
-                    for (int k = 0; k < 4; k++) y[(tk + k) * y_stride + r] = o[k];
+            if (k.eight)
+                for (; tk + 8 <= t1; tk += 8) {
+                    k.eight(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
+                    for (int j = 0; j < 8; j++) y[(tk + j) * y_stride + r] = o[j];
                 }
-            }
-#endif
-            for (; tk < t1; tk++) y[tk * y_stride + r] = f(n, wr, ab + (size_t)tk * act_row_bytes);
+            if (k.four)
+                for (; tk + 4 <= t1; tk += 4) {
+                    k.four(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
+                    for (int j = 0; j < 4; j++) y[(tk + j) * y_stride + r] = o[j];
+                }
+            for (; tk < t1; tk++) y[tk * y_stride + r] = k.one(n, wr, ab + (size_t)tk * act_row_bytes);
         }
     }
-    (void)f4;
     return 0;
+}
+
+int ck_matmul_rows(int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
+                   const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
+    return ck_matmul_rows_at(ck_kernel_level(), t, w, w_row_bytes, n, row_begin, row_end, act, act_row_bytes, tokens,
+                             y, y_stride);
 }
 
 // MARK: f16 rows (attention)

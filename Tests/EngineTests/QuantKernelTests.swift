@@ -84,16 +84,24 @@ import Testing
             let tol = 2e-6 * mag + 1e-6
             #expect(abs(Double(fast) - ref) <= tol, "\(t.0) trial \(trial): kernel \(fast) vs reference \(ref)")
             #expect(abs(Double(portable) - ref) <= tol, "\(t.0) trial \(trial): portable \(portable) vs reference \(ref)")
+            // Every kernel level this CPU has (AVX-512 VNNI, AVX2, portable), not only the dispatched one.
+            for level in 0...ck_kernel_level() {
+                let v = ck_vec_dot_at(level, type, Int64(n), w, act)
+                #expect(abs(Double(v) - ref) <= tol, "\(t.0) trial \(trial) level \(level): \(v) vs reference \(ref)")
+            }
         }
     }
 
-    /// The multi-token path (four activation rows per unpacked weight block) gives exactly
-    /// the single-row kernel's numbers: batch size never changes a logit.
-    @Test(arguments: 0..<8)
-    func matmulRowsEqualsSingleDots(index: Int) throws {
+    /// The multi-token paths (eight or four activation rows per unpacked weight block) give
+    /// exactly the single-row kernel's numbers at every kernel level: batch size never
+    /// changes a logit. 19 tokens = 8 + 8 + 3 (AVX-512) or 4·4 + 3 (AVX2); an odd block count
+    /// (n = 480) takes the AVX2 kernels on an AVX-512 machine, for all token counts alike.
+    @Test(arguments: 0..<8, [512, 480])
+    func matmulRowsEqualsSingleDots(index: Int, n: Int) throws {
         let t = Self.types[index]
+        guard n % t.1 == 0 else { return }
         let type = Int32(t.0.rawValue)
-        let n = 512, rows = 3, tokens = 7
+        let rows = 3, tokens = 19
         var rng = RNG(s: UInt64(100 + index))
         let w = Self.randomWeights(t, n: n * rows, rng: &rng)
         let rowBytes = n / t.1 * t.2
@@ -103,17 +111,38 @@ import Testing
             let x = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
             act.withUnsafeMutableBytes { _ = ck_quantize_activation(type, x, $0.baseAddress! + k * actBytes, Int64(n)) }
         }
-        var y = [Float](repeating: .nan, count: tokens * rows)
-        #expect(ck_matmul_rows(type, w, rowBytes, Int64(n), 0, Int64(rows), act, actBytes, Int64(tokens), &y, Int64(rows)) == 0)
-        w.withUnsafeBytes { wp in
-            act.withUnsafeBytes { ap in
-                for k in 0..<tokens {
-                    for r in 0..<rows {
-                        let one = ck_vec_dot(type, Int64(n), wp.baseAddress! + r * rowBytes, ap.baseAddress! + k * actBytes)
-                        #expect(y[k * rows + r].bitPattern == one.bitPattern, "\(t.0) token \(k) row \(r)")
+        for level in 0...ck_kernel_level() {
+            var y = [Float](repeating: .nan, count: tokens * rows)
+            #expect(ck_matmul_rows_at(level, type, w, rowBytes, Int64(n), 0, Int64(rows), act, actBytes, Int64(tokens), &y,
+                                      Int64(rows)) == 0)
+            w.withUnsafeBytes { wp in
+                act.withUnsafeBytes { ap in
+                    for k in 0..<tokens {
+                        for r in 0..<rows {
+                            let one = ck_vec_dot_at(level, type, Int64(n), wp.baseAddress! + r * rowBytes, ap.baseAddress! + k * actBytes)
+                            #expect(y[k * rows + r].bitPattern == one.bitPattern, "\(t.0) level \(level) token \(k) row \(r)")
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// The AVX-512 K-quant kernels fold their two halves before the float step, so they give
+    /// the AVX2 kernels' results bit for bit (only Q5_0/Q8_0 change summation order).
+    @Test(arguments: [5, 7])
+    func avx512KQuantsEqualAVX2(index: Int) throws {
+        guard ck_kernel_level() >= 2 else { return }
+        let t = Self.types[index]
+        let type = Int32(t.0.rawValue)
+        let n = 1024
+        var rng = RNG(s: UInt64(300 + index))
+        for _ in 0..<20 {
+            let w = Self.randomWeights(t, n: n, rng: &rng)
+            let x = (0..<n).map { _ in Float.random(in: -4...4, using: &rng) }
+            var act = [UInt8](repeating: 0, count: ck_activation_row_bytes(type, Int64(n)))
+            #expect(ck_quantize_activation(type, x, &act, Int64(n)) == 0)
+            #expect(ck_vec_dot_at(2, type, Int64(n), w, act).bitPattern == ck_vec_dot_at(1, type, Int64(n), w, act).bitPattern, "\(t.0)")
         }
     }
 

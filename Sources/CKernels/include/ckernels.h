@@ -4,6 +4,8 @@
 // express (its SIMD types have no widening u8×i8 multiply-add); `codeeval bench engine
 // --kernels` measures these kernels against the engine's Swift float path. Every AVX2
 // kernel has a portable scalar twin computing the same integer sums; tests compare them.
+// On CPUs with AVX-512 VNNI, Q5_0 and Q8_0 weights (most of the default model) use
+// vpdpbusd kernels at twice the width (kernels_avx512.c).
 //
 // Model: y = W·x with W in a GGUF block type. x is first quantized once per matmul to the
 // weight type's activation format (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for
@@ -48,10 +50,21 @@ float ck_vec_dot(int weight_type, int64_t n, const void *w, const void *act);
 float ck_vec_dot_portable(int weight_type, int64_t n, const void *w, const void *act);
 int ck_quantize_activation_portable(int weight_type, const float *x, void *out, int64_t n);
 
-/// 1 when the AVX2/FMA/F16C kernels are in use; `ck_force_portable(1)` switches to the
-/// portable ones (tests compare both; benchmarks report which ran).
+/// The kernel level in use: 0 portable, 1 AVX2/FMA/F16C, 2 AVX-512 VNNI (Q5_0 and Q8_0
+/// weights; AVX2 for the others). The CPU's best, capped by the environment variable
+/// CODEEVAL_KERNELS=portable|avx2 (to reproduce another machine's numbers) and by
+/// `ck_force_portable(1)` (benchmarks). Levels differ in float summation order, so logits
+/// differ between levels at rounding level; within one level batching never changes them.
+int ck_kernel_level(void);
+/// ck_kernel_level() >= 1.
 int ck_using_avx2(void);
 void ck_force_portable(int on);
+/// The same operations at an explicit level (capped by the CPU), so tests can cover every
+/// level the machine has without touching the process-wide state.
+float ck_vec_dot_at(int level, int weight_type, int64_t n, const void *w, const void *act);
+int ck_matmul_rows_at(int level, int weight_type, const void *w, size_t w_row_bytes, int64_t n,
+                      int64_t row_begin, int64_t row_end, const void *act, size_t act_row_bytes,
+                      int64_t tokens, float *y, int64_t y_stride);
 
 /// IEEE half conversions, round-to-nearest-even (as F16C).
 float ck_fp16_to_fp32(uint16_t h);
