@@ -135,7 +135,8 @@ enum RunSetup {
             ks: ks, n: n, temperature: o.temperature ?? profile.temperature(for: benchmark, ks: ks),
             topP: o.topP ?? profile.topP, topK: 0, maxTokens: maxTokens, stops: profile.stops(for: benchmark), seed: o.seed,
             promptTemplateHash: set.templateHash, datasetSHA256: try store.sha256(of: datasetID(benchmark)),
-            taskIDs: tasks.map(\.taskID), codeVersion: CodeEvalVersion.string, greedy: profile.greedy)
+            taskIDs: tasks.map(\.taskID), codeVersion: CodeEvalVersion.string, greedy: profile.greedy,
+            kernels: o.endpoint == nil ? KernelLevel.name : nil)
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
     }
 
@@ -160,6 +161,11 @@ enum RunSetup {
         let tasks = try m.taskIDs.map { id -> PromptedTask in
             guard let t = byID[id] else { throw ValidationError("run \(info.id): task \(id) no longer exists") }
             return t
+        }
+        if m.source == "local", let k = m.kernels, k != KernelLevel.name {
+            throw ValidationError("run \(info.id) was generated with the \(k) kernels and this process uses \(KernelLevel.name): "
+                + "its logits would differ at rounding level, so the finished samples could not be reproduced; resume it "
+                + "on a machine with \(k) or with CODEEVAL_KERNELS=\(k)")
         }
         let source: any CompletionSource
         if let endpoint = m.endpoint {

@@ -16,7 +16,7 @@ public enum RunReport {
             ("temperature", String(m.temperature)), ("top-p", String(m.topP)), ("max tokens", String(m.maxTokens)),
             ("stops", m.stops.map { $0.debugDescription }.joined(separator: " ")), ("seed", String(m.seed)),
             ("dataset sha256", m.datasetSHA256), ("prompt template sha256", m.promptTemplateHash),
-            ("tasks", String(m.taskIDs.count)), ("code version", m.codeVersion),
+            ("tasks", String(m.taskIDs.count)), ("code version", m.codeVersion), ("kernels", m.kernels ?? (m.source == "local" ? "not recorded" : "n/a")),
         ]
     }
 

@@ -29,11 +29,15 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var taskIDs: [String]
     public var codeVersion: String
     public var greedy: Bool
+    /// The engine's kernel family (`avx512-vnni`, `avx2`, `portable`) for local runs; nil for
+    /// remote runs and for runs stored before it was recorded. Logits differ between kernel
+    /// families at rounding level, so it is part of what determines the samples.
+    public var kernels: String?
 
     public init(benchmark: String, profile: String, model: String, modelSHA256: String?, modelPath: String?,
                 parameterCount: Int?, source: String, endpoint: String?, ks: [Int], n: Int, temperature: Double,
                 topP: Double, topK: Int, maxTokens: Int, stops: [String], seed: UInt64, promptTemplateHash: String,
-                datasetSHA256: String, taskIDs: [String], codeVersion: String, greedy: Bool) {
+                datasetSHA256: String, taskIDs: [String], codeVersion: String, greedy: Bool, kernels: String? = nil) {
         self.benchmark = benchmark
         self.profile = profile
         self.model = model
@@ -55,6 +59,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         self.taskIDs = taskIDs
         self.codeVersion = codeVersion
         self.greedy = greedy
+        self.kernels = kernels
     }
 
     /// Seed of one sample, derived from the run seed, task id and sample index (SplitMix64 over an FNV-1a hash),
