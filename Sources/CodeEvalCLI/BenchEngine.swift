@@ -17,7 +17,7 @@ struct BenchEngine: AsyncParsableCommand {
         --baseline llama.cpp runs scripts/bench/llamacpp_engine.py (llama-cpp-python) on the same file,
         prompt ids and thread count in the same run and prints ratios (ours / llama.cpp; > 1 is faster).
         llama.cpp's time for 200 sequential samples is computed from its measured prompt and decode rates.
-        --kernels adds the quantized-kernel ratio: AVX2 integer dot products vs the portable C twin vs the
+        --kernels adds the quantized-kernel ratio: every kernel level this CPU has (AVX-512 VNNI, AVX2, portable C) vs the
         Swift float path (decode each block, SIMD float dot) on the model's largest matrix.
         Run on a quiet machine, release build:
           codeeval bench engine --model gemma3-270m --baseline llama.cpp --llama-python /work/venv-llama/bin/python
@@ -45,7 +45,7 @@ struct BenchEngine: AsyncParsableCommand {
         let problems = try data.store.humanEval()
         let text = problems.prefix(12).map(\.prompt).joined()
         let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
-        print("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(ck_using_avx2() != 0 ? "AVX2" : "portable")")
+        print("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
 
         var ptps: [Double] = [], dtps: [Double] = []
         for r in 0...repeats {
@@ -145,20 +145,21 @@ struct BenchEngine: AsyncParsableCommand {
         let swiftPath = time {
             x.withUnsafeBufferPointer { xp in for r in 0..<rows { y[r] = QuantDot.row(t.type, w + r * rowBytes, xp.baseAddress!, count: cols) } }
         }
-        func cPath() -> Double {
+        func cPath(level: Int32) -> Double {
             time {
                 _ = ck_quantize_activation(type, x, act, Int64(cols))
                 y.withUnsafeMutableBufferPointer { yp in
-                    _ = ck_matmul_rows(type, w, rowBytes, Int64(cols), 0, Int64(rows), act, 0, 1, yp.baseAddress!, Int64(rows))
+                    _ = ck_matmul_rows_at(level, type, w, rowBytes, Int64(cols), 0, Int64(rows), act, 0, 1, yp.baseAddress!, Int64(rows))
                 }
             }
         }
-        let avx = cPath()
-        ck_force_portable(1)
-        let portable = cPath()
-        ck_force_portable(0)
-        print(String(format: "kernels (%@ %d×%d, one thread, best of 7): Swift float path %.3f ms, portable C %.3f ms, AVX2 %.3f ms → AVX2 is %.1f× the Swift path, %.1f× portable C",
-                     t.name, rows, cols, swiftPath * 1000, portable * 1000, avx * 1000, swiftPath / avx, portable / avx))
+        let names = ["portable C", "AVX2", "AVX-512 VNNI"]
+        let levels = (0...ck_kernel_level()).map { (names[Int($0)], cPath(level: $0)) }
+        let best = levels.last!
+        print(String(format: "kernels (%@ %d×%d, one row of activations, one thread, best of 7): Swift float path %.3f ms, ", t.name, rows, cols, swiftPath * 1000)
+              + levels.map { String(format: "%@ %.3f ms", $0.0, $0.1 * 1000) }.joined(separator: ", ")
+              + String(format: " → %@ is %.1f× the Swift path", best.0, swiftPath / best.1)
+              + levels.dropLast().map { String(format: ", %.1f× %@", $0.1 / best.1, $0.0) }.joined())
     }
 
     func argmax(_ row: ArraySlice<Float>) -> Int32 { row.withUnsafeBufferPointer { Sampler.argmax($0) } }

