@@ -1,39 +1,39 @@
 import Engine
 import Foundation
 
-/// `/v1/completions` served by our engine. One model per server; the `Generator` holds one KV cache, so requests
-/// are generated one at a time (on a dedicated thread, off Swift's cooperative pool).
+/// `/v1/completions` served by our engine. One model per server; every choice of every request in flight goes
+/// through one `ContinuousBatcher`, so concurrent requests (and the n choices of one) decode together. Each choice
+/// equals a lone generation with its seed, whatever else is in the batch.
 public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendable {
     public let name: String
     private let generator: Generator
-    private let lock = NSLock()
+    private let batcher: ContinuousBatcher
 
     /// `model`: a registry name (`smollm2-135m`, ...) or a GGUF path.
-    public init(model: String) throws {
+    public init(model: String, batchSize: Int = 16) throws {
         name = model
         generator = try Generator(path: try ModelRegistry.resolve(model))
+        batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)
     }
 
     public var models: [String] { [name] }
 
     public func complete(_ request: CompletionRequest) async throws -> [CompletionChoice] {
-        try await withCheckedThrowingContinuation { cont in
-            Thread {
-                do { cont.resume(returning: try self.generateAll(request)) } catch { cont.resume(throwing: error) }
-            }.start()
-        }
-    }
-
-    private func generateAll(_ request: CompletionRequest) throws -> [CompletionChoice] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try (0..<request.n).map { i in
-            let params = SamplingParams(temperature: Float(request.temperature), topP: Float(request.topP),
-                                        seed: (request.seed ?? 0) &+ UInt64(i))
-            let g = try generator.generate(prompt: request.prompt, params: params, maxTokens: request.maxTokens,
-                                           stop: request.stop)
-            return CompletionChoice(text: g.text, finishReason: g.finishReason == .length ? "length" : "stop",
-                                    promptTokens: g.promptTokens, completionTokens: g.tokens.count)
+        let tokens = generator.tokenizer.encode(request.prompt, addSpecial: true)
+        let batcher = self.batcher
+        return try await withThrowingTaskGroup(of: (Int, Generation).self) { group in
+            for i in 0..<request.n {
+                let params = SamplingParams(temperature: Float(request.temperature), topP: Float(request.topP),
+                                            seed: (request.seed ?? 0) &+ UInt64(i))
+                let job = GenerationJob(promptTokens: tokens, params: params, maxTokens: request.maxTokens, stop: request.stop)
+                group.addTask { (i, try await batcher.generate(job)) }
+            }
+            var out = [CompletionChoice?](repeating: nil, count: request.n)
+            for try await (i, g) in group {
+                out[i] = CompletionChoice(text: g.text, finishReason: g.finishReason == .length ? "length" : "stop",
+                                          promptTokens: g.promptTokens, completionTokens: g.tokens.count)
+            }
+            return out.map { $0! }
         }
     }
 }
