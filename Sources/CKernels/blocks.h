@@ -100,15 +100,19 @@ void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 float ck_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
 void ck_dot4_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot8_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot16_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 float ck_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
 void ck_dot4_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot8_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot16_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 float ck_dot_q4_K_avx512(int64_t n, const void *w, const void *a);
 void ck_dot4_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot8_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot16_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 float ck_dot_q6_K_avx512(int64_t n, const void *w, const void *a);
 void ck_dot4_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot8_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_dot16_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 #endif
 
 #endif

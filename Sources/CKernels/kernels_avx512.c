@@ -55,7 +55,7 @@ static inline __attribute__((always_inline)) void q5_0_tokens(int64_t n, const v
     const blk_q5_0 *w = vw;
     const int64_t np = n / QK / 2;
     const size_t ext = ck_q8_0_extras_offset(n);
-    __m512 acc[8];
+    __m512 acc[16];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     for (int64_t p = 0; p < np; p++) {
         __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(q5_0_unsigned(w + 2 * p)), q5_0_unsigned(w + 2 * p + 1), 1);
@@ -76,7 +76,7 @@ static inline __attribute__((always_inline)) void q8_0_tokens(int64_t n, const v
     const int64_t np = n / QK / 2;
     const size_t ext = ck_q8_0_extras_offset(n);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc[8];
+    __m512 acc[16];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     for (int64_t p = 0; p < np; p++) {
         __m512i u = _mm512_xor_si512(act_pair(w, p), flip); // q + 128 as unsigned bytes
@@ -105,8 +105,8 @@ static inline __attribute__((always_inline)) void q4_K_tokens(int64_t n, const v
                                                               size_t act_row_bytes, float *out, const int NT) {
     const blk_q4_K *w = vw;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256 acc[8];
-    float mins[8];
+    __m256 acc[16];
+    float mins[16];
     for (int k = 0; k < NT; k++) { acc[k] = _mm256_setzero_ps(); mins[k] = 0; }
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8], mm[16];
@@ -141,7 +141,7 @@ static inline __attribute__((always_inline)) void q6_K_tokens(int64_t n, const v
     const blk_q6_K *w = vw;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
     const __m512i m32 = _mm512_set1_epi8(32);
-    __m256 acc[8];
+    __m256 acc[16];
     for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QKK; i++) {
         __m512i wq[4], s16[4]; // per half h: values 0–63 then 64–127 of the half
@@ -185,6 +185,9 @@ static inline __attribute__((always_inline)) void q6_K_tokens(int64_t n, const v
     } \
     void ck_dot8_##T##_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out) { \
         T##_tokens(n, w, act, act_row_bytes, out, 8); \
+    } \
+    void ck_dot16_##T##_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out) { \
+        T##_tokens(n, w, act, act_row_bytes, out, 16); \
     }
 
 CK_WRAPPERS(q5_0)

@@ -320,16 +320,17 @@ static int cpu_level_or_zero(void) {
 
 void ck_force_portable(int on) { force_portable = on; }
 
-/// The kernels of one weight type at one level: one token, and (x86) four and eight
-/// tokens sharing one unpacking of each weight block. All three give the same bits per
+/// The kernels of one weight type at one level: one token, and (x86) four, eight and
+/// sixteen tokens sharing one unpacking of each weight block. All give the same bits per
 /// (row, token).
-typedef struct { ck_dot_fn one; ck_dotn_fn four, eight; } kernel_set;
+typedef struct { ck_dot_fn one; ck_dotn_fn four, eight, sixteen; } kernel_set;
 
 static kernel_set kernels_for(int type, int64_t n, int level) {
-    kernel_set k = { 0, 0, 0 };
+    kernel_set k = { 0, 0, 0, 0 };
     if (level > cpu_level_or_zero()) level = cpu_level_or_zero();
 #if CK_HAVE_X86
-#define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.four = ck_dot4_##T##_avx512; k.eight = ck_dot8_##T##_avx512; return k; } while (0)
+#define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.four = ck_dot4_##T##_avx512; k.eight = ck_dot8_##T##_avx512; \
+                          k.sixteen = ck_dot16_##T##_avx512; return k; } while (0)
     if (level >= 2) {
         switch (type) {
         case CK_Q5_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q5_0); break;
@@ -473,14 +474,19 @@ int ck_matmul_rows_at(int level, int t, const void *w, size_t w_row_bytes, int64
     if (!k.one) return -1;
     const char *wb = w, *ab = act;
     // Token blocks keep the activations of a block in L1/L2 while each weight row is reused;
-    // within a block, eight or four tokens share one unpacking of each weight block.
+    // within a block, sixteen, eight or four tokens share one unpacking of each weight block.
     const int64_t TB = 16;
-    float o[8];
+    float o[16];
     for (int64_t t0 = 0; t0 < tokens; t0 += TB) {
         int64_t t1 = t0 + TB < tokens ? t0 + TB : tokens;
         for (int64_t r = row_begin; r < row_end; r++) {
             const void *wr = wb + (size_t)r * w_row_bytes;
             int64_t tk = t0;
+            if (k.sixteen && t1 - tk == 16) {
+                k.sixteen(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
+                for (int j = 0; j < 16; j++) y[(tk + j) * y_stride + r] = o[j];
+                tk += 16;
+            }
             if (k.eight)
                 for (; tk + 8 <= t1; tk += 8) {
                     k.eight(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);

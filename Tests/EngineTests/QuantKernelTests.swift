@@ -94,14 +94,14 @@ import Testing
 
     /// The multi-token paths (eight or four activation rows per unpacked weight block) give
     /// exactly the single-row kernel's numbers at every kernel level: batch size never
-    /// changes a logit. 19 tokens = 8 + 8 + 3 (AVX-512) or 4·4 + 3 (AVX2); an odd block count
+    /// changes a logit. 31 tokens = 16 + (8 + 4 + 3) (AVX-512) or 4·4 + 4·3 + 3 (AVX2); an odd block count
     /// (n = 480) takes the AVX2 kernels on an AVX-512 machine, for all token counts alike.
     @Test(arguments: 0..<8, [512, 480])
     func matmulRowsEqualsSingleDots(index: Int, n: Int) throws {
         let t = Self.types[index]
         guard n % t.1 == 0 else { return }
         let type = Int32(t.0.rawValue)
-        let rows = 3, tokens = 19
+        let rows = 3, tokens = 31
         var rng = RNG(s: UInt64(100 + index))
         let w = Self.randomWeights(t, n: n * rows, rng: &rng)
         let rowBytes = n / t.1 * t.2
