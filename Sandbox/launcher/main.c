@@ -737,7 +737,6 @@ int main(int argc, char **argv) {
     jail_pid = 0;
     long wall = now_ms() - start;
     long oom_kills = cgroups_oom_kills(&cgroups);
-    cgroups_remove(&cgroups);
     if (out.fd >= 0) close(out.fd);
     if (err.fd >= 0) close(err.fd);
     if (proof.fd >= 0) close(proof.fd);
@@ -775,5 +774,13 @@ int main(int argc, char **argv) {
     for (int b = 0; b < LAYER_COUNT; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
     printf("]}\n");
     fflush(stdout);
+    /* The verdict is final (the OOM counter was read above): hand it over now by closing our stdout and stderr,
+     * then kill whatever is left in the run's groups and remove them. rmdir needs cgroup_mutex, which another
+     * launcher's cgroup migration can hold for a whole RCU grace period (~11 ms); the caller need not wait for
+     * that, only reap us. Nothing of the run can act any more: its pid 1 is gone, so the kernel is killing the
+     * rest of its pid namespace, and cgroups_remove SIGKILLs any member still there before removing the groups. */
+    fclose(stdout);
+    close(2);
+    cgroups_remove(&cgroups);
     return 0;
 }

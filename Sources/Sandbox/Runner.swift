@@ -133,13 +133,30 @@ public struct Runner: Sendable {
         // The launcher writes only a short usage or error line to stderr, so reading it after stdout cannot block.
         let outData = launch.stdout.fileHandleForReading.readDataToEndOfFile()
         let errData = launch.stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        finished.set()
         try? launch.stdout.fileHandleForReading.close()
         try? launch.stderr.fileHandleForReading.close()
         let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
+        // The launcher closes its output once the verdict is final and only then removes the run's cgroups. A
+        // complete report is the verdict: reap the launcher off this thread (the watchdog stays armed until it
+        // exits). Without one, its exit status is part of the error, so wait for it here.
+        if Runner.isCompleteReport(outData) {
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                finished.set()
+            }
+            return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: 0,
+                                    limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
+        }
+        process.waitUntilExit()
+        finished.set()
         return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: process.terminationStatus,
                                 limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
+    }
+
+    /// Whether the launcher finished its report (one JSON object ending in "}\n", its last output). A cut-off
+    /// report still fails to parse in `interpret` and becomes a sandbox error.
+    static func isCompleteReport(_ data: Data) -> Bool {
+        data.first == UInt8(ascii: "{") && data.suffix(2).elementsEqual("}\n".utf8)
     }
 
     /// Turns the launcher's JSON report into a verdict.
