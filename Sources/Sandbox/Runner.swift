@@ -299,10 +299,12 @@ public actor RunnerPool {
         let setup = runner.setupArguments(for: limits)
         var prepared: PreparedLaunch? = nil
         if let i = spares.firstIndex(where: { $0.setup == setup }) { prepared = spares.remove(at: i) }
+        // Hand this run its program first, then start the next run's launcher (spawning takes a few ms).
+        async let result = runner.run(program, limits: limits, prepared: prepared)
         if prespawn { addSpare(limits) }
-        let result = await runner.run(program, limits: limits, prepared: prepared)
+        let execution = await result
         release()
-        return result
+        return execution
     }
 
     /// Cancels the waiting spare launchers (they remove their jails and cgroups and exit).
