@@ -301,7 +301,7 @@ public actor RunnerPool {
         if let i = spares.firstIndex(where: { $0.setup == setup }) { prepared = spares.remove(at: i) }
         // Hand this run its program first, then start the next run's launcher (spawning takes a few ms).
         async let result = runner.run(program, limits: limits, prepared: prepared)
-        if prespawn { addSpare(limits) }
+        if prespawn { await addSpare(limits) }
         let execution = await result
         release()
         return execution
@@ -313,10 +313,18 @@ public actor RunnerPool {
         spares.removeAll()
     }
 
-    /// Starts a launcher for a later run; the oldest spare goes if the pool already holds `width`.
-    private func addSpare(_ limits: Limits) {
+    /// Starts a launcher for a later run; the oldest spare goes if the pool already holds `width`. The spawn runs
+    /// on a Dispatch thread, so the actor is free meanwhile (runs finishing and starting need it).
+    private func addSpare(_ limits: Limits) async {
+        let runner = self.runner
+        let started = await withCheckedContinuation { (cont: CheckedContinuation<PreparedLaunch?, Never>) in
+            DispatchQueue.global().async {
+                if case .success(let spare) = runner.prepare(limits) { cont.resume(returning: spare) } else { cont.resume(returning: nil) }
+            }
+        }
+        guard let started else { return }
         if spares.count >= width { spares.removeFirst().cancel() }
-        if case .success(let spare) = runner.prepare(limits) { spares.append(spare) }
+        spares.append(started)
     }
 
     private func acquire() async {
