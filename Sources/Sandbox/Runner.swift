@@ -140,10 +140,7 @@ public struct Runner: Sendable {
         // complete report is the verdict: reap the launcher off this thread (the watchdog stays armed until it
         // exits). Without one, its exit status is part of the error, so wait for it here.
         if Runner.isCompleteReport(outData) {
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                finished.set()
-            }
+            launch.whenExited { finished.set() }
             return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: 0,
                                     limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
         }
@@ -246,18 +243,38 @@ public final class PreparedLaunch: @unchecked Sendable {
         try? stdin.fileHandleForWriting.close()
     }
 
-    /// Abandons an unused launcher: closing its stdin before a frame cancels the run; it is reaped off-thread.
+    /// Abandons an unused launcher: closing its stdin before a frame cancels the run (it tears the jail down and
+    /// exits; Foundation reaps it).
     public func cancel() {
         guard consume() else { return }
         try? stdin.fileHandleForWriting.close()
-        let process = process, stdout = stdout, stderr = stderr
-        DispatchQueue.global().async {
-            _ = stdout.fileHandleForReading.readDataToEndOfFile()
-            _ = stderr.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+        let stdout = stdout, stderr = stderr
+        whenExited {
             try? stdout.fileHandleForReading.close()
             try? stderr.fileHandleForReading.close()
         }
+    }
+
+    /// Calls `action` once the launcher has exited (Foundation reaps it), without blocking a thread: Foundation's
+    /// `waitUntilExit` spins on a Dispatch thread, which would burn a core while a launcher removes its cgroups.
+    func whenExited(_ action: @escaping @Sendable () -> Void) {
+        let once = OnceAction(action)
+        process.terminationHandler = { _ in once.run() }
+        if !process.isRunning { once.run() }
+    }
+}
+
+/// Runs an action at most once, from whichever thread gets there first.
+final class OnceAction: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+    func run() {
+        lock.lock()
+        let a = action
+        action = nil
+        lock.unlock()
+        a?()
     }
 }
 

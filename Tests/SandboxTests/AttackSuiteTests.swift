@@ -154,6 +154,19 @@ let attacks: [Attack] = [
         """, allowed: [.passed], profile: .standard),
     Attack(name: "raise limits", code: "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))", allowed: [.failed]),
     Attack(name: "become root", code: "import os\nos.setuid(0)", allowed: [.failed]),
+    // The jail's init holds the status pipe (and the socket Foundation's Process uses to notice the launcher's
+    // exit); the program can list them but must not reopen any of them through /proc (it could forge a status).
+    Attack(name: "reopen the init's descriptors", code: """
+        import os
+        fds = os.listdir('/proc/1/fd')
+        assert fds, fds
+        for n in fds:
+            try:
+                os.close(os.open('/proc/1/fd/' + n, os.O_WRONLY))
+                raise SystemExit('reopened init fd ' + n)
+            except PermissionError:
+                pass
+        """, allowed: [.passed]),
 ]
 
 /// Processes on the host that run under the given uid (a run's processes all do).
