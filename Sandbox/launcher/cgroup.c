@@ -189,7 +189,17 @@ static int kill_members(const char *dir) {
     return n;
 }
 
+/* The directory holding a run's group (its path without the last component). */
+static void parent_of(const char *group, char *out, size_t len) {
+    snprintf(out, len, "%s", group);
+    char *slash = strrchr(out, '/');
+    if (slash) *slash = 0; else out[0] = 0;
+}
+
 void cgroups_remove(struct run_cgroups *cg) {
+    char parents[2][512];
+    parent_of(cg->mem, parents[0], sizeof parents[0]);
+    parent_of(cg->pids, parents[1], sizeof parents[1]);
     /* The jail's pid namespace dies with its init, but the kernel tears it down asynchronously: kill whatever is
      * still a member, then retry rmdir (EBUSY) until the groups are released, for up to about a second. */
     for (int i = 0; i < 500; i++) {
@@ -204,7 +214,12 @@ void cgroups_remove(struct run_cgroups *cg) {
             kill_members(groups[g]);
             left = 1;
         }
-        if (!left) return;
+        if (!left) break;
         usleep(2000);
+    }
+    /* Prune again on the way out, not only when a run starts: a killed launcher's group can still hold its dying
+     * jail when the next run starts, and would otherwise wait for the run after that. */
+    for (int g = 0; g < 2; g++) {
+        if (parents[g][0]) prune_stale(parents[g]);
     }
 }

@@ -4,11 +4,16 @@
  *
  * Layers, in the order they are applied (each one recorded in the "layers" field of the result):
  *   supervisor (this process, host side)
- *     1. reads the program (capped), creates pipes for stdout/stderr (capped readers), a proof pipe pair and a
- *        status pipe; creates the run's cgroups under its own (cgroup.c: v2 memory.max + memory.swap.max=0 +
- *        pids.max, or v1 memory.limit_in_bytes = memsw limit + pids.max; unavailable = fail closed unless
- *        --allow-degraded), then forks the jail's parent C. After the run it reads the OOM-kill counter, kills
- *        anything left in the groups and removes them.
+ *     1. creates pipes for stdout/stderr (capped readers), a proof pipe pair, a status pipe and a program pipe;
+ *        creates the run's cgroups under its own (cgroup.c: v2 memory.max + memory.swap.max=0 + pids.max, or v1
+ *        memory.limit_in_bytes = memsw limit + pids.max; unavailable = fail closed unless --allow-degraded), then
+ *        forks the jail's parent C — all BEFORE it reads the program, so a launcher can be started ahead of its
+ *        run (RunnerPool pre-spawns the next run's launcher while the current one executes; the cgroup-v1
+ *        migration is an ~11 ms idle RCU wait that then overlaps other work). Only then does it read the program
+ *        from stdin (capped; with --framed a "<length> <timeout-ms> <cpu-s>\n" header first, and end of input
+ *        before a whole frame cancels the run: jail killed, cgroups removed, exit 4, no report), start the wall
+ *        clock and hand the program to G over the program pipe. After the run it reads the OOM-kill counter,
+ *        kills anything left in the groups and removes them.
  *   C (host pid namespace, becomes unprivileged)
  *     1b. joins the run's cgroups (while still root), so G, P and every descendant are in them.
  *     2. setresgid/setresuid to a per-run unprivileged host uid (so RLIMIT_NPROC applies even when we are root),
@@ -22,8 +27,9 @@
  *        /bin /lib /lib64 /sbin symlinks of merged-/usr Debian), a generated minimal /etc, a fresh /proc, a
  *        tmpfs /dev holding only null, zero, urandom (bind mounts), size- and inode-limited noexec tmpfs /work
  *        (cwd, HOME and TMPDIR; /tmp is a symlink to it), nothing else writable; pivot_root into it, old root detached, / remounted read-only.
- *     6. hostname "sandbox"; the program is written to /work/main.py; G forks P and reaps until P exits, then
- *        reports P's wait status and rusage on the status pipe.
+ *     6. hostname "sandbox"; G waits for the program on the program pipe (its CPU limit comes with it) and writes
+ *        it to /work/main.py; G forks P and reaps until P exits, then reports P's wait status and rusage on the
+ *        status pipe.
  *   P (the program)
  *     7. setsid (no controlling tty: TIOCSTI is also filtered), signal mask cleared and dispositions reset,
  *        rlimits (AS, CPU, FSIZE, NOFILE, NPROC, STACK, CORE=0, MEMLOCK=0, MSGQUEUE=0), capabilities dropped (bounding set and capset), fds closed
@@ -33,7 +39,8 @@
  *        execve(python, -I -S -B /work/main.py).
  *
  * Exit status of this launcher: 0 when a result was printed (whatever the program did), 3 for a sandbox error
- * (also printed as JSON with "sandbox_error"), 2 for usage errors.
+ * (also printed as JSON with "sandbox_error"), 2 for usage errors, 4 for a --framed run cancelled before its
+ * program arrived (nothing printed, nothing ran).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -81,9 +88,16 @@ static struct config {
     long max_program;
     int standard_profile;
     int allow_degraded;
+    int framed;
     const char *python;
     const char *cgroup_root;
-} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+
+/* What the supervisor sends G on the program pipe before the program text. */
+struct program_header {
+    uint64_t length;
+    int64_t cpu_s;
+};
 
 /* What the jail reports to the supervisor on the status pipe. */
 struct status_msg {
@@ -161,7 +175,7 @@ static void bind_dev(const char *name, const char *root) {
 }
 
 /* Builds the jail's root filesystem and pivots into it (G, with capabilities in the new user namespace). */
-static void build_root(const char *program, size_t program_len) {
+static void build_root(void) {
     const char *root = "/tmp";  /* only a mount point: the tmpfs mounted on it is private to this namespace */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) jail_fail("make / private");
     if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=256,mode=0755") != 0)
@@ -200,8 +214,6 @@ static void build_root(const char *program, size_t program_len) {
     snprintf(path, sizeof path, "%s/work", root);
     snprintf(opts, sizeof opts, "size=%ldm,nr_inodes=4096,mode=0777", cfg.work_mb);
     if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0) jail_fail("tmpfs work");
-    snprintf(path, sizeof path, "%s/work/main.py", root);
-    if (write_new_file(path, program, program_len, 0644) != 0) jail_fail("write program");
     snprintf(path, sizeof path, "%s/.oldroot", root);
     if (syscall(SYS_pivot_root, root, path) != 0) jail_fail("pivot_root");
     if (chdir("/") != 0) jail_fail("chdir /");
@@ -210,6 +222,39 @@ static void build_root(const char *program, size_t program_len) {
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
         jail_fail("remount / read-only");
     layers |= LAYER_PIVOT;
+}
+
+/* G: waits for the run's program on the program pipe (the jail is complete by now) and streams it into
+ * /work/main.py. End of input before a header means the supervisor cancelled the run: exit quietly. */
+static void receive_program(int prog_fd) {
+    struct program_header h;
+    size_t got = 0;
+    while (got < sizeof h) {
+        ssize_t n = read(prog_fd, (char *)&h + got, sizeof h - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) jail_fail("read the program header");
+        if (n == 0) _exit(0);
+        got += (size_t)n;
+    }
+    if (h.length > (uint64_t)cfg.max_program || h.cpu_s < 1 || h.cpu_s > 3600) { errno = EINVAL; jail_fail("program header"); }
+    cfg.cpu_s = (long)h.cpu_s;
+    int fd = open("/work/main.py", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) jail_fail("create /work/main.py");
+    char buf[65536];
+    uint64_t left = h.length;
+    while (left > 0) {
+        ssize_t n = read(prog_fd, buf, left < sizeof buf ? (size_t)left : sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { errno = n == 0 ? EPIPE : errno; jail_fail("read the program"); }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w <= 0) jail_fail("write program");
+            off += w;
+        }
+        left -= (uint64_t)n;
+    }
+    if (close(fd) != 0) jail_fail("write program");
+    close(prog_fd);
 }
 
 static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name) {
@@ -281,8 +326,7 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     _exit(127);
 }
 
-static void run_jail(const char *program, size_t program_len, int out_fd, int err_fd, int key_fd, int proof_fd,
-                     uid_t host_uid) {
+static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_fd, uid_t host_uid) {
     /* C: join the run's cgroups while still privileged (G and P inherit them), become unprivileged on the host,
      * then create the namespaces (the new cgroup namespace is rooted at the run's group). */
     if (cgroups.version) {
@@ -325,7 +369,7 @@ static void run_jail(const char *program, size_t program_len, int out_fd, int er
     /* G: pid 1 of the new namespace. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig init");
     if (layers & LAYER_MOUNT) {
-        build_root(program, program_len);
+        build_root();
         if (sethostname("sandbox", 7) != 0) jail_fail("sethostname");
     } else {
         jail_fail("degraded mode without a mount namespace is not supported: refusing to run on the host filesystem");
@@ -338,6 +382,7 @@ static void run_jail(const char *program, size_t program_len, int out_fd, int er
         ssize_t wr = write(status_fd, &early, sizeof early);
         (void)wr;
     }
+    receive_program(prog_fd);
     pid_t p = fork();
     if (p < 0) jail_fail("fork program");
     if (p == 0) exec_program(out_fd, err_fd, key_fd, proof_fd);  /* status_fd is close-on-exec */
@@ -441,7 +486,21 @@ static long now_ms(void) {
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* The jail's parent C once forked (0 before, and again once reaped: never signal a pid we already waited for). */
+static pid_t jail_pid = 0;
+
+/* Kills a jail whose run will not happen (cancelled, or a supervisor-side error) and removes its cgroups. */
+static void abandon_jail(void) {
+    if (jail_pid > 0) {
+        kill(jail_pid, SIGKILL);
+        while (waitpid(jail_pid, NULL, 0) < 0 && errno == EINTR) {}
+        jail_pid = 0;
+    }
+    cgroups_remove(&cgroups);
+}
+
 static void print_error_and_exit(const char *message, int layer_bits) {
+    abandon_jail();
     printf("{\"sandbox_error\": ");
     json_bytes(stdout, (const unsigned char *)message, strlen(message));
     printf(", \"layers\": [");
@@ -450,6 +509,68 @@ static void print_error_and_exit(const char *message, int layer_bits) {
     printf("]}\n");
     fflush(stdout);
     exit(3);
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads up to `want` bytes of stdin into buf; returns how many arrived before end of input. */
+static size_t read_stdin(char *buf, size_t want) {
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = read(0, buf + got, want - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) print_error_and_exit("cannot read the program from stdin", 0);
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+/* The program text (capped at --max-program). Unframed: everything up to end of input. Framed: a header line
+ * "<length> <timeout-ms> <cpu-s>\n" (the per-run limits that do not shape the jail, so one pre-spawned launcher
+ * fits runs with different time limits), then exactly <length> bytes. NULL = the frame never came (cancelled). */
+static char *read_program(size_t *out_len) {
+    size_t cap = (size_t)cfg.max_program;
+    if (cfg.framed) {
+        char line[96];
+        size_t n = 0;
+        for (;;) {
+            if (n + 1 >= sizeof line) print_error_and_exit("malformed program frame header", 0);
+            if (read_stdin(line + n, 1) != 1) return NULL;
+            if (line[n] == '\n') break;
+            n++;
+        }
+        line[n] = 0;
+        unsigned long long length;
+        long timeout_ms, cpu_s;
+        char extra;
+        if (sscanf(line, "%llu %ld %ld %c", &length, &timeout_ms, &cpu_s, &extra) != 3 || timeout_ms < 1 ||
+            timeout_ms > 3600000 || cpu_s < 1 || cpu_s > 3600)
+            print_error_and_exit("malformed program frame header", 0);
+        if (length > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
+        cfg.timeout_ms = timeout_ms;
+        cfg.cpu_s = cpu_s;
+        char *program = malloc(length + 1);
+        if (!program) print_error_and_exit("out of memory", 0);
+        if (read_stdin(program, (size_t)length) != (size_t)length) { free(program); return NULL; }
+        *out_len = (size_t)length;
+        return program;
+    }
+    char *program = malloc(cap + 1);
+    if (!program) print_error_and_exit("out of memory", 0);
+    size_t len = read_stdin(program, cap + 1);
+    if (len > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
+    *out_len = len;
+    return program;
 }
 
 static long parse_long(const char *name, const char *value, long min, long max) {
@@ -467,8 +588,10 @@ static void usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] < program.py\n"
-            "Runs the Python program read from stdin in a jail and prints one JSON result object.\n");
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed] < program.py\n"
+            "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
+            "before the program is read. --framed: stdin is \"<length> <timeout-ms> <cpu-s>\\n\" then the program;\n"
+            "end of input before that = cancelled (exit 4, no output).\n");
     exit(2);
 }
 
@@ -492,6 +615,7 @@ int main(int argc, char **argv) {
             else if (strcmp(v, "standard") == 0) cfg.standard_profile = 1;
             else usage();
         } else if (strcmp(a, "--allow-degraded") == 0) cfg.allow_degraded = 1;
+        else if (strcmp(a, "--framed") == 0) cfg.framed = 1;
         else usage();
 #undef OPT
     }
@@ -499,28 +623,15 @@ int main(int argc, char **argv) {
     /* Orphans of the run (once the jail's init is gone) are re-parented to us, not to the host's init. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-    /* The program text, capped. */
-    size_t cap = (size_t)cfg.max_program, len = 0;
-    char *program = malloc(cap + 1);
-    if (!program) print_error_and_exit("out of memory", 0);
-    for (;;) {
-        ssize_t n = read(0, program + len, cap + 1 - len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) print_error_and_exit("cannot read the program from stdin", 0);
-        if (n == 0) break;
-        len += (size_t)n;
-        if (len > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
-    }
-
     /* Proof of pass: a fresh random key readable once on fd 3; the harness's epilogue writes it to fd 4. */
     unsigned char raw[16];
     if (getrandom(raw, sizeof raw, 0) != sizeof raw) print_error_and_exit("getrandom failed", 0);
     char key[33];
     for (int i = 0; i < 16; i++) snprintf(key + 2 * i, 3, "%02x", raw[i]);
 
-    int out_p[2], err_p[2], key_p[2], proof_p[2], status_p[2];
+    int out_p[2], err_p[2], key_p[2], proof_p[2], status_p[2], prog_p[2];
     if (pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC) || pipe2(key_p, O_CLOEXEC) || pipe2(proof_p, O_CLOEXEC) ||
-        pipe2(status_p, O_CLOEXEC))
+        pipe2(status_p, O_CLOEXEC) || pipe2(prog_p, O_CLOEXEC))
         print_error_and_exit("cannot create pipes", 0);
     if (write(key_p[1], key, 32) != 32) print_error_and_exit("cannot write the proof key", 0);
     close(key_p[1]);
@@ -537,7 +648,8 @@ int main(int argc, char **argv) {
             print_error_and_exit(message, 0);
         }
     }
-    long start = now_ms();
+    /* The whole jail is built now, before the program is known: this is the part a pre-spawned launcher does
+     * while the pool's previous run still executes. */
     pid_t c = fork();
     if (c < 0) {
         cgroups_remove(&cgroups);
@@ -548,16 +660,37 @@ int main(int argc, char **argv) {
         close(err_p[0]);
         close(proof_p[0]);
         close(status_p[0]);
+        close(prog_p[1]);
+        /* The jail must not hold the launcher's stdin (the caller's program stream). */
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0) _exit(124);
+        close(null_fd);
         status_fd = status_p[1];
-        /* The jail's fds must survive its execs only where we dup2 them; clear CLOEXEC on the ones P needs. */
-        run_jail(program, len, out_p[1], err_p[1], key_p[0], proof_p[1], host_uid);
+        run_jail(prog_p[0], out_p[1], err_p[1], key_p[0], proof_p[1], host_uid);
         _exit(123);
     }
+    jail_pid = c;
     close(out_p[1]);
     close(err_p[1]);
     close(key_p[0]);
     close(proof_p[1]);
     close(status_p[1]);
+    close(prog_p[0]);
+
+    size_t len = 0;
+    char *program = read_program(&len);
+    if (!program) {  /* cancelled: the caller closed our stdin before sending a whole frame */
+        abandon_jail();
+        return 4;
+    }
+
+    /* The run starts now: hand the program (and its CPU limit) to G. If G already failed, the write fails and the
+     * status pipe carries G's setup error. */
+    long start = now_ms();
+    struct program_header header = {(uint64_t)len, (int64_t)cfg.cpu_s};
+    if (write_all(prog_p[1], (const char *)&header, sizeof header) == 0) write_all(prog_p[1], program, len);
+    close(prog_p[1]);
+    free(program);
 
     struct capture out = {out_p[0], malloc((size_t)cfg.out_cap + 1), 0, 0};
     struct capture err = {err_p[0], malloc((size_t)cfg.out_cap + 1), 0, 0};
@@ -601,9 +734,9 @@ int main(int argc, char **argv) {
     }
     int cst;
     while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
+    jail_pid = 0;
     long wall = now_ms() - start;
     long oom_kills = cgroups_oom_kills(&cgroups);
-    cgroups_remove(&cgroups);
     if (out.fd >= 0) close(out.fd);
     if (err.fd >= 0) close(err.fd);
     if (proof.fd >= 0) close(proof.fd);
@@ -641,5 +774,13 @@ int main(int argc, char **argv) {
     for (int b = 0; b < LAYER_COUNT; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
     printf("]}\n");
     fflush(stdout);
+    /* The verdict is final (the OOM counter was read above): hand it over now by closing our stdout and stderr,
+     * then kill whatever is left in the run's groups and remove them. rmdir needs cgroup_mutex, which another
+     * launcher's cgroup migration can hold for a whole RCU grace period (~11 ms); the caller need not wait for
+     * that, only reap us. Nothing of the run can act any more: its pid 1 is gone, so the kernel is killing the
+     * rest of its pid namespace, and cgroups_remove SIGKILLs any member still there before removing the groups. */
+    fclose(stdout);
+    close(2);
+    cgroups_remove(&cgroups);
     return 0;
 }

@@ -39,10 +39,12 @@ public struct Runner: Sendable {
         return dir.appendingPathComponent("codeeval-sandbox").path
     }
 
-    public func arguments(for limits: Limits) -> [String] {
+    /// The launcher's arguments: the limits that shape the jail (cgroup memory and pids limits, rlimits, work dir,
+    /// seccomp profile, interpreter). A run can use a pre-spawned launcher only if these match its own. The wall
+    /// and CPU limits travel in the program's frame instead (see `frame`), so one prepared jail fits any time limit.
+    public func setupArguments(for limits: Limits) -> [String] {
         var args = [
-            "--timeout-ms", String(max(1, Int((limits.wallSeconds * 1000).rounded()))),
-            "--cpu-s", String(max(1, limits.cpuSeconds)),
+            "--framed",
             "--mem-mb", String(max(16, limits.memoryBytes >> 20)),
             "--fsize-mb", String(max(0, limits.fileSizeBytes >> 20)),
             "--nofile", String(max(8, limits.openFiles)),
@@ -57,10 +59,19 @@ public struct Runner: Sendable {
         return args
     }
 
-    public func run(_ program: Program, limits: Limits = Limits()) async -> Execution {
+    /// What a `--framed` launcher reads on stdin: "<length> <timeout-ms> <cpu-s>\n", then the program's bytes.
+    static func frame(_ program: Program, limits: Limits) -> Data {
+        let source = Data(program.source.utf8)
+        let timeoutMs = max(1, Int((limits.wallSeconds * 1000).rounded()))
+        var data = Data("\(source.count) \(timeoutMs) \(max(1, limits.cpuSeconds))\n".utf8)
+        data.append(source)
+        return data
+    }
+
+    public func run(_ program: Program, limits: Limits = Limits(), prepared: PreparedLaunch? = nil) async -> Execution {
         await withCheckedContinuation { (cont: CheckedContinuation<Execution, Never>) in
             DispatchQueue.global().async {
-                cont.resume(returning: self.runBlocking(program, limits: limits))
+                cont.resume(returning: self.runBlocking(program, limits: limits, prepared: prepared))
             }
         }
     }
@@ -72,21 +83,41 @@ public struct Runner: Sendable {
             : "sandbox launcher not found at \(launcher) (build it with `swift build [-c release] --product codeeval-sandbox`, or set CODEEVAL_SANDBOX)"
     }
 
-    /// Synchronous version (blocks the calling thread).
-    public func runBlocking(_ program: Program, limits: Limits) -> Execution {
-        if let problem = launcherProblem { return .sandboxFailure(problem) }
+    /// Starts a launcher for a run with these limits before the program is known. It creates and joins the run's
+    /// cgroups, drops to the run's uid, unshares the namespaces and builds the root filesystem, then waits for its
+    /// program (`runBlocking(_:limits:prepared:)`); nothing of it is shared with any other run.
+    public func prepare(_ limits: Limits) -> Result<PreparedLaunch, SandboxStartError> {
+        if let problem = launcherProblem { return .failure(SandboxStartError(message: problem)) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = arguments(for: limits)
+        let setup = setupArguments(for: limits)
+        process.arguments = setup
         process.environment = [:]
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
-        let started = DispatchTime.now()
         do { try process.run() } catch {
-            return .sandboxFailure("cannot start the sandbox launcher: \(error)")
+            return .failure(SandboxStartError(message: "cannot start the sandbox launcher: \(error)"))
         }
+        return .success(PreparedLaunch(process: process, stdin: stdin, stdout: stdout, stderr: stderr, setup: setup))
+    }
+
+    /// Synchronous version (blocks the calling thread). Uses `prepared` if it was started for the same jail
+    /// limits (otherwise it is cancelled and a launcher is started now).
+    public func runBlocking(_ program: Program, limits: Limits, prepared: PreparedLaunch? = nil) -> Execution {
+        let launch: PreparedLaunch
+        if let prepared, prepared.setup == setupArguments(for: limits) {
+            launch = prepared
+        } else {
+            prepared?.cancel()
+            switch prepare(limits) {
+            case .success(let fresh): launch = fresh
+            case .failure(let error): return .sandboxFailure(error.message)
+            }
+        }
+        let process = launch.process
+        let started = DispatchTime.now()
         // A watchdog in case the launcher itself hangs (it enforces the wall limit on the jail). It holds only the
         // pid, so a finished run's Process and pipes are released at once (no fd build-up under load).
         let pid = process.processIdentifier
@@ -95,21 +126,34 @@ public struct Runner: Sendable {
             if !finished.isSet { kill(pid, SIGKILL) }
         }
         let writer = DispatchQueue(label: "codeeval.sandbox.stdin")
-        let source = Data(program.source.utf8)
+        let frame = Runner.frame(program, limits: limits)
         writer.async {
-            try? stdin.fileHandleForWriting.write(contentsOf: source)
-            try? stdin.fileHandleForWriting.close()
+            launch.send(frame)
         }
         // The launcher writes only a short usage or error line to stderr, so reading it after stdout cannot block.
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
+        let outData = launch.stdout.fileHandleForReading.readDataToEndOfFile()
+        let errData = launch.stderr.fileHandleForReading.readDataToEndOfFile()
+        try? launch.stdout.fileHandleForReading.close()
+        try? launch.stderr.fileHandleForReading.close()
+        let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
+        // The launcher closes its output once the verdict is final and only then removes the run's cgroups. A
+        // complete report is the verdict: reap the launcher off this thread (the watchdog stays armed until it
+        // exits). Without one, its exit status is part of the error, so wait for it here.
+        if Runner.isCompleteReport(outData) {
+            launch.whenExited { finished.set() }
+            return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: 0,
+                                    limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
+        }
         process.waitUntilExit()
         finished.set()
-        try? stdout.fileHandleForReading.close()
-        try? stderr.fileHandleForReading.close()
-        let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
         return Runner.interpret(report: outData, launcherStderr: errData, exitStatus: process.terminationStatus,
                                 limits: limits, requireProof: program.requireProof, fallbackWallMs: wall)
+    }
+
+    /// Whether the launcher finished its report (one JSON object ending in "}\n", its last output). A cut-off
+    /// report still fails to parse in `interpret` and becomes a sandbox error.
+    static func isCompleteReport(_ data: Data) -> Bool {
+        data.first == UInt8(ascii: "{") && data.suffix(2).elementsEqual("}\n".utf8)
     }
 
     /// Turns the launcher's JSON report into a verdict.
@@ -160,6 +204,80 @@ public struct Runner: Sendable {
     }
 }
 
+/// Why a launcher could not be started.
+public struct SandboxStartError: Error, Sendable {
+    public let message: String
+}
+
+/// A launcher started ahead of its run (`Runner.prepare`): its jail is being built, or is built and waiting for
+/// the program. Used at most once: `send` hands it its program, `cancel` makes it tear the jail down unused (the
+/// launcher sees end of input before a whole frame: it kills its jail, removes its cgroups and exits 4).
+public final class PreparedLaunch: @unchecked Sendable {
+    let process: Process
+    let stdin: Pipe, stdout: Pipe, stderr: Pipe
+    /// The launcher's arguments (the jail limits it was built for).
+    public let setup: [String]
+    private let lock = NSLock()
+    private var consumed = false
+
+    init(process: Process, stdin: Pipe, stdout: Pipe, stderr: Pipe, setup: [String]) {
+        self.process = process
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.setup = setup
+    }
+
+    private func consume() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if consumed { return false }
+        consumed = true
+        return true
+    }
+
+    /// Writes the framed program and closes stdin.
+    func send(_ frame: Data) {
+        guard consume() else { return }
+        try? stdin.fileHandleForWriting.write(contentsOf: frame)
+        try? stdin.fileHandleForWriting.close()
+    }
+
+    /// Abandons an unused launcher: closing its stdin before a frame cancels the run (it tears the jail down and
+    /// exits; Foundation reaps it).
+    public func cancel() {
+        guard consume() else { return }
+        try? stdin.fileHandleForWriting.close()
+        let stdout = stdout, stderr = stderr
+        whenExited {
+            try? stdout.fileHandleForReading.close()
+            try? stderr.fileHandleForReading.close()
+        }
+    }
+
+    /// Calls `action` once the launcher has exited (Foundation reaps it), without blocking a thread: Foundation's
+    /// `waitUntilExit` spins on a Dispatch thread, which would burn a core while a launcher removes its cgroups.
+    func whenExited(_ action: @escaping @Sendable () -> Void) {
+        let once = OnceAction(action)
+        process.terminationHandler = { _ in once.run() }
+        if !process.isRunning { once.run() }
+    }
+}
+
+/// Runs an action at most once, from whichever thread gets there first.
+final class OnceAction: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+    func run() {
+        lock.lock()
+        let a = action
+        action = nil
+        lock.unlock()
+        a?()
+    }
+}
+
 /// A flag set once, readable from any thread.
 final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()
@@ -169,22 +287,61 @@ final class ManagedFlag: @unchecked Sendable {
 }
 
 /// Runs at most `width` programs at once; further callers wait (backpressure) in arrival order.
+///
+/// Pre-spawned launchers: when a run starts, the pool starts the launcher for the *next* run with the same jail
+/// limits, so that launcher's cgroup creation and migration (an ~11 ms idle RCU wait on cgroup v1), uid switch,
+/// namespaces and root filesystem are built while this run executes. Every run still gets its own launcher,
+/// jail, cgroups and uid; a spare is used once or cancelled (never reused), and the program's wall clock starts
+/// only when the program reaches a finished jail. At most `width` spares wait at a time.
 public actor RunnerPool {
     public nonisolated let runner: Runner
     public nonisolated let width: Int
+    public nonisolated let prespawn: Bool
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var spares: [PreparedLaunch] = []
 
-    public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount, prespawn: Bool = true) {
         self.runner = runner
         self.width = max(1, width)
+        self.prespawn = prespawn
+    }
+
+    deinit {
+        for spare in spares { spare.cancel() }
     }
 
     public func run(_ program: Program, limits: Limits = Limits()) async -> Execution {
         await acquire()
-        let result = await runner.run(program, limits: limits)
+        let setup = runner.setupArguments(for: limits)
+        var prepared: PreparedLaunch? = nil
+        if let i = spares.firstIndex(where: { $0.setup == setup }) { prepared = spares.remove(at: i) }
+        // Hand this run its program first, then start the next run's launcher (spawning takes a few ms).
+        async let result = runner.run(program, limits: limits, prepared: prepared)
+        if prespawn { await addSpare(limits) }
+        let execution = await result
         release()
-        return result
+        return execution
+    }
+
+    /// Cancels the waiting spare launchers (they remove their jails and cgroups and exit).
+    public func shutdown() {
+        for spare in spares { spare.cancel() }
+        spares.removeAll()
+    }
+
+    /// Starts a launcher for a later run; the oldest spare goes if the pool already holds `width`. The spawn runs
+    /// on a Dispatch thread, so the actor is free meanwhile (runs finishing and starting need it).
+    private func addSpare(_ limits: Limits) async {
+        let runner = self.runner
+        let started = await withCheckedContinuation { (cont: CheckedContinuation<PreparedLaunch?, Never>) in
+            DispatchQueue.global().async {
+                if case .success(let spare) = runner.prepare(limits) { cont.resume(returning: spare) } else { cont.resume(returning: nil) }
+            }
+        }
+        guard let started else { return }
+        if spares.count >= width { spares.removeFirst().cancel() }
+        spares.append(started)
     }
 
     private func acquire() async {

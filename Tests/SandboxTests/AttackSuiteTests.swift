@@ -154,6 +154,19 @@ let attacks: [Attack] = [
         """, allowed: [.passed], profile: .standard),
     Attack(name: "raise limits", code: "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))", allowed: [.failed]),
     Attack(name: "become root", code: "import os\nos.setuid(0)", allowed: [.failed]),
+    // The jail's init holds the status pipe (and the socket Foundation's Process uses to notice the launcher's
+    // exit); the program can list them but must not reopen any of them through /proc (it could forge a status).
+    Attack(name: "reopen the init's descriptors", code: """
+        import os
+        fds = os.listdir('/proc/1/fd')
+        assert fds, fds
+        for n in fds:
+            try:
+                os.close(os.open('/proc/1/fd/' + n, os.O_WRONLY))
+                raise SystemExit('reopened init fd ' + n)
+            except PermissionError:
+                pass
+        """, allowed: [.passed]),
 ]
 
 /// Processes on the host that run under the given uid (a run's processes all do).
@@ -170,33 +183,47 @@ func processes(ofUID target: Int) -> [String] {
     return found
 }
 
+/// Runs one attack through `run` and checks the verdict and the host afterwards.
+func checkAttack(_ a: Attack, run: (Program, Limits) async -> Execution) async throws {
+    setenv("CODEEVAL_TEST_SECRET", hostSecret, 1)
+    _ = FileManager.default.createFile(atPath: hostMarker + ".secret", contents: Data(hostSecret.utf8))
+    defer { try? FileManager.default.removeItem(atPath: hostMarker + ".secret") }
+    let limits = Limits(wallSeconds: a.wall, memoryBytes: 512 << 20, outputCapBytes: 1 << 20, profile: a.profile)
+    let e = await run(Program(source: a.code), limits)
+    #expect(a.allowed.contains(e.status), "\(a.name): got \(e.status) exit \(String(describing: e.exitCode)) \(e.signal ?? "") \(e.error ?? "") stderr: \(e.stderr.suffix(400))")
+    #expect(e.status != .sandboxError)
+    for secret in a.mustNotLeak {
+        #expect(!e.stdout.contains(secret) && !e.stderr.contains(secret), "\(a.name) leaked a host secret")
+    }
+    if let needle = a.stderrContains {
+        #expect(e.stderr.contains(needle), "\(a.name): stderr lacks \(needle): \(e.stderr.suffix(300))")
+    }
+    #expect(!FileManager.default.fileExists(atPath: hostMarker), "\(a.name) wrote on the host")
+    #expect(e.layers.contains("seccomp") && e.layers.contains("net_ns") && e.layers.contains("pivot_root"))
+    // Nothing outlives the run (the kernel tears the pid namespace down right after its init exits).
+    let uid = try #require(e.hostUID)
+    var left = processes(ofUID: uid)
+    for _ in 0..<40 where !left.isEmpty {
+        try await Task.sleep(nanoseconds: 50_000_000)
+        left = processes(ofUID: uid)
+    }
+    #expect(left.isEmpty, "\(a.name) left processes behind: \(left)")
+}
+
+/// One pool for the whole pre-spawned pass of the suite, so every attack after the first runs in a launcher that
+/// was started (and had its jail built) while the previous attack ran.
+let prespawningPool = RunnerPool(width: 1, prespawn: true)
+
 @Suite("Sandbox attack suite", .serialized)
 struct AttackSuiteTests {
     @Test("hostile program", arguments: attacks)
     func attack(_ a: Attack) async throws {
-        setenv("CODEEVAL_TEST_SECRET", hostSecret, 1)
-        FileManager.default.createFile(atPath: hostMarker + ".secret", contents: Data(hostSecret.utf8))
-        defer { try? FileManager.default.removeItem(atPath: hostMarker + ".secret") }
-        let limits = Limits(wallSeconds: a.wall, memoryBytes: 512 << 20, outputCapBytes: 1 << 20, profile: a.profile)
-        let e = await Runner().run(Program(source: a.code), limits: limits)
-        #expect(a.allowed.contains(e.status), "\(a.name): got \(e.status) exit \(String(describing: e.exitCode)) \(e.signal ?? "") \(e.error ?? "") stderr: \(e.stderr.suffix(400))")
-        #expect(e.status != .sandboxError)
-        for secret in a.mustNotLeak {
-            #expect(!e.stdout.contains(secret) && !e.stderr.contains(secret), "\(a.name) leaked a host secret")
-        }
-        if let needle = a.stderrContains {
-            #expect(e.stderr.contains(needle), "\(a.name): stderr lacks \(needle): \(e.stderr.suffix(300))")
-        }
-        #expect(!FileManager.default.fileExists(atPath: hostMarker), "\(a.name) wrote on the host")
-        #expect(e.layers.contains("seccomp") && e.layers.contains("net_ns") && e.layers.contains("pivot_root"))
-        // Nothing outlives the run (the kernel tears the pid namespace down right after its init exits).
-        let uid = try #require(e.hostUID)
-        var left = processes(ofUID: uid)
-        for _ in 0..<40 where !left.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            left = processes(ofUID: uid)
-        }
-        #expect(left.isEmpty, "\(a.name) left processes behind: \(left)")
+        try await checkAttack(a) { await Runner().run($0, limits: $1) }
+    }
+
+    @Test("hostile program in a pre-spawned launcher (RunnerPool)", arguments: attacks)
+    func attackThroughPrespawningPool(_ a: Attack) async throws {
+        try await checkAttack(a) { await prespawningPool.run($0, limits: $1) }
     }
 
     @Test func suiteHasAtLeastFortyPrograms() {
