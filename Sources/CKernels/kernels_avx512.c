@@ -22,22 +22,24 @@
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c"))), apply_to = function)
 #include "x86_helpers.h"
 
-static inline float hf(const uint16_t *p) { return _mm_cvtss_f32(h2x(p)); }
-
-/// [d0 ×8, d1 ×8]: the scales of two blocks, one per 256-bit half.
+/// [d0 ×8, d1 ×8]: the scales of two blocks, one per 256-bit half (one f16 conversion for both).
 static inline __m512 pair_scale(const uint16_t *d0, const uint16_t *d1) {
-    __m256d lo = _mm256_castps_pd(_mm256_set1_ps(hf(d0))), hi = _mm256_castps_pd(_mm256_set1_ps(hf(d1)));
-    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(lo), hi, 1));
+    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)*d0)), _mm_set1_epi16((short)*d1), 1);
+    return _mm512_cvtph_ps(h);
 }
 
-/// 32 unsigned 5-bit values (q + 16) of one Q5_0 block, element j in byte j.
-static inline __m256i q5_0_unsigned(const blk_q5_0 *b) {
-    __m128i t = _mm_loadu_si128((const __m128i *)b->qs);
-    __m256i nib = _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1),
-                                   _mm256_set1_epi8(0x0F));
-    uint32_t h;
-    memcpy(&h, b->qh, 4);
-    return _mm256_mask_add_epi8(nib, (__mmask32)h, nib, _mm256_set1_epi8(16));
+/// 64 unsigned 5-bit values (q + 16) of two Q5_0 blocks, element j of block h in byte 32h + j:
+/// both blocks' nibble bytes in 128-bit lanes [qs0 | qs0 | qs1 | qs1], the odd lanes shifted to
+/// their high nibbles, and 16 added where the block's fifth bit is set.
+static inline __m512i q5_0_pair_unsigned(const blk_q5_0 *b) {
+    __m512i x = _mm512_inserti32x4(_mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)b[0].qs)),
+                                   _mm_loadu_si128((const __m128i *)b[1].qs), 2);
+    x = _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(2, 2, 0, 0));
+    x = _mm512_and_si512(_mm512_mask_srli_epi16(x, (__mmask32)0xFF00FF00u, x, 4), _mm512_set1_epi8(0x0F));
+    uint32_t h0, h1;
+    memcpy(&h0, b[0].qh, 4);
+    memcpy(&h1, b[1].qh, 4);
+    return _mm512_mask_add_epi8(x, ((__mmask64)h1 << 32) | h0, x, _mm512_set1_epi8(16));
 }
 
 /// Blocks 2p and 2p+1 of a Q8_0 row (weights; activations have a contiguous copy in their extras).
@@ -58,7 +60,7 @@ static inline __attribute__((always_inline)) void q5_0_tokens(int64_t n, const v
     __m512 acc[16];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     for (int64_t p = 0; p < np; p++) {
-        __m512i u = _mm512_inserti64x4(_mm512_castsi256_si512(q5_0_unsigned(w + 2 * p)), q5_0_unsigned(w + 2 * p + 1), 1);
+        __m512i u = q5_0_pair_unsigned(w + 2 * p);
         __m512 dw = pair_scale(&w[2 * p].d, &w[2 * p + 1].d);
         for (int k = 0; k < NT; k++) {
             const uint8_t *e = CK_ROW(k) + ext + p * CK_PAIR_BYTES;
