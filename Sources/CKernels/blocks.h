@@ -2,6 +2,7 @@
 #ifndef CKERNELS_BLOCKS_H
 #define CKERNELS_BLOCKS_H
 #include <stdint.h>
+#include <string.h>
 #include "ckernels.h"
 
 #define QK 32
@@ -39,6 +40,21 @@ static inline void k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
         *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
         *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
     }
+}
+
+/// All 8 scales and 8 mins of a Q4_K/Q5_K super-block at once, with word operations on the
+/// 12 packed bytes (the same values as k_scale_min for j = 0…7).
+static inline void k_scales_mins(const uint8_t *q, uint8_t sc[8], uint8_t m[8]) {
+    uint32_t u[3];
+    memcpy(u, q, 12);
+    const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+    uint32_t s_lo = u[0] & low6, m_lo = u[1] & low6;
+    uint32_t s_hi = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+    uint32_t m_hi = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+    memcpy(sc, &s_lo, 4);
+    memcpy(sc + 4, &s_hi, 4);
+    memcpy(m, &m_lo, 4);
+    memcpy(m + 4, &m_hi, 4);
 }
 
 typedef float (*ck_dot_fn)(int64_t n, const void *w, const void *act);

@@ -108,13 +108,6 @@ float ck_dot_q8_0_avx2(int64_t n, const void *vw, const void *va) {
     return hsum8(acc);
 }
 
-/// Σ_j m_j · (sum of the activation quants of sub-block j), from Q8_K's 16-element sums.
-static inline int k_mins(const blk_q8_K *a, const uint8_t *m) {
-    int s = 0;
-    for (int j = 0; j < 8; j++) s += m[j] * (a->bsums[2 * j] + a->bsums[2 * j + 1]);
-    return s;
-}
-
 float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
     const blk_q4_K *w = vw; const blk_q8_K *a = va;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
@@ -122,9 +115,9 @@ float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
     float mins = 0;
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
+        k_scales_mins(w[i].scales, sc, m);
         __m128 ds = _mm_mul_ps(h2x(&w[i].d), _mm_set1_ps(a[i].d)); // [d·d_x, dmin·d_x]
-        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(&a[i], m);
+        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins_dot(a[i].bsums, m);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * c));
@@ -147,9 +140,9 @@ float ck_dot_q5_K_avx2(int64_t n, const void *vw, const void *va) {
     float mins = 0;
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
+        k_scales_mins(w[i].scales, sc, m);
         __m128 ds = _mm_mul_ps(h2x(&w[i].d), _mm_set1_ps(a[i].d)); // [d·d_x, dmin·d_x]
-        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(&a[i], m);
+        mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins_dot(a[i].bsums, m);
         const __m256i hb = _mm256_loadu_si256((const __m256i *)w[i].qh);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
@@ -379,7 +372,7 @@ void ck_dot4_q4_K_avx2(int64_t n, const void *vw, const void *act, size_t act_ro
     float mins[4] = { 0, 0, 0, 0 };
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) k_scale_min(j, w[i].scales, &sc[j], &m[j]);
+        k_scales_mins(w[i].scales, sc, m);
         __m128 wds = h2x(&w[i].d); // [d, dmin]
         __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
         for (int c = 0; c < 4; c++) {
@@ -396,7 +389,7 @@ void ck_dot4_q4_K_avx2(int64_t n, const void *vw, const void *act, size_t act_ro
         }
         for (int k = 0; k < 4; k++) {
             __m128 ds = _mm_mul_ps(wds, _mm_set1_ps(a[k][i].d));
-            mins[k] += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins(a[k] + i, m);
+            mins[k] += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins_dot(a[k][i].bsums, m);
             acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
         }
     }

@@ -111,10 +111,8 @@ static inline __attribute__((always_inline)) void q4_K_tokens(int64_t n, const v
     float mins[16];
     for (int k = 0; k < NT; k++) { acc[k] = _mm256_setzero_ps(); mins[k] = 0; }
     for (int64_t i = 0; i < n / QKK; i++) {
-        uint8_t sc[8], m[8], mm[16];
-        for (int j = 0; j < 8; j++) { k_scale_min(j, w[i].scales, &sc[j], &m[j]); mm[2 * j] = mm[2 * j + 1] = m[j]; }
-        // Σ_j m_j·(bsums[2j] + bsums[2j+1]) as one vpmaddwd: the same integer as the scalar loop.
-        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)mm));
+        uint8_t sc[8], m[8];
+        k_scales_mins(w[i].scales, sc, m);
         const __m128 wds = h2x(&w[i].d); // [d, dmin]
         __m512i wq[4], s16[4];
         for (int c = 0; c < 4; c++) {
@@ -130,7 +128,7 @@ static inline __attribute__((always_inline)) void q4_K_tokens(int64_t n, const v
                 sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[c], y), s16[c]));
             }
             __m128 ds = _mm_mul_ps(wds, _mm_set1_ps(a->d));
-            int mi = hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)a->bsums), mins16));
+            int mi = k_mins_dot(a->bsums, m);
             mins[k] += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)mi;
             acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(fold(sumi)), acc[k]);
         }

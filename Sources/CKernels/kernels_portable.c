@@ -335,8 +335,12 @@ static kernel_set kernels_for(int type, int64_t n, int level) {
         switch (type) {
         case CK_Q5_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q5_0); break;
         case CK_Q8_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q8_0); break;
-        case CK_Q4_K: CK_AVX512(q4_K);
-        case CK_Q6_K: CK_AVX512(q6_K);
+        // The 512-bit K-quant kernels give the AVX2 kernels' exact bits (tested) and only pay with several
+        // tokens: one token uses the AVX2 kernel, which is faster there.
+        case CK_Q4_K: k.one = ck_dot_q4_K_avx2; k.four = ck_dot4_q4_K_avx512; k.eight = ck_dot8_q4_K_avx512;
+            k.sixteen = ck_dot16_q4_K_avx512; return k;
+        case CK_Q6_K: k.one = ck_dot_q6_K_avx2; k.four = ck_dot4_q6_K_avx512; k.eight = ck_dot8_q6_K_avx512;
+            k.sixteen = ck_dot16_q6_K_avx512; return k;
         default: break;
         }
     }

@@ -22,4 +22,11 @@ static inline int hsum_i32(__m256i x) {
 // every block of a dot product to the previous one (the Q4_1 kernel ran 2× slower).
 static inline __m128 h2x(const void *p) { return _mm_cvtph_ps(_mm_loadu_si32(p)); }
 
+/// Σ_j m_j·(bsums[2j] + bsums[2j+1]) of a Q8_K block as one vpmaddwd (the same integer as a scalar loop).
+static inline int k_mins_dot(const int16_t *bsums, const uint8_t m[8]) {
+    __m128i m8 = _mm_loadl_epi64((const __m128i *)m);
+    __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    return hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), m16));
+}
+
 #endif

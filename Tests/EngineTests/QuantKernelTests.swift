@@ -129,20 +129,28 @@ import Testing
     }
 
     /// The AVX-512 K-quant kernels fold their two halves before the float step, so they give
-    /// the AVX2 kernels' results bit for bit (only Q5_0/Q8_0 change summation order).
+    /// the AVX2 kernels' results bit for bit (only Q5_0/Q8_0 change summation order); the
+    /// dispatcher relies on it (one token at level 2 runs the AVX2 kernel).
     @Test(arguments: [5, 7])
     func avx512KQuantsEqualAVX2(index: Int) throws {
         guard ck_kernel_level() >= 2 else { return }
         let t = Self.types[index]
         let type = Int32(t.0.rawValue)
-        let n = 1024
+        let n = 1024, tokens = 16
         var rng = RNG(s: UInt64(300 + index))
-        for _ in 0..<20 {
+        for _ in 0..<5 {
             let w = Self.randomWeights(t, n: n, rng: &rng)
-            let x = (0..<n).map { _ in Float.random(in: -4...4, using: &rng) }
-            var act = [UInt8](repeating: 0, count: ck_activation_row_bytes(type, Int64(n)))
-            #expect(ck_quantize_activation(type, x, &act, Int64(n)) == 0)
-            #expect(ck_vec_dot_at(2, type, Int64(n), w, act).bitPattern == ck_vec_dot_at(1, type, Int64(n), w, act).bitPattern, "\(t.0)")
+            let actBytes = ck_activation_row_bytes(type, Int64(n))
+            var act = [UInt8](repeating: 0, count: actBytes * tokens)
+            for k in 0..<tokens {
+                let x = (0..<n).map { _ in Float.random(in: -4...4, using: &rng) }
+                act.withUnsafeMutableBytes { _ = ck_quantize_activation(type, x, $0.baseAddress! + k * actBytes, Int64(n)) }
+            }
+            var y512 = [Float](repeating: .nan, count: tokens), y2 = y512
+            // 16 tokens at level 2 run the 512-bit kernel; level 1 runs AVX2's four-token kernel.
+            #expect(ck_matmul_rows_at(2, type, w, w.count, Int64(n), 0, 1, act, actBytes, Int64(tokens), &y512, 1) == 0)
+            #expect(ck_matmul_rows_at(1, type, w, w.count, Int64(n), 0, 1, act, actBytes, Int64(tokens), &y2, 1) == 0)
+            #expect(y512.map(\.bitPattern) == y2.map(\.bitPattern), "\(t.0)")
         }
     }
 
