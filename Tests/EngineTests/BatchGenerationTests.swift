@@ -3,21 +3,37 @@ import Testing
 @testable import Engine
 
 /// n samples per prompt in one batch equal n separate seeded generations, token for token.
-@Suite("Batched sampling", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip))
+/// Model work runs on its own thread: seconds of compute on Swift's cooperative pool (two threads on a two-core
+/// machine) starve every other suite's async code, e.g. the HTTP service tests' request handlers.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { cont in
+        let thread = Thread { cont.resume(with: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+@Suite("Batched sampling", .serialized, .enabled(if: TestModels.smallEnabled, TestModels.smallSkip))
 struct BatchGenerationTests {
-    @Test func batchEqualsSequentialRuns() throws {
+    @Test func batchEqualsSequentialRuns() async throws {
         let gen = try Generator(path: try TestModels.require("smollm2-135m").path, contextLength: 256)
         let prompt = gen.tokenizer.encode("def add(a, b):\n    \"\"\"Return the sum of a and b.\"\"\"\n", addSpecial: true)
         let params = SamplingParams(temperature: 0.8, topP: 0.95, seed: 0)
         let seeds: [UInt64] = [1, 2, 3, 4, 5]
         // Batch size 2 < 5 samples: finished sequences are replaced from the queue.
-        let batch = try gen.generateBatch(promptTokens: prompt, params: params, seeds: seeds, maxTokens: 24,
-                                          stop: ["\ndef "], batchSize: 2)
+        let (batch, solos) = try await offPool { () -> ([Generation], [Generation]) in
+            let batch = try gen.generateBatch(promptTokens: prompt, params: params, seeds: seeds, maxTokens: 24,
+                                              stop: ["\ndef "], batchSize: 2)
+            let solos = try seeds.map { seed -> Generation in
+                var p = params
+                p.seed = seed
+                return try gen.generate(promptTokens: prompt, params: p, maxTokens: 24, stop: ["\ndef "])
+            }
+            return (batch, solos)
+        }
         #expect(batch.count == seeds.count)
         for (i, seed) in seeds.enumerated() {
-            var p = params
-            p.seed = seed
-            let solo = try gen.generate(promptTokens: prompt, params: p, maxTokens: 24, stop: ["\ndef "])
+            let solo = solos[i]
             #expect(batch[i].tokens == solo.tokens, "seed \(seed)")
             #expect(batch[i].text == solo.text, "seed \(seed)")
             #expect(batch[i].finishReason == solo.finishReason, "seed \(seed)")
@@ -38,12 +54,18 @@ struct BatchGenerationTests {
         }
     }
 
-    @Test func mixedJobsEqualSoloRuns() throws {
+    static func soloRuns(_ gen: Generator, _ jobs: [GenerationJob]) async throws -> [Generation] {
+        try await offPool {
+            try jobs.map { try gen.generate(promptTokens: $0.promptTokens, params: $0.params, maxTokens: $0.maxTokens, stop: $0.stop) }
+        }
+    }
+
+    @Test func mixedJobsEqualSoloRuns() async throws {
         let gen = try Generator(path: try TestModels.require("smollm2-135m").path, contextLength: 256)
         let jobs = Self.mixedJobs(gen)
-        let batch = try gen.generateBatch(jobs, batchSize: 3)
-        for (i, j) in jobs.enumerated() {
-            let solo = try gen.generate(promptTokens: j.promptTokens, params: j.params, maxTokens: j.maxTokens, stop: j.stop)
+        let batch = try await offPool { try gen.generateBatch(jobs, batchSize: 3) }
+        let solos = try await Self.soloRuns(gen, jobs)
+        for (i, solo) in solos.enumerated() {
             #expect(batch[i].tokens == solo.tokens && batch[i].text == solo.text && batch[i].finishReason == solo.finishReason,
                     "job \(i)")
         }
@@ -62,8 +84,7 @@ struct BatchGenerationTests {
             for try await (i, g) in group { out[i] = g }
             return out
         }
-        for (i, j) in jobs.enumerated() {
-            let solo = try gen.generate(promptTokens: j.promptTokens, params: j.params, maxTokens: j.maxTokens, stop: j.stop)
+        for (i, solo) in try await Self.soloRuns(gen, jobs).enumerated() {
             #expect(results[i]?.tokens == solo.tokens && results[i]?.text == solo.text, "job \(i), batch size \(batchSize)")
         }
         // A bad job fails alone, with the engine's error.
