@@ -25,7 +25,9 @@ public final class Generator: @unchecked Sendable {
     public init(model: Model, tokenizer: Tokenizer, contextLength: Int? = nil) {
         self.model = model
         self.tokenizer = tokenizer
-        self.contextLength = min(contextLength ?? min(model.config.contextLength, 4096), model.config.contextLength)
+        // The model's whole context by default: KV caches are sized per generation (prompt + max tokens), so a
+        // long context costs memory only for the prompts that use it (MBPP has a 4.6k-token prompt).
+        self.contextLength = min(contextLength ?? model.config.contextLength, model.config.contextLength)
     }
 
     /// Loads model and tokenizer from one GGUF file.
@@ -50,7 +52,7 @@ public final class Generator: @unchecked Sendable {
         guard promptTokens.count < contextLength else {
             throw EngineError.contextFull(needed: promptTokens.count + 1, capacity: contextLength)
         }
-        let cache = model.makeCache(capacity: contextLength)
+        let cache = model.makeCache(capacity: min(contextLength, promptTokens.count + max(maxTokens, 1)))
         var sampler = Sampler(params: params)
         let t0 = monotonicMs()
         var logits = try model.forward(promptTokens, cache: cache)
