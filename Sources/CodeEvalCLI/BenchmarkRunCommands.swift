@@ -22,7 +22,7 @@ struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile: String = "llama1"
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
-    var batchSize: Int = EngineDefaults.batchSize
+    var batchSize: Int = ContinuousBatcher.defaultBatchSize
     @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
     @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
@@ -196,11 +196,6 @@ enum RunSetup {
         let id = try store.createRun(manifest: prepared.manifest)
         try await execute(prepared, runID: id, store: store, workers: o.workers, json: o.json)
     }
-}
-
-enum EngineDefaults {
-    /// Measured on qwen2.5-coder-0.5b HumanEval greedy (BENCHMARKS.md, "Runs: batch size").
-    static let batchSize = 16
 }
 
 /// Progress on stderr: one live line on a TTY (every 0.2 s), otherwise a plain line every 10 s (CI logs);

@@ -33,7 +33,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
-    var batchSize: Int = EngineDefaults.batchSize
+    var batchSize: Int = ContinuousBatcher.defaultBatchSize
     @Flag(help: "Print the table as Markdown.") var markdown = false
     @Flag(help: "Print the table as JSON.") var json = false
     @Option(help: "Also write a self-contained HTML page (table + SVG chart) to this file.") var html: String?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Evaluation
 import Foundation
 
@@ -11,7 +12,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Requests in flight for a remote run.") var concurrency: Int = 4
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
-    var batchSize: Int = EngineDefaults.batchSize
+    var batchSize: Int = ContinuousBatcher.defaultBatchSize
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
     @OptionGroup var data: DataOptions
     func run() async throws {

@@ -10,7 +10,7 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
     private let batcher: ContinuousBatcher
 
     /// `model`: a registry name (`smollm2-135m`, ...) or a GGUF path.
-    public init(model: String, batchSize: Int = 16) throws {
+    public init(model: String, batchSize: Int = ContinuousBatcher.defaultBatchSize) throws {
         name = model
         generator = try Generator(path: try ModelRegistry.resolve(model))
         batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)

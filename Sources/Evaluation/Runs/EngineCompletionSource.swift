@@ -10,7 +10,7 @@ public final class EngineCompletionSource: CompletionSource, @unchecked Sendable
     let batcher: ContinuousBatcher
     public var maxConcurrency: Int { batcher.batchSize }
 
-    public init(generator: Generator, batchSize: Int = 16) {
+    public init(generator: Generator, batchSize: Int = ContinuousBatcher.defaultBatchSize) {
         self.generator = generator
         self.batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)
     }
