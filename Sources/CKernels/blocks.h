@@ -113,14 +113,18 @@ void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
 void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 
 // AVX-512 kernels (kernels_avx512.c), level 2; Q5_0/Q8_0 only for an even number of blocks.
+// Q5_0/Q8_0: one row and token, sixteen rows and one token (row lanes), or one row and up to
+// sixteen tokens packed by ck_tl_pack_q8_0 (token lanes); all three give the same bits.
+#define CK_TL_BLOCK_BYTES 640
+typedef void (*ck_rows16_fn)(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
+typedef void (*ck_tl16_fn)(int64_t n, const void *w, const void *grp, float *out);
+void ck_tl_pack_q8_0(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 float ck_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
-void ck_dot4_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot8_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot16_q5_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_rows16_q5_0_avx512(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
+void ck_tl16_q5_0_avx512(int64_t n, const void *w, const void *grp, float *out);
 float ck_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
-void ck_dot4_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot8_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot16_q8_0_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_rows16_q8_0_avx512(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
+void ck_tl16_q8_0_avx512(int64_t n, const void *w, const void *grp, float *out);
 float ck_dot_q4_K_avx512(int64_t n, const void *w, const void *a);
 void ck_dot4_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot8_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);

@@ -1,98 +1,168 @@
 // AVX-512 VNNI kernels for the Q8_0-activation weight types that dominate prompt
-// processing (Q5_0: 62 % of Qwen2.5-Coder-0.5B's weights, 24 % of Gemma 3 270M's; Q8_0).
-// Compiled for every x86-64 CPU with function-level target attributes and only called
-// after a runtime check (kernels_portable.c, level 2).
+// processing, batched decoding and the output head (Q5_0: 62 % of Qwen2.5-Coder-0.5B's
+// weights; Q8_0: every tied embedding, 63 % of Gemma 3 270M's weights). Compiled for every
+// x86-64 CPU with function-level target attributes and only called after a runtime check
+// (kernels_portable.c, level 2).
 //
 // Why a second x86 family: vpdpbusd does AVX2's vpmaddubsw + vpmaddwd in one instruction
 // on twice the width, and sums exactly (no int16 saturation). Weights are made unsigned
-// (Q5_0: q + 16, Q8_0: q + 128) and the offset is taken back with the activation's
-// per-lane sums, precomputed once per activation row (the "extras" of the Q8_0 activation
-// layout, ck_q8_0_extras: per pair of blocks, their 64 quants contiguous, the scales and −16·Σy
-// per lane, so one pointer per token reaches everything): vpdpbusd starts from −offset·Σy, so the integer sum of every
-// 4-element lane is exactly AVX2's. Two blocks share one 512-bit register (lanes 0–7 block
-// 2p, 8–15 block 2p+1), so the float accumulation order differs from the AVX2 kernels:
-// logits differ at float rounding between an AVX2 and an AVX-512 machine, but on one
-// machine the 1-, 4- and 8-token kernels below run the same operations per (row, token),
-// so batching never changes a logit (QuantKernelTests).
+// (Q5_0: q + 16, Q8_0: q + 128) and the offset is taken back with the activation's sums.
+//
+// Q5_0/Q8_0 summation order, the same for every token count: per (row, token), with s_b the
+// exact integer dot product of block b and d_b = d_weight(b) · d_activation(b),
+//     acc = 0;  for b = 0, 1, …: acc = fma(d_b, (float)s_b, acc)
+// Integer sums are exact whichever way they are formed, so three layouts can share it:
+//   - token lanes (several tokens): lane k of one register is token k; a weight block's
+//     dwords are broadcast and multiplied against 16 tokens' activations at once, which an
+//     interleaved copy of the activations (tl_pack) makes contiguous. Per block and 16
+//     tokens: 8 vpdpbusd and 3 float operations, against 32 per-token float-heavy steps;
+//   - row lanes (one token): lane r is row r; 16 rows' block sums are transposed into one
+//     register (rows16), so the float step stays vectorised for decode;
+//   - one row, one token (ck_dot_*_avx512): the same chain in scalar code.
+// Logits differ from the AVX2 level at float rounding, never between batch sizes on one
+// machine (QuantKernelTests).
 #include "blocks.h"
 #if CK_HAVE_X86
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c"))), apply_to = function)
 #include "x86_helpers.h"
 
-/// [d0 ×8, d1 ×8]: the scales of two blocks, one per 256-bit half (one f16 conversion for both).
-static inline __m512 pair_scale(const uint16_t *d0, const uint16_t *d1) {
-    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)*d0)), _mm_set1_epi16((short)*d1), 1);
-    return _mm512_cvtph_ps(h);
-}
-
-/// 64 unsigned 5-bit values (q + 16) of two Q5_0 blocks, element j of block h in byte 32h + j:
-/// both blocks' nibble bytes in 128-bit lanes [qs0 | qs0 | qs1 | qs1], the odd lanes shifted to
-/// their high nibbles, and 16 added where the block's fifth bit is set.
-static inline __m512i q5_0_pair_unsigned(const blk_q5_0 *b) {
-    __m512i x = _mm512_inserti32x4(_mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)b[0].qs)),
-                                   _mm_loadu_si128((const __m128i *)b[1].qs), 2);
-    x = _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(2, 2, 0, 0));
-    x = _mm512_and_si512(_mm512_mask_srli_epi16(x, (__mmask32)0xFF00FF00u, x, 4), _mm512_set1_epi8(0x0F));
-    uint32_t h0, h1;
-    memcpy(&h0, b[0].qh, 4);
-    memcpy(&h1, b[1].qh, 4);
-    return _mm512_mask_add_epi8(x, ((__mmask64)h1 << 32) | h0, x, _mm512_set1_epi8(16));
-}
-
-/// Blocks 2p and 2p+1 of a Q8_0 row (weights; activations have a contiguous copy in their extras).
-static inline __m512i act_pair(const blk_q8_0 *a, int64_t p) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a[2 * p].qs)),
-                              _mm256_loadu_si256((const __m256i *)a[2 * p + 1].qs), 1);
-}
-
 #define CK_ROW(k) ((const uint8_t *)act + (size_t)(k) * act_row_bytes)
 
-// One body for every token count: NT is a constant in each wrapper, so the loops unroll,
-// and each (row, token) sees the same instruction sequence whatever NT is.
-static inline __attribute__((always_inline)) void q5_0_tokens(int64_t n, const void *vw, const void *act,
-                                                              size_t act_row_bytes, float *out, const int NT) {
-    const blk_q5_0 *w = vw;
-    const int64_t np = n / QK / 2;
-    const size_t ext = ck_q8_0_extras_offset(n);
-    __m512 acc[16];
-    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < np; p++) {
-        __m512i u = q5_0_pair_unsigned(w + 2 * p);
-        __m512 dw = pair_scale(&w[2 * p].d, &w[2 * p + 1].d);
-        for (int k = 0; k < NT; k++) {
-            const uint8_t *e = CK_ROW(k) + ext + p * CK_PAIR_BYTES;
-            __m512i s = _mm512_dpbusd_epi32(_mm512_loadu_si512(e + 128), u, _mm512_loadu_si512(e));
-            __m512 d = _mm512_mul_ps(dw, _mm512_loadu_ps(e + 64));
-            acc[k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(s), acc[k]);
-        }
-    }
-    for (int k = 0; k < NT; k++) out[k] = _mm512_reduce_add_ps(acc[k]);
+/// Block b of a token-lane group: quants [dword i][token k] (512 B), the 16 tokens' scales as
+/// floats (64 B), and −Σy of each token's block (int32, 64 B). Missing tokens are zeros.
+#define TL_QS 0
+#define TL_D 512
+#define TL_NSUM 576
+
+static inline __m256i q5_0_unsigned(const blk_q5_0 *b) {
+    __m128i qs = _mm_loadu_si128((const __m128i *)b->qs);
+    __m256i x = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0F));
+    uint32_t h;
+    memcpy(&h, b->qh, 4);
+    return _mm256_mask_add_epi8(x, (__mmask32)h, x, _mm256_set1_epi8(16));
 }
 
-static inline __attribute__((always_inline)) void q8_0_tokens(int64_t n, const void *vw, const void *act,
-                                                              size_t act_row_bytes, float *out, const int NT) {
-    const blk_q8_0 *w = vw;
-    const int64_t np = n / QK / 2;
-    const size_t ext = ck_q8_0_extras_offset(n);
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc[16];
-    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < np; p++) {
-        __m512i u = _mm512_xor_si512(act_pair(w, p), flip); // q + 128 as unsigned bytes
-        __m512 dw = pair_scale(&w[2 * p].d, &w[2 * p + 1].d);
-        for (int k = 0; k < NT; k++) {
-            const uint8_t *e = CK_ROW(k) + ext + p * CK_PAIR_BYTES;
-            // −128·Σy = 8 · (−16·Σy), exact in int32.
-            __m512i s = _mm512_dpbusd_epi32(_mm512_slli_epi32(_mm512_loadu_si512(e + 128), 3), u, _mm512_loadu_si512(e));
-            __m512 d = _mm512_mul_ps(dw, _mm512_loadu_ps(e + 64));
-            acc[k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(s), acc[k]);
+static inline __m256i q8_0_unsigned(const blk_q8_0 *b) {
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
+}
+
+void ck_tl_pack_q8_0(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp) {
+    uint8_t *g = grp;
+    for (int64_t b = 0; b < n / QK; b++, g += CK_TL_BLOCK_BYTES) {
+        memset(g, 0, CK_TL_BLOCK_BYTES);
+        for (int64_t k = 0; k < tokens; k++) {
+            const blk_q8_0 *blk = (const blk_q8_0 *)CK_ROW(k) + b;
+            for (int i = 0; i < 8; i++) memcpy(g + TL_QS + 64 * i + 4 * k, blk->qs + 4 * i, 4);
+            __m256i y = _mm256_loadu_si256((const __m256i *)blk->qs);
+            __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), y);
+            int32_t neg = -hsum_i32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
+            float d = _cvtsh_ss(blk->d);
+            memcpy(g + TL_D + 4 * k, &d, 4);
+            memcpy(g + TL_NSUM + 4 * k, &neg, 4);
         }
     }
-    for (int k = 0; k < NT; k++) out[k] = _mm512_reduce_add_ps(acc[k]);
 }
+
+// SHIFT: log2 of the weight offset (Q5_0: 16, Q8_0: 128). Two integer chains per block (the
+// sums are exact, so their split is free) halve vpdpbusd's dependency latency.
+#define CK_TOKEN_LANES(T, SHIFT)                                                                                    \
+    void ck_tl16_##T##_avx512(int64_t n, const void *vw, const void *grp, float *out) {                            \
+        const blk_##T *w = vw;                                                                                      \
+        __m512 acc = _mm512_setzero_ps();                                                                           \
+        for (int64_t b = 0; b < n / QK; b++) {                                                                      \
+            uint32_t u[8] __attribute__((aligned(32)));                                                             \
+            _mm256_store_si256((__m256i *)u, T##_unsigned(w + b));                                                  \
+            const uint8_t *g = (const uint8_t *)grp + (size_t)b * CK_TL_BLOCK_BYTES;                                \
+            __m512i s0 = _mm512_slli_epi32(_mm512_load_si512(g + TL_NSUM), SHIFT), s1 = _mm512_setzero_si512();     \
+            for (int i = 0; i < 8; i += 2) {                                                                        \
+                s0 = _mm512_dpbusd_epi32(s0, _mm512_set1_epi32((int)u[i]), _mm512_load_si512(g + TL_QS + 64 * i));  \
+                s1 = _mm512_dpbusd_epi32(s1, _mm512_set1_epi32((int)u[i + 1]),                                      \
+                                         _mm512_load_si512(g + TL_QS + 64 * (i + 1)));                              \
+            }                                                                                                       \
+            __m512 d = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[b].d)), _mm512_load_ps(g + TL_D));                  \
+            acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), acc);                            \
+        }                                                                                                           \
+        _mm512_storeu_ps(out, acc);                                                                                 \
+    }
+
+CK_TOKEN_LANES(q5_0, 4)
+CK_TOKEN_LANES(q8_0, 7)
+
+/// 64 unsigned 5-bit values (q + 16) of two Q5_0 blocks, element j of block h in byte 32h + j.
+static inline __m512i q5_0_pair_unsigned(const blk_q5_0 *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(q5_0_unsigned(b)), q5_0_unsigned(b + 1), 1);
+}
+
+static inline __m512i q8_0_pair_unsigned(const blk_q8_0 *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(q8_0_unsigned(b)), q8_0_unsigned(b + 1), 1);
+}
+
+/// Sixteen rows' pair sums v[r] (lanes 0–7: block 2p's partial sums, 8–15: block 2p+1's) →
+/// lane r of *a = row r's whole block-2p sum, of *b = its block-2p+1 sum.
+static inline void rows16_transpose_sum(const __m512i v[16], __m512i *a, __m512i *b) {
+    __m512i x[8], z[4];
+    for (int j = 0; j < 8; j++) // per 128-bit lane: [r: e0+e2, r+1: e0+e2, r: e1+e3, r+1: e1+e3]
+        x[j] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * j], v[2 * j + 1]), _mm512_unpackhi_epi32(v[2 * j], v[2 * j + 1]));
+    for (int m = 0; m < 4; m++) // per 128-bit lane q: the sums of lane q of rows 4m … 4m+3
+        z[m] = _mm512_add_epi32(_mm512_unpacklo_epi64(x[2 * m], x[2 * m + 1]), _mm512_unpackhi_epi64(x[2 * m], x[2 * m + 1]));
+    // 128-bit lanes 0 and 1 hold block 2p, 2 and 3 block 2p+1: add them, rows 0–7 then 8–15.
+    __m512i w01 = _mm512_add_epi32(_mm512_shuffle_i32x4(z[0], z[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_i32x4(z[0], z[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    __m512i w23 = _mm512_add_epi32(_mm512_shuffle_i32x4(z[2], z[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_i32x4(z[2], z[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    *a = _mm512_shuffle_i32x4(w01, w23, _MM_SHUFFLE(2, 0, 2, 0));
+    *b = _mm512_shuffle_i32x4(w01, w23, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+// One token against 16 consecutive rows, through the activation's pair extras (contiguous
+// quants, −16·Σy per 4-element lane). SHIFT3: Q8_0's offset is 8 × Q5_0's.
+#define CK_ROW_LANES(T, SHIFT3)                                                                                     \
+    void ck_rows16_##T##_avx512(int64_t n, const void *w0, size_t w_row_bytes, const void *act, float *out) {       \
+        const blk_q8_0 *a = act;                                                                                    \
+        const uint8_t *e = (const uint8_t *)act + ck_q8_0_extras_offset(n);                                         \
+        const __m512i offs = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), \
+                                                _mm512_set1_epi32((int)w_row_bytes));                               \
+        __m512 acc = _mm512_setzero_ps();                                                                           \
+        for (int64_t p = 0; p < n / QK / 2; p++, e += CK_PAIR_BYTES) {                                              \
+            const __m512i y = _mm512_loadu_si512(e);                                                                \
+            __m512i init = _mm512_loadu_si512(e + 128);                                                             \
+            if (SHIFT3) init = _mm512_slli_epi32(init, 3);                                                          \
+            __m512i v[16], sa, sb;                                                                                  \
+            for (int r = 0; r < 16; r++) {                                                                          \
+                const blk_##T *wr = (const blk_##T *)((const uint8_t *)w0 + (size_t)r * w_row_bytes) + 2 * p;       \
+                v[r] = _mm512_dpbusd_epi32(init, T##_pair_unsigned(wr), y);                                         \
+            }                                                                                                       \
+            rows16_transpose_sum(v, &sa, &sb);                                                                      \
+            const uint8_t *d0 = (const uint8_t *)((const blk_##T *)w0 + 2 * p);                                     \
+            __m512 dwa = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(offs, d0, 1)));               \
+            __m512 dwb = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(offs, d0 + sizeof(blk_##T), 1))); \
+            acc = _mm512_fmadd_ps(_mm512_mul_ps(dwa, _mm512_set1_ps(_cvtsh_ss(a[2 * p].d))), _mm512_cvtepi32_ps(sa), acc); \
+            acc = _mm512_fmadd_ps(_mm512_mul_ps(dwb, _mm512_set1_ps(_cvtsh_ss(a[2 * p + 1].d))), _mm512_cvtepi32_ps(sb), acc); \
+        }                                                                                                           \
+        _mm512_storeu_ps(out, acc);                                                                                 \
+    }                                                                                                               \
+    float ck_dot_##T##_avx512(int64_t n, const void *vw, const void *act) {                                         \
+        const blk_##T *w = vw;                                                                                      \
+        const blk_q8_0 *a = act;                                                                                    \
+        const uint8_t *e = (const uint8_t *)act + ck_q8_0_extras_offset(n);                                         \
+        float acc = 0;                                                                                              \
+        for (int64_t p = 0; p < n / QK / 2; p++, e += CK_PAIR_BYTES) {                                              \
+            __m512i init = _mm512_loadu_si512(e + 128);                                                             \
+            if (SHIFT3) init = _mm512_slli_epi32(init, 3);                                                          \
+            __m512i v = _mm512_dpbusd_epi32(init, T##_pair_unsigned(w + 2 * p), _mm512_loadu_si512(e));             \
+            int sa = hsum_i32(_mm512_castsi512_si256(v)), sb = hsum_i32(_mm512_extracti64x4_epi64(v, 1));           \
+            acc = fmaf(_cvtsh_ss(w[2 * p].d) * _cvtsh_ss(a[2 * p].d), (float)sa, acc);                              \
+            acc = fmaf(_cvtsh_ss(w[2 * p + 1].d) * _cvtsh_ss(a[2 * p + 1].d), (float)sb, acc);                      \
+        }                                                                                                           \
+        return acc;                                                                                                 \
+    }
+
+CK_ROW_LANES(q5_0, 0)
+CK_ROW_LANES(q8_0, 1)
 
 // K-quants: sub-block scales are applied to int16 pairs (vpmaddubsw + vpmaddwd, as the AVX2
 // kernels) on two sub-blocks per register; the two 256-bit halves are added before the
@@ -190,8 +260,6 @@ static inline __attribute__((always_inline)) void q6_K_tokens(int64_t n, const v
         T##_tokens(n, w, act, act_row_bytes, out, 16); \
     }
 
-CK_WRAPPERS(q5_0)
-CK_WRAPPERS(q8_0)
 CK_WRAPPERS(q4_K)
 CK_WRAPPERS(q6_K)
 

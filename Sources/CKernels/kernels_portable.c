@@ -323,14 +323,22 @@ void ck_force_portable(int on) { force_portable = on; }
 /// The kernels of one weight type at one level: one token, and (x86) four, eight and
 /// sixteen tokens sharing one unpacking of each weight block. All give the same bits per
 /// (row, token).
-typedef struct { ck_dot_fn one; ck_dotn_fn four, eight, sixteen; } kernel_set;
+typedef struct {
+    ck_dot_fn one;
+    ck_dotn_fn four, eight, sixteen;
+#if CK_HAVE_X86
+    ck_rows16_fn rows16; // level 2 Q5_0/Q8_0: instead of four/eight/sixteen (see kernels_avx512.c)
+    ck_tl16_fn tl16;
+#endif
+} kernel_set;
 
 static kernel_set kernels_for(int type, int64_t n, int level) {
-    kernel_set k = { 0, 0, 0, 0 };
+    kernel_set k;
+    memset(&k, 0, sizeof k);
     if (level > cpu_level_or_zero()) level = cpu_level_or_zero();
 #if CK_HAVE_X86
-#define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.four = ck_dot4_##T##_avx512; k.eight = ck_dot8_##T##_avx512; \
-                          k.sixteen = ck_dot16_##T##_avx512; return k; } while (0)
+#define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.rows16 = ck_rows16_##T##_avx512; k.tl16 = ck_tl16_##T##_avx512; \
+                          return k; } while (0)
     if (level >= 2) {
         switch (type) {
         case CK_Q5_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q5_0); break;
@@ -473,11 +481,70 @@ static int quantize_activation(int t, const float *x, void *out, int64_t n, int 
 }
 
 #define CK_PREFETCH_BYTES 4096
+static inline void prefetch_ahead(const char *cur, size_t bytes, const char *end) {
+    const char *pf = cur + CK_PREFETCH_BYTES;
+    for (size_t off = 0; off < bytes && pf + off < end; off += 64) __builtin_prefetch(pf + off, 0, 3);
+}
+
+#if CK_HAVE_X86
+/// The token-lane group buffer of the calling thread (grown on demand, kept for the thread's life:
+/// the engine's workers are persistent).
+static void *tl_buffer(size_t bytes) {
+    static _Thread_local void *buf;
+    static _Thread_local size_t cap;
+    if (bytes > cap) {
+        free(buf);
+        cap = (bytes + 4095) & ~(size_t)4095;
+        buf = aligned_alloc(64, cap);
+        if (!buf) cap = 0;
+    }
+    return buf;
+}
+
+/// Level 2 Q5_0/Q8_0: one or two tokens go row-lane (16 rows per call), more go token-lane (16
+/// tokens per call, packed once per call of this function). Same bits either way.
+static int matmul_lanes(kernel_set k, const char *wb, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
+                        const char *ab, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
+    const char *wend = wb + (size_t)row_end * w_row_bytes;
+    float o[16];
+    if (tokens <= 2) {
+        for (int64_t tk = 0; tk < tokens; tk++) {
+            const char *a = ab + (size_t)tk * act_row_bytes;
+            int64_t r = row_begin;
+            for (; r + 16 <= row_end; r += 16) {
+                const char *wr = wb + (size_t)r * w_row_bytes;
+                prefetch_ahead(wr, 16 * w_row_bytes, wend);
+                k.rows16(n, wr, w_row_bytes, a, o);
+                memcpy(y + tk * y_stride + r, o, sizeof o);
+            }
+            for (; r < row_end; r++) y[tk * y_stride + r] = k.one(n, wb + (size_t)r * w_row_bytes, a);
+        }
+        return 0;
+    }
+    void *grp = tl_buffer((size_t)(n / QK) * CK_TL_BLOCK_BYTES);
+    if (!grp) return -1;
+    for (int64_t t0 = 0; t0 < tokens; t0 += 16) {
+        int64_t nt = tokens - t0 < 16 ? tokens - t0 : 16;
+        ck_tl_pack_q8_0(ab + (size_t)t0 * act_row_bytes, act_row_bytes, nt, n, grp);
+        for (int64_t r = row_begin; r < row_end; r++) {
+            const char *wr = wb + (size_t)r * w_row_bytes;
+            prefetch_ahead(wr, w_row_bytes, wend);
+            k.tl16(n, wr, grp, o);
+            for (int64_t j = 0; j < nt; j++) y[(t0 + j) * y_stride + r] = o[j];
+        }
+    }
+    return 0;
+}
+#endif
+
 int ck_matmul_rows_at(int level, int t, const void *w, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
                       const void *act, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
     kernel_set k = kernels_for(t, n, level);
     if (!k.one) return -1;
     const char *wb = w, *ab = act;
+#if CK_HAVE_X86
+    if (k.tl16) return matmul_lanes(k, wb, w_row_bytes, n, row_begin, row_end, ab, act_row_bytes, tokens, y, y_stride);
+#endif
     // Token blocks keep the activations of a block in L1/L2 while each weight row is reused;
     // within a block, sixteen, eight or four tokens share one unpacking of each weight block.
     const int64_t TB = 16;
@@ -488,11 +555,8 @@ int ck_matmul_rows_at(int level, int t, const void *w, size_t w_row_bytes, int64
             const void *wr = wb + (size_t)r * w_row_bytes;
             // Software prefetch a few KB ahead in the weight stream: the hardware prefetchers stop
             // at every 4 KiB page, and in decode (one token) the kernel's compute alone cannot hide
-            // DRAM latency. Measured: Qwen2.5-Coder-1.5B decode 13.6 -> 17.0 tok/s (BENCHMARKS.md).
-            {
-                const char *pf = (const char *)wr + CK_PREFETCH_BYTES, *end = wb + (size_t)row_end * w_row_bytes;
-                for (size_t off = 0; off < w_row_bytes && pf + off < end; off += 64) __builtin_prefetch(pf + off, 0, 3);
-            }
+            // DRAM latency. Measured: Qwen2.5-Coder-1.5B decode 12.7 -> 17.7 tok/s (BENCHMARKS.md).
+            prefetch_ahead(wr, w_row_bytes, wb + (size_t)row_end * w_row_bytes);
             int64_t tk = t0;
             if (k.sixteen && t1 - tk == 16) {
                 k.sixteen(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);

@@ -92,35 +92,43 @@ import Testing
         }
     }
 
-    /// The multi-token paths (eight or four activation rows per unpacked weight block) give
-    /// exactly the single-row kernel's numbers at every kernel level: batch size never
-    /// changes a logit. 31 tokens = 16 + (8 + 4 + 3) (AVX-512) or 4·4 + 4·3 + 3 (AVX2); an odd block count
-    /// (n = 480) takes the AVX2 kernels on an AVX-512 machine, for all token counts alike.
+    /// Every multi-row and multi-token path gives exactly the single-row, single-token kernel's
+    /// numbers at every kernel level: batch size never changes a logit. Token counts: 1 and 2
+    /// (AVX-512 Q5_0/Q8_0: row lanes, 16 rows per call + a tail of 3), 3 and 31 (token lanes,
+    /// 16 + 15; elsewhere 16 + 8 + 4 + 3 or 4·7 + 3); rows 19 from row 0 and from row 5 (a
+    /// thread's slice). An odd block count (n = 480) takes the AVX2 kernels on an AVX-512
+    /// machine, for all token counts alike.
     @Test(arguments: 0..<8, [512, 480])
     func matmulRowsEqualsSingleDots(index: Int, n: Int) throws {
         let t = Self.types[index]
         guard n % t.1 == 0 else { return }
         let type = Int32(t.0.rawValue)
-        let rows = 3, tokens = 31
+        let rows = 24, maxTokens = 31
         var rng = RNG(s: UInt64(100 + index))
         let w = Self.randomWeights(t, n: n * rows, rng: &rng)
         let rowBytes = n / t.1 * t.2
         let actBytes = ck_activation_row_bytes(type, Int64(n))
-        var act = [UInt8](repeating: 0, count: actBytes * tokens)
-        for k in 0..<tokens {
+        var act = [UInt8](repeating: 0, count: actBytes * maxTokens)
+        for k in 0..<maxTokens {
             let x = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
             act.withUnsafeMutableBytes { _ = ck_quantize_activation(type, x, $0.baseAddress! + k * actBytes, Int64(n)) }
         }
         for level in 0...ck_kernel_level() {
-            var y = [Float](repeating: .nan, count: tokens * rows)
-            #expect(ck_matmul_rows_at(level, type, w, rowBytes, Int64(n), 0, Int64(rows), act, actBytes, Int64(tokens), &y,
-                                      Int64(rows)) == 0)
-            w.withUnsafeBytes { wp in
-                act.withUnsafeBytes { ap in
-                    for k in 0..<tokens {
-                        for r in 0..<rows {
-                            let one = ck_vec_dot_at(level, type, Int64(n), wp.baseAddress! + r * rowBytes, ap.baseAddress! + k * actBytes)
-                            #expect(y[k * rows + r].bitPattern == one.bitPattern, "\(t.0) level \(level) token \(k) row \(r)")
+            for tokens in [1, 2, 3, maxTokens] {
+                for rowBegin in [0, 5] {
+                    var y = [Float](repeating: .nan, count: tokens * rows)
+                    #expect(ck_matmul_rows_at(level, type, w, rowBytes, Int64(n), Int64(rowBegin), Int64(rows), act, actBytes,
+                                              Int64(tokens), &y, Int64(rows)) == 0)
+                    w.withUnsafeBytes { wp in
+                        act.withUnsafeBytes { ap in
+                            for k in 0..<tokens {
+                                for r in rowBegin..<rows {
+                                    let one = ck_vec_dot_at(level, type, Int64(n), wp.baseAddress! + r * rowBytes,
+                                                            ap.baseAddress! + k * actBytes)
+                                    #expect(y[k * rows + r].bitPattern == one.bitPattern,
+                                            "\(t.0) level \(level) tokens \(tokens) token \(k) row \(r)")
+                                }
+                            }
                         }
                     }
                 }

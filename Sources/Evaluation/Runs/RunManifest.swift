@@ -29,7 +29,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var taskIDs: [String]
     public var codeVersion: String
     public var greedy: Bool
-    /// The engine's kernel family (`avx512-vnni`, `avx2`, `portable`) for local runs; nil for
+    /// The engine's kernel family (`avx512-vnni-v2`, `avx2`, `portable`) for local runs; nil for
     /// remote runs and for runs stored before it was recorded. Logits differ between kernel
     /// families at rounding level, so it is part of what determines the samples.
     public var kernels: String?
