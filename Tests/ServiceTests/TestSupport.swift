@@ -42,8 +42,20 @@ func fakeProblems(_ n: Int) -> [HumanEvalProblem] {
                                    test: "# test \($0)\n", entryPoint: "f\($0)") }
 }
 
+/// One directory per test process for the job stores (each with its -wal and -shm files), removed when the
+/// process exits, so test runs leave nothing in the temporary directory.
+private func serviceTestDirectoryPath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-service-tests-\(getpid())").path
+}
+
+private let serviceTestDirectory: String = {
+    try? FileManager.default.createDirectory(atPath: serviceTestDirectoryPath(), withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: serviceTestDirectoryPath()) }
+    return serviceTestDirectoryPath()
+}()
+
 func tempDBPath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("svc-\(UUID().uuidString).sqlite").path
+    serviceTestDirectory + "/svc-\(UUID().uuidString).sqlite"
 }
 
 func testConfig(_ edit: (inout ServiceConfig) -> Void = { _ in }) -> ServiceConfig {
