@@ -22,7 +22,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Stop sequence (repeatable).") var stop: [String] = []
     @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Context length (default: min(model, 4096)).") var contextLength: Int?
+    @Option(help: "Context length (default: the model's; capped at it).") var contextLength: Int?
     @Option(help: "Samples of the prompt (seeds seed, seed+1, …), generated as one batch sharing the prompt's KV cache.") var n = 1
     @Option(help: "Sequences decoded together when --n > 1.") var batchSize = 32
     @Flag(help: "Print one JSON object (one per line with --n) instead of streaming text.") var json = false
