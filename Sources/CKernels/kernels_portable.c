@@ -513,8 +513,7 @@ static int matmul_lanes(kernel_set k, const char *wb, size_t w_row_bytes, int64_
             int64_t r = row_begin;
             for (; r + 16 <= row_end; r += 16) {
                 const char *wr = wb + (size_t)r * w_row_bytes;
-                prefetch_ahead(wr, 16 * w_row_bytes, wend);
-                k.rows16(n, wr, w_row_bytes, a, o);
+                k.rows16(n, wr, w_row_bytes, a, o); // prefetches the next 16 rows itself
                 memcpy(y + tk * y_stride + r, o, sizeof o);
             }
             for (; r < row_end; r++) y[tk * y_stride + r] = k.one(n, wb + (size_t)r * w_row_bytes, a);
