@@ -71,6 +71,7 @@
 
 #include "cgroup.h"
 #include "policy.h"
+#include "zygote.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -89,9 +90,43 @@ static struct config {
     int standard_profile;
     int allow_degraded;
     int framed;
+    int zygote;
     const char *python;
     const char *cgroup_root;
-} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+
+/* The program's environment (execve's envp; in a zygote, the environment the interpreter is initialised with). */
+static char *const program_env[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
+                                    "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
+
+/* The run's proof key. Global so the jail can wipe its copy: with a zygote there is no execve to discard the
+ * launcher's memory before the program runs. */
+static unsigned char proof_raw[16];
+static char proof_key[33];
+
+/* Zygote mode (--zygote): one long-lived process per pool worker holds an initialised interpreter and forks a
+ * per-run launcher for each run; that launcher does everything the per-run launcher does (same code below), and
+ * its program process runs the program in the inherited interpreter instead of execve. The per-run launcher tells
+ * the zygote over this pipe when it has read its whole frame (the zygote then forks the next run's launcher, which
+ * builds its jail while this run executes) and when its verdict is out (see zygote_serve). */
+static int zygote_notify_fd = -1;
+static int frame_done = 0;
+static int has_run_id = 0;
+static unsigned long long run_id = 0;
+struct zygote_msg {
+    char kind;  /* 'F' frame read, 'V' verdict printed */
+    char pad[7];
+    unsigned long long run_id;
+};
+static void zygote_notify(char kind) {
+    if (zygote_notify_fd < 0) return;
+    struct zygote_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind;
+    m.run_id = run_id;
+    ssize_t w = write(zygote_notify_fd, &m, sizeof m);
+    (void)w;
+}
 
 /* What the supervisor sends G on the program pipe before the program text. */
 struct program_header {
@@ -319,10 +354,14 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     if (sandbox_load_policy(cfg.standard_profile) != 0) jail_fail("seccomp rule %s", sandbox_policy_failure);
     layers |= LAYER_SECCOMP;
 
+    if (cfg.zygote) {
+        /* No execve to close the close-on-exec fds (the status pipe, anything of the launcher's): close every fd
+         * above 4 now, for real. Only then does any Python run in this process. */
+        if (syscall(SYS_close_range, 5, ~0U, 0) != 0) _exit(120);
+        zygote_python_run("/work/main.py");
+    }
     char *const argv[] = {(char *)cfg.python, "-I", "-S", "-B", "/work/main.py", NULL};
-    char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
-                          "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
-    execve(cfg.python, argv, envp);
+    execve(cfg.python, argv, program_env);
     _exit(127);
 }
 
@@ -499,16 +538,32 @@ static void abandon_jail(void) {
     cgroups_remove(&cgroups);
 }
 
+static char *read_program(size_t *out_len);
+
 static void print_error_and_exit(const char *message, int layer_bits) {
+    if (zygote_notify_fd >= 0 && !frame_done) {
+        /* A zygote's launcher failed before its run began (its jail is built ahead of the frame): the verdict
+         * belongs to the next frame on stdin, so take that frame first. Printing now would answer the run that is
+         * still executing in another launcher. */
+        frame_done = 1;
+        size_t ignored;
+        char *program = read_program(&ignored);
+        if (!program) { abandon_jail(); _exit(4); }
+        free(program);
+        zygote_notify('F');
+    }
     abandon_jail();
     printf("{\"sandbox_error\": ");
     json_bytes(stdout, (const unsigned char *)message, strlen(message));
     printf(", \"layers\": [");
     int first = 1;
     for (int b = 0; b < LAYER_COUNT; b++) if (layer_bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
-    printf("]}\n");
+    printf("]");
+    if (has_run_id) printf(", \"run_id\": %llu", run_id);
+    printf("}\n");
     fflush(stdout);
-    exit(3);
+    zygote_notify('V');
+    _exit(3);
 }
 
 static int write_all(int fd, const char *data, size_t len) {
@@ -540,6 +595,8 @@ static size_t read_stdin(char *buf, size_t want) {
  * fits runs with different time limits), then exactly <length> bytes. NULL = the frame never came (cancelled). */
 static char *read_program(size_t *out_len) {
     size_t cap = (size_t)cfg.max_program;
+    /* From here on an error answers this frame (a zygote's launcher must not try to read another one). */
+    frame_done = 1;
     if (cfg.framed) {
         char line[96];
         size_t n = 0;
@@ -550,11 +607,14 @@ static char *read_program(size_t *out_len) {
             n++;
         }
         line[n] = 0;
-        unsigned long long length;
+        unsigned long long length, id = 0;
         long timeout_ms, cpu_s;
         char extra;
-        if (sscanf(line, "%llu %ld %ld %c", &length, &timeout_ms, &cpu_s, &extra) != 3 || timeout_ms < 1 ||
-            timeout_ms > 3600000 || cpu_s < 1 || cpu_s > 3600)
+        /* An optional fourth field is the caller's run id, echoed in the verdict ("run_id"): a zygote's caller
+         * matches each verdict line to its run with it. */
+        int fields = sscanf(line, "%llu %ld %ld %llu %c", &length, &timeout_ms, &cpu_s, &id, &extra);
+        if (fields == 4) { has_run_id = 1; run_id = id; }
+        if ((fields != 3 && fields != 4) || timeout_ms < 1 || timeout_ms > 3600000 || cpu_s < 1 || cpu_s > 3600)
             print_error_and_exit("malformed program frame header", 0);
         if (length > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
         cfg.timeout_ms = timeout_ms;
@@ -595,6 +655,9 @@ static void usage(void) {
     exit(2);
 }
 
+static int launch(void);
+static int zygote_serve(void);
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -616,17 +679,25 @@ int main(int argc, char **argv) {
             else usage();
         } else if (strcmp(a, "--allow-degraded") == 0) cfg.allow_degraded = 1;
         else if (strcmp(a, "--framed") == 0) cfg.framed = 1;
+        else if (strcmp(a, "--zygote") == 0) cfg.zygote = cfg.framed = 1;
         else usage();
 #undef OPT
     }
     signal(SIGPIPE, SIG_IGN);
+    if (cfg.zygote) return zygote_serve();
+    return launch();
+}
+
+/* One run: build the jail, read the program, run it, print the verdict (the per-run launcher's whole life, and a
+ * zygote's per-run launcher's). */
+static int launch(void) {
     /* Orphans of the run (once the jail's init is gone) are re-parented to us, not to the host's init. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     /* Proof of pass: a fresh random key readable once on fd 3; the harness's epilogue writes it to fd 4. */
-    unsigned char raw[16];
-    if (getrandom(raw, sizeof raw, 0) != sizeof raw) print_error_and_exit("getrandom failed", 0);
-    char key[33];
+    unsigned char *raw = proof_raw;
+    char *key = proof_key;
+    if (getrandom(raw, sizeof proof_raw, 0) != sizeof proof_raw) print_error_and_exit("getrandom failed", 0);
     for (int i = 0; i < 16; i++) snprintf(key + 2 * i, 3, "%02x", raw[i]);
 
     int out_p[2], err_p[2], key_p[2], proof_p[2], status_p[2], prog_p[2];
@@ -656,6 +727,10 @@ int main(int argc, char **argv) {
         print_error_and_exit("fork failed", 0);
     }
     if (c == 0) {
+        /* The jail never needs the key (it reads it from the pipe) nor the zygote's pipe. */
+        explicit_bzero(proof_raw, sizeof proof_raw);
+        explicit_bzero(proof_key, sizeof proof_key);
+        if (zygote_notify_fd >= 0) close(zygote_notify_fd);
         close(out_p[0]);
         close(err_p[0]);
         close(proof_p[0]);
@@ -683,6 +758,7 @@ int main(int argc, char **argv) {
         abandon_jail();
         return 4;
     }
+    zygote_notify('F');
 
     /* The run starts now: hand the program (and its CPU limit) to G. If G already failed, the write fails and the
      * status pipe carries G's setup error. */
@@ -772,8 +848,11 @@ int main(int argc, char **argv) {
     int bits = timed_out ? established : msg.layers;
     int first = 1;
     for (int b = 0; b < LAYER_COUNT; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
-    printf("]}\n");
+    printf("]");
+    if (has_run_id) printf(", \"run_id\": %llu", run_id);
+    printf(", \"zygote\": %s}\n", cfg.zygote ? "true" : "false");
     fflush(stdout);
+    zygote_notify('V');
     /* The verdict is final (the OOM counter was read above): hand it over now by closing our stdout and stderr,
      * then kill whatever is left in the run's groups and remove them. rmdir needs cgroup_mutex, which another
      * launcher's cgroup migration can hold for a whole RCU grace period (~11 ms); the caller need not wait for
@@ -782,5 +861,122 @@ int main(int argc, char **argv) {
     fclose(stdout);
     close(2);
     cgroups_remove(&cgroups);
+    return 0;
+}
+
+/* ---------- zygote ---------- */
+
+/* Writes one sandbox_error line for the caller (the zygote's own failures and launchers that died mid-run). */
+static void zygote_report(const char *message, int with_id, unsigned long long id) {
+    char line[600];
+    int n = snprintf(line, sizeof line, "{\"sandbox_error\": \"zygote: %s\", \"layers\": []", message);
+    if (with_id) n += snprintf(line + n, sizeof line - (size_t)n, ", \"run_id\": %llu", id);
+    n += snprintf(line + n, sizeof line - (size_t)n, "}\n");
+    if (write_all(1, line, (size_t)n) != 0) _exit(3);
+}
+
+struct zygote_child {
+    pid_t pid;
+    int fd;        /* read end of its notify pipe; end of file = it exited */
+    int framed;    /* it read its frame: it owns a run */
+    int answered;  /* it printed that run's verdict */
+    unsigned long long run_id;
+};
+
+/* Forks the launcher for the next run. It builds its jail at once and then reads the next frame from our stdin,
+ * which nobody else reads: the zygote itself never sees a program, so no run's text is ever in the memory that
+ * later runs inherit. */
+static int zygote_fork(struct zygote_child *k, pid_t zygote) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) { close(p[0]); close(p[1]); return -1; }
+    if (pid == 0) {
+        close(p[0]);
+        /* A launcher never outlives its zygote (whose caller is gone then). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote) _exit(1);
+        zygote_notify_fd = p[1];
+        int rc = launch();
+        fflush(stdout);
+        _exit(rc);
+    }
+    close(p[1]);
+    *k = (struct zygote_child){pid, p[0], 0, 0, 0};
+    return 0;
+}
+
+/* The zygote (--zygote): initialises the interpreter once, then keeps one launcher ahead of the caller's frames.
+ * Every run still gets its own launcher process, cgroups, host uid, namespaces, root filesystem, rlimits, capability
+ * drop, no_new_privs and seccomp filter (launch() above, unchanged); the program process then runs the program in
+ * the interpreter it inherited through fork instead of exec'ing a new one. The zygote runs no candidate code, reads
+ * no program, holds no key: it only forks launchers and watches them. If a launcher that owns a run dies without a
+ * verdict, the zygote answers that run with a sandbox_error; if anything else goes wrong it reports and exits
+ * (the caller restarts it). Exits 0 when its stdin ends (the caller shut it down). */
+static int zygote_serve(void) {
+    /* The interpreter reads its environment once, at initialisation: the same one execve would pass. */
+    char err[300];
+    clearenv();
+    for (int i = 0; program_env[i]; i++) putenv(program_env[i]);
+    if (zygote_python_init(cfg.python, err, sizeof err) != 0) {
+        zygote_report(err, 0, 0);
+        return 3;
+    }
+    pid_t self = getpid();
+    struct zygote_child kids[8];
+    int nk = 0, stopping = 0;
+    if (zygote_fork(&kids[nk++], self) != 0) { zygote_report("cannot fork a launcher", 0, 0); return 3; }
+    while (nk > 0) {
+        struct pollfd pf[8];
+        int polled = nk;
+        for (int i = 0; i < polled; i++) pf[i] = (struct pollfd){kids[i].fd, POLLIN, 0};
+        if (poll(pf, (nfds_t)polled, -1) < 0) {
+            if (errno == EINTR) continue;
+            zygote_report("poll failed", 0, 0);
+            return 3;
+        }
+        for (int i = 0; i < polled; i++) {
+            if (!pf[i].revents) continue;
+            struct zygote_child *k = &kids[i];
+            struct zygote_msg m;
+            ssize_t n = read(k->fd, &m, sizeof m);
+            if (n < 0 && errno == EINTR) continue;
+            if (n == (ssize_t)sizeof m) {
+                if (m.kind == 'F' && !k->framed) {
+                    k->framed = 1;
+                    k->run_id = m.run_id;
+                    /* Its run has begun: start the next run's launcher, whose jail is then built meanwhile. */
+                    if (!stopping && (nk == 8 || zygote_fork(&kids[nk], self) != 0)) {
+                        zygote_report("cannot fork a launcher", 0, 0);
+                        stopping = 1;
+                    } else if (!stopping) {
+                        nk++;
+                    }
+                } else if (m.kind == 'V') {
+                    k->answered = 1;
+                }
+                continue;
+            }
+            /* End of file (or a short read, which a launcher never sends): the launcher exited. */
+            int st = 0;
+            while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR) {}
+            close(k->fd);
+            k->fd = -1;
+            if (k->framed && !k->answered) {
+                char message[160];
+                snprintf(message, sizeof message, "the run's launcher ended without a verdict (%s %d)",
+                         WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+                zygote_report(message, 1, k->run_id);
+            } else if (!k->framed) {
+                /* The spare: exit 4 = our stdin ended (shut down). Anything else means the frame stream may be
+                 * out of step: stop, and the caller starts a fresh zygote. */
+                if (!(WIFEXITED(st) && WEXITSTATUS(st) == 4) && !k->answered)
+                    zygote_report("a launcher died before its run", 0, 0);
+                stopping = 1;
+            }
+        }
+        int kept = 0;
+        for (int i = 0; i < nk; i++) if (kids[i].fd >= 0) kids[kept++] = kids[i];
+        nk = kept;
+    }
     return 0;
 }
