@@ -110,6 +110,9 @@ static char proof_key[33];
  * the zygote over this pipe when it has read its whole frame (the zygote then forks the next run's launcher, which
  * builds its jail while this run executes) and when its verdict is out (see zygote_serve). */
 static int zygote_notify_fd = -1;
+/* ... and the zygote gives it its turn to read the frame stream (one byte) over this one: several launchers are
+ * built ahead, and they take the frames in the order they were forked. */
+static int zygote_turn_fd = -1;
 static int frame_done = 0;
 static int has_run_id = 0;
 static unsigned long long run_id = 0;
@@ -595,6 +598,13 @@ static size_t read_stdin(char *buf, size_t want) {
  * fits runs with different time limits), then exactly <length> bytes. NULL = the frame never came (cancelled). */
 static char *read_program(size_t *out_len) {
     size_t cap = (size_t)cfg.max_program;
+    if (zygote_turn_fd >= 0) {
+        /* Wait until the launchers forked before us have taken their frames; end of file = shut down. */
+        char turn;
+        ssize_t n;
+        while ((n = read(zygote_turn_fd, &turn, 1)) < 0 && errno == EINTR) {}
+        if (n != 1) return NULL;
+    }
     /* From here on an error answers this frame (a zygote's launcher must not try to read another one). */
     frame_done = 1;
     if (cfg.framed) {
@@ -731,6 +741,7 @@ static int launch(void) {
         explicit_bzero(proof_raw, sizeof proof_raw);
         explicit_bzero(proof_key, sizeof proof_key);
         if (zygote_notify_fd >= 0) close(zygote_notify_fd);
+        if (zygote_turn_fd >= 0) close(zygote_turn_fd);
         close(out_p[0]);
         close(err_p[0]);
         close(proof_p[0]);
@@ -878,79 +889,109 @@ static void zygote_report(const char *message, int with_id, unsigned long long i
 struct zygote_child {
     pid_t pid;
     int fd;        /* read end of its notify pipe; end of file = it exited */
+    int turn_fd;   /* write end of its turn pipe (-1 once its turn was given or it is gone) */
+    int has_turn;  /* it may read the next frame */
     int framed;    /* it read its frame: it owns a run */
     int answered;  /* it printed that run's verdict */
     unsigned long long run_id;
 };
 
-/* Forks the launcher for the next run. It builds its jail at once and then reads the next frame from our stdin,
- * which nobody else reads: the zygote itself never sees a program, so no run's text is ever in the memory that
- * later runs inherit. */
+/* Launchers built ahead of the frames. One hides most of a jail's set-up behind the run before it; the set-up
+ * includes an idle wait for the cgroup migration (an RCU grace period on cgroup v1), longer than a short run, so
+ * a few more keep a worker from waiting for its next jail. */
+enum { ZYGOTE_AHEAD = 3, ZYGOTE_MAX_CHILDREN = 16 };
+
+/* Forks the launcher for a later run. It builds its jail at once, waits for its turn, then reads its frame from our
+ * stdin, which nobody else reads: the zygote itself never sees a program, so no run's text is ever in the memory
+ * that later runs inherit. */
 static int zygote_fork(struct zygote_child *k, pid_t zygote) {
-    int p[2];
+    int p[2], t[2];
     if (pipe2(p, O_CLOEXEC) != 0) return -1;
+    if (pipe2(t, O_CLOEXEC) != 0) { close(p[0]); close(p[1]); return -1; }
     pid_t pid = fork();
-    if (pid < 0) { close(p[0]); close(p[1]); return -1; }
+    if (pid < 0) { close(p[0]); close(p[1]); close(t[0]); close(t[1]); return -1; }
     if (pid == 0) {
         close(p[0]);
+        close(t[1]);
         /* A launcher never outlives its zygote (whose caller is gone then). */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote) _exit(1);
         zygote_notify_fd = p[1];
+        zygote_turn_fd = t[0];
         int rc = launch();
         fflush(stdout);
         _exit(rc);
     }
     close(p[1]);
-    *k = (struct zygote_child){pid, p[0], 0, 0, 0};
+    close(t[0]);
+    *k = (struct zygote_child){pid, p[0], t[1], 0, 0, 0, 0};
     return 0;
 }
 
-/* The zygote (--zygote): initialises the interpreter once, then keeps one launcher ahead of the caller's frames.
- * Every run still gets its own launcher process, cgroups, host uid, namespaces, root filesystem, rlimits, capability
- * drop, no_new_privs and seccomp filter (launch() above, unchanged); the program process then runs the program in
- * the interpreter it inherited through fork instead of exec'ing a new one. The zygote runs no candidate code, reads
- * no program, holds no key: it only forks launchers and watches them. If a launcher that owns a run dies without a
- * verdict, the zygote answers that run with a sandbox_error; if anything else goes wrong it reports and exits
- * (the caller restarts it). Exits 0 when its stdin ends (the caller shut it down). */
+/* The zygote (--zygote): initialises the interpreter once, then keeps ZYGOTE_AHEAD launchers ahead of the caller's
+ * frames. Every run still gets its own launcher process, cgroups, host uid, namespaces, root filesystem, rlimits,
+ * capability drop, no_new_privs and seccomp filter (launch() above, unchanged); the program process then runs the
+ * program in the interpreter it inherited through fork instead of exec'ing a new one. The zygote runs no candidate
+ * code, reads no program, holds no key: it only forks launchers, hands out turns and watches them. If a launcher
+ * that owns a run dies without a verdict, the zygote answers that run with a sandbox_error; if anything else goes
+ * wrong it reports and exits (the caller restarts it). Exits 0 when its stdin ends (the caller shut it down). */
 static int zygote_serve(void) {
     /* The interpreter reads its environment once, at initialisation: the same one execve would pass. */
-    char err[300];
     clearenv();
     for (int i = 0; program_env[i]; i++) putenv(program_env[i]);
+    char err[300];
     if (zygote_python_init(cfg.python, err, sizeof err) != 0) {
         zygote_report(err, 0, 0);
         return 3;
     }
     pid_t self = getpid();
-    struct zygote_child kids[8];
+    struct zygote_child kids[ZYGOTE_MAX_CHILDREN];
     int nk = 0, stopping = 0;
-    if (zygote_fork(&kids[nk++], self) != 0) { zygote_report("cannot fork a launcher", 0, 0); return 3; }
-    while (nk > 0) {
-        struct pollfd pf[8];
-        int polled = nk;
-        for (int i = 0; i < polled; i++) pf[i] = (struct pollfd){kids[i].fd, POLLIN, 0};
-        if (poll(pf, (nfds_t)polled, -1) < 0) {
+    for (;;) {
+        /* Keep launchers ahead, and give the turn to the oldest one waiting if nobody holds it. */
+        int ahead = 0, turn_held = 0;
+        for (int i = 0; i < nk; i++) {
+            if (!kids[i].framed) ahead++;
+            if (kids[i].has_turn && !kids[i].framed) turn_held = 1;
+        }
+        while (!stopping && ahead < ZYGOTE_AHEAD && nk < ZYGOTE_MAX_CHILDREN) {
+            if (zygote_fork(&kids[nk], self) != 0) {
+                zygote_report("cannot fork a launcher", 0, 0);
+                stopping = 1;
+                break;
+            }
+            nk++;
+            ahead++;
+        }
+        for (int i = 0; i < nk && !turn_held && !stopping; i++) {
+            if (kids[i].framed || kids[i].has_turn) continue;
+            if (write_all(kids[i].turn_fd, "t", 1) != 0) { zygote_report("cannot hand out a turn", 0, 0); stopping = 1; }
+            kids[i].has_turn = 1;
+            close(kids[i].turn_fd);
+            kids[i].turn_fd = -1;
+            turn_held = 1;
+        }
+        if (stopping) {
+            /* Launchers still waiting for a turn see end of file and tear their jails down (exit 4). */
+            for (int i = 0; i < nk; i++) if (kids[i].turn_fd >= 0) { close(kids[i].turn_fd); kids[i].turn_fd = -1; }
+        }
+        if (nk == 0) break;
+        struct pollfd pf[ZYGOTE_MAX_CHILDREN];
+        for (int i = 0; i < nk; i++) pf[i] = (struct pollfd){kids[i].fd, POLLIN, 0};
+        if (poll(pf, (nfds_t)nk, -1) < 0) {
             if (errno == EINTR) continue;
             zygote_report("poll failed", 0, 0);
             return 3;
         }
-        for (int i = 0; i < polled; i++) {
+        for (int i = 0; i < nk; i++) {
             if (!pf[i].revents) continue;
             struct zygote_child *k = &kids[i];
             struct zygote_msg m;
             ssize_t n = read(k->fd, &m, sizeof m);
             if (n < 0 && errno == EINTR) continue;
             if (n == (ssize_t)sizeof m) {
-                if (m.kind == 'F' && !k->framed) {
+                if (m.kind == 'F' && k->has_turn && !k->framed) {
                     k->framed = 1;
                     k->run_id = m.run_id;
-                    /* Its run has begun: start the next run's launcher, whose jail is then built meanwhile. */
-                    if (!stopping && (nk == 8 || zygote_fork(&kids[nk], self) != 0)) {
-                        zygote_report("cannot fork a launcher", 0, 0);
-                        stopping = 1;
-                    } else if (!stopping) {
-                        nk++;
-                    }
                 } else if (m.kind == 'V') {
                     k->answered = 1;
                 }
@@ -961,14 +1002,17 @@ static int zygote_serve(void) {
             while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR) {}
             close(k->fd);
             k->fd = -1;
+            if (k->turn_fd >= 0) close(k->turn_fd);
+            k->turn_fd = -1;
             if (k->framed && !k->answered) {
                 char message[160];
                 snprintf(message, sizeof message, "the run's launcher ended without a verdict (%s %d)",
                          WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
                 zygote_report(message, 1, k->run_id);
-            } else if (!k->framed) {
-                /* The spare: exit 4 = our stdin ended (shut down). Anything else means the frame stream may be
-                 * out of step: stop, and the caller starts a fresh zygote. */
+            } else if (!k->framed && !stopping) {
+                /* Exit 4 = it saw the end of our stdin (shut down). Anything else, before its run: the frame
+                 * stream may be out of step (if it held the turn) or the host is failing; stop, and the caller
+                 * starts a fresh zygote. */
                 if (!(WIFEXITED(st) && WEXITSTATUS(st) == 4) && !k->answered)
                     zygote_report("a launcher died before its run", 0, 0);
                 stopping = 1;
