@@ -49,6 +49,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -110,6 +111,11 @@ static char proof_key[33];
  * the zygote over this pipe when it has read its whole frame (the zygote then forks the next run's launcher, which
  * builds its jail while this run executes) and when its verdict is out (see zygote_serve). */
 static int zygote_notify_fd = -1;
+/* The signal dispositions of the zygote's initialised interpreter (SIGINT raises KeyboardInterrupt, SIGPIPE and
+ * SIGXFSZ ignored, so a broken pipe or a file over RLIMIT_FSIZE is an OSError): what a new python3 sets up. */
+static struct sigaction zygote_sigs[NSIG];
+/* The zygote's seccomp filter, built once (len 0 = build it per run with libseccomp, as the per-run launcher does). */
+static struct sock_fprog zygote_filter;
 /* ... and the zygote gives it its turn to read the frame stream (one byte) over this one: several launchers are
  * built ahead, and they take the frames in the order they were forked. */
 static int zygote_turn_fd = -1;
@@ -336,7 +342,10 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) jail_fail("sigprocmask");
     for (int s = 1; s < NSIG; s++) {
-        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        /* In a zygote, back to the interpreter's own dispositions (set up before any run, by our code). */
+        if (cfg.zygote) sigaction(s, &zygote_sigs[s], NULL);
+        else signal(s, SIG_DFL);
     }
 
     rlim_t mem = (rlim_t)cfg.mem_mb << 20;
@@ -354,7 +363,8 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     drop_capabilities();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) jail_fail("no_new_privs");
     layers |= LAYER_NNP;
-    if (sandbox_load_policy(cfg.standard_profile) != 0) jail_fail("seccomp rule %s", sandbox_policy_failure);
+    if (zygote_filter.len ? sandbox_load_exported(&zygote_filter) != 0 : sandbox_load_policy(cfg.standard_profile) != 0)
+        jail_fail("seccomp rule %s", sandbox_policy_failure);
     layers |= LAYER_SECCOMP;
 
     if (cfg.zygote) {
@@ -935,11 +945,27 @@ static int zygote_fork(struct zygote_child *k, pid_t zygote) {
  * that owns a run dies without a verdict, the zygote answers that run with a sandbox_error; if anything else goes
  * wrong it reports and exits (the caller restarts it). Exits 0 when its stdin ends (the caller shut it down). */
 static int zygote_serve(void) {
-    /* The interpreter reads its environment once, at initialisation: the same one execve would pass. */
+    /* A clean signal state before the interpreter sets up its own (whatever our caller blocked or ignored must not
+     * reach the runs: their dispositions are snapshotted after the initialisation), and the environment the
+     * interpreter reads once, at initialisation: the same one execve would pass. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    }
+    signal(SIGPIPE, SIG_IGN);
     clearenv();
     for (int i = 0; program_env[i]; i++) putenv(program_env[i]);
     char err[300];
     if (zygote_python_init(cfg.python, err, sizeof err) != 0) {
+        zygote_report(err, 0, 0);
+        return 3;
+    }
+    for (int s = 1; s < NSIG; s++) sigaction(s, NULL, &zygote_sigs[s]);
+    /* Building the filter with libseccomp costs more CPU than many a run; build it once, before any run. */
+    if (sandbox_export_policy(cfg.standard_profile, &zygote_filter) != 0) {
+        snprintf(err, sizeof err, "cannot build the seccomp filter: %s", sandbox_policy_failure);
         zygote_report(err, 0, 0);
         return 3;
     }

