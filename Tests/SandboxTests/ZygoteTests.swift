@@ -200,15 +200,8 @@ struct ZygoteTests {
         let token2 = "codeeval-z-\(UUID().uuidString.prefix(8))"
         let run2 = Task { await z.run(Program(source: "import os\nos.execv('/usr/bin/sleep', ['\(token2)', '30'])"),
                                       limits: Limits(wallSeconds: 30)) }
-        var launcher: Int?
-        for _ in 0..<100 where launcher == nil {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            // program P → the jail's init G → the jail's parent C → the run's launcher (a child of the zygote)
-            if let p = hostProcesses(containing: token2).first, let g = parentPid(of: p), let c = parentPid(of: g) {
-                launcher = parentPid(of: c)
-            }
-        }
-        let pid = try #require(launcher)
+        // The run's launcher is a child of the zygote.
+        let pid = try #require(await launcherOfRun(showing: token2))
         #expect(parentPid(of: pid) == Int(try #require(z.pid)))
         kill(pid_t(pid), SIGKILL)
         let e2 = await run2.value
