@@ -414,6 +414,14 @@ static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_
     pid_t g = fork();
     if (g < 0) jail_fail("fork init");
     if (g > 0) {
+        /* C only waits now: let go of the run's pipes, so the supervisor sees the program's output end (and the
+         * status pipe end if G dies) without waiting for C's own exit. */
+        close(prog_fd);
+        close(out_fd);
+        close(err_fd);
+        close(key_fd);
+        close(proof_fd);
+        close(status_fd);
         int st;
         while (waitpid(g, &st, 0) < 0 && errno == EINTR) {}
         _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 122);
@@ -828,10 +836,13 @@ static int launch(void) {
             if (n <= 0) { status_open = 0; close(status_p[0]); }
             else msg_len += (size_t)n;
         }
+        /* The program's output has ended and G has reported (P's status, or a setup error): that is the whole
+         * verdict. G and C exit on their own right after; they are reaped (and the groups emptied) once the verdict
+         * is out, instead of before. */
+        int final = 0;
+        for (size_t k = 0; k < msg_len / sizeof(struct status_msg); k++) final |= msgs[k].kind == 0 || msgs[k].kind == 1;
+        if (final && out.fd < 0 && err.fd < 0 && proof.fd < 0) break;
     }
-    int cst;
-    while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
-    jail_pid = 0;
     long wall = now_ms() - start;
     long oom_kills = cgroups_oom_kills(&cgroups);
     if (out.fd >= 0) close(out.fd);
@@ -881,6 +892,9 @@ static int launch(void) {
      * rest of its pid namespace, and cgroups_remove SIGKILLs any member still there before removing the groups. */
     fclose(stdout);
     close(2);
+    int cst;
+    while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
+    jail_pid = 0;
     cgroups_remove(&cgroups);
     return 0;
 }
