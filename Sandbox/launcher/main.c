@@ -38,6 +38,10 @@
  *        a kill list of never-legitimate calls reported as "violation", foreign architectures killed), then
  *        execve(python, -I -S -B /work/main.py).
  *
+ * --zygote: the same, many times over. The process initialises an embedded interpreter once (python_embed.c) and
+ * keeps per-run launchers (forks of itself running exactly the steps above) built ahead; in step 8 the program runs
+ * in the interpreter inherited through fork instead of execve. See zygote_serve at the end of this file.
+ *
  * Exit status of this launcher: 0 when a result was printed (whatever the program did), 3 for a sandbox error
  * (also printed as JSON with "sandbox_error"), 2 for usage errors, 4 for a --framed run cancelled before its
  * program arrived (nothing printed, nothing ran).
@@ -108,17 +112,18 @@ static char proof_key[33];
 /* Zygote mode (--zygote): one long-lived process per pool worker holds an initialised interpreter and forks a
  * per-run launcher for each run; that launcher does everything the per-run launcher does (same code below), and
  * its program process runs the program in the inherited interpreter instead of execve. The per-run launcher tells
- * the zygote over this pipe when it has read its whole frame (the zygote then forks the next run's launcher, which
- * builds its jail while this run executes) and when its verdict is out (see zygote_serve). */
+ * the zygote over this pipe when it has read its whole frame (the zygote then gives the next launcher its turn and
+ * forks another, which builds its jail while the runs before it execute) and when its verdict is out (see
+ * zygote_serve). */
 static int zygote_notify_fd = -1;
+/* ... and the zygote gives it its turn to read the frame stream (one byte) over this one: several launchers are
+ * built ahead, and they take the frames in the order they were forked. */
+static int zygote_turn_fd = -1;
 /* The signal dispositions of the zygote's initialised interpreter (SIGINT raises KeyboardInterrupt, SIGPIPE and
  * SIGXFSZ ignored, so a broken pipe or a file over RLIMIT_FSIZE is an OSError): what a new python3 sets up. */
 static struct sigaction zygote_sigs[NSIG];
 /* The zygote's seccomp filter, built once (len 0 = build it per run with libseccomp, as the per-run launcher does). */
 static struct sock_fprog zygote_filter;
-/* ... and the zygote gives it its turn to read the frame stream (one byte) over this one: several launchers are
- * built ahead, and they take the frames in the order they were forked. */
-static int zygote_turn_fd = -1;
 static int frame_done = 0;
 static int has_run_id = 0;
 static unsigned long long run_id = 0;
@@ -676,10 +681,11 @@ static void usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed] < program.py\n"
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote] < program.py\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
             "before the program is read. --framed: stdin is \"<length> <timeout-ms> <cpu-s>\\n\" then the program;\n"
-            "end of input before that = cancelled (exit 4, no output).\n");
+            "end of input before that = cancelled (exit 4, no output). --zygote: framed runs one after another, each\n"
+            "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n");
     exit(2);
 }
 
