@@ -86,9 +86,10 @@ public final class Zygote: @unchecked Sendable {
             stop(kill: true)
             return .sandboxFailure(message.hasPrefix("zygote:") ? message : "zygote: \(message)", wallMs: wall)
         }
-        if let message = obj?["sandbox_error"] as? String, message.hasPrefix("zygote:") {
-            // The zygote answered for a launcher that died mid-run: start afresh before the next run.
-            stop(kill: true)
+        if let message = obj?["sandbox_error"] as? String {
+            // A launcher that failed (e.g. on an oversized program, whose unread bytes stay in the stream) stops
+            // the zygote, and the zygote answered for a launcher that died mid-run: start afresh before the next run.
+            stop(kill: message.hasPrefix("zygote:"))
         }
         return Runner.interpret(report: line, launcherStderr: Data(), exitStatus: 0, limits: limits,
                                 requireProof: program.requireProof, fallbackWallMs: wall)

@@ -212,6 +212,16 @@ struct ZygoteTests {
         #expect(last.status == .passed)
     }
 
+    /// A program the launcher refuses (over 16 MiB) is a sandbox_error; the next run gets a working zygote.
+    @Test func aRefusedProgramDoesNotDesynchroniseTheNextRun() async {
+        let z = Zygote()
+        defer { z.shutdown() }
+        let big = await z.run(Program(source: String(repeating: "#", count: 17 << 20)), limits: Limits())
+        #expect(big.status == .sandboxError)
+        let next = await z.run(Program(source: "print('next')"), limits: Limits())
+        #expect(next.status == .passed && next.stdout == "next\n", "\(next.status) \(next.error ?? "")")
+    }
+
     /// Verdicts follow the run they belong to, also when one zygote serves runs with different time limits, and
     /// a pool keeps one zygote per worker.
     @Test func aPoolOfZygotesRunsInParallel() async {
