@@ -771,9 +771,11 @@ static int launch(void) {
         close(proof_p[0]);
         close(status_p[0]);
         close(prog_p[1]);
-        /* The jail must not hold the launcher's stdin (the caller's program stream). */
-        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null_fd < 0 || dup2(null_fd, 0) < 0) _exit(124);
+        /* The jail must not hold the launcher's stdin (the caller's program stream) nor its stdout and stderr (the
+         * verdict stream: a zygote's carries the verdicts of every later run). The jail reports on the status pipe;
+         * P gets its own pipes as 1 and 2. */
+        int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0) _exit(124);
         close(null_fd);
         status_fd = status_p[1];
         run_jail(prog_p[0], out_p[1], err_p[1], key_p[0], proof_p[1], host_uid);
