@@ -49,7 +49,10 @@ let package = Package(
             name: "codeeval-sandbox",
             dependencies: ["CSeccomp"],
             path: "Sandbox/launcher",
-            cSettings: [.define("_GNU_SOURCE")]
+            // Python.h for the zygote's embedded interpreter (libpython3.11-dev); the library itself is
+            // dlopen()ed only in --zygote mode, so the per-run launcher does not load it.
+            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-isystem", "/usr/include/python3.11"])],
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // Swift side of the sandbox: spawn the launcher, enforce wall time, collect a verdict.
         .target(name: "Sandbox", dependencies: [

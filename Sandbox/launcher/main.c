@@ -38,6 +38,10 @@
  *        a kill list of never-legitimate calls reported as "violation", foreign architectures killed), then
  *        execve(python, -I -S -B /work/main.py).
  *
+ * --zygote: the same, many times over. The process initialises an embedded interpreter once (python_embed.c) and
+ * keeps per-run launchers (forks of itself running exactly the steps above) built ahead; in step 8 the program runs
+ * in the interpreter inherited through fork instead of execve. See zygote_serve at the end of this file.
+ *
  * Exit status of this launcher: 0 when a result was printed (whatever the program did), 3 for a sandbox error
  * (also printed as JSON with "sandbox_error"), 2 for usage errors, 4 for a --framed run cancelled before its
  * program arrived (nothing printed, nothing ran).
@@ -49,6 +53,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -71,6 +76,7 @@
 
 #include "cgroup.h"
 #include "policy.h"
+#include "zygote.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -89,9 +95,52 @@ static struct config {
     int standard_profile;
     int allow_degraded;
     int framed;
+    int zygote;
     const char *python;
     const char *cgroup_root;
-} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+
+/* The program's environment (execve's envp; in a zygote, the environment the interpreter is initialised with). */
+static char *const program_env[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
+                                    "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
+
+/* The run's proof key. Global so the jail can wipe its copy: with a zygote there is no execve to discard the
+ * launcher's memory before the program runs. */
+static unsigned char proof_raw[16];
+static char proof_key[33];
+
+/* Zygote mode (--zygote): one long-lived process per pool worker holds an initialised interpreter and forks a
+ * per-run launcher for each run; that launcher does everything the per-run launcher does (same code below), and
+ * its program process runs the program in the inherited interpreter instead of execve. The per-run launcher tells
+ * the zygote over this pipe when it has read its whole frame (the zygote then gives the next launcher its turn and
+ * forks another, which builds its jail while the runs before it execute) and when its verdict is out (see
+ * zygote_serve). */
+static int zygote_notify_fd = -1;
+/* ... and the zygote gives it its turn to read the frame stream (one byte) over this one: several launchers are
+ * built ahead, and they take the frames in the order they were forked. */
+static int zygote_turn_fd = -1;
+/* The signal dispositions of the zygote's initialised interpreter (SIGINT raises KeyboardInterrupt, SIGPIPE and
+ * SIGXFSZ ignored, so a broken pipe or a file over RLIMIT_FSIZE is an OSError): what a new python3 sets up. */
+static struct sigaction zygote_sigs[NSIG];
+/* The zygote's seccomp filter, built once (len 0 = build it per run with libseccomp, as the per-run launcher does). */
+static struct sock_fprog zygote_filter;
+static int frame_done = 0;
+static int has_run_id = 0;
+static unsigned long long run_id = 0;
+struct zygote_msg {
+    char kind;  /* 'F' frame read, 'V' verdict printed */
+    char pad[7];
+    unsigned long long run_id;
+};
+static void zygote_notify(char kind) {
+    if (zygote_notify_fd < 0) return;
+    struct zygote_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind;
+    m.run_id = run_id;
+    ssize_t w = write(zygote_notify_fd, &m, sizeof m);
+    (void)w;
+}
 
 /* What the supervisor sends G on the program pipe before the program text. */
 struct program_header {
@@ -298,7 +347,10 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) jail_fail("sigprocmask");
     for (int s = 1; s < NSIG; s++) {
-        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        /* In a zygote, back to the interpreter's own dispositions (set up before any run, by our code). */
+        if (cfg.zygote) sigaction(s, &zygote_sigs[s], NULL);
+        else signal(s, SIG_DFL);
     }
 
     rlim_t mem = (rlim_t)cfg.mem_mb << 20;
@@ -316,13 +368,18 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     drop_capabilities();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) jail_fail("no_new_privs");
     layers |= LAYER_NNP;
-    if (sandbox_load_policy(cfg.standard_profile) != 0) jail_fail("seccomp rule %s", sandbox_policy_failure);
+    if (zygote_filter.len ? sandbox_load_exported(&zygote_filter) != 0 : sandbox_load_policy(cfg.standard_profile) != 0)
+        jail_fail("seccomp rule %s", sandbox_policy_failure);
     layers |= LAYER_SECCOMP;
 
+    if (cfg.zygote) {
+        /* No execve to close the close-on-exec fds (the status pipe, anything of the launcher's): close every fd
+         * above 4 now, for real. Only then does any Python run in this process. */
+        if (syscall(SYS_close_range, 5, ~0U, 0) != 0) _exit(120);
+        zygote_python_run("/work/main.py");
+    }
     char *const argv[] = {(char *)cfg.python, "-I", "-S", "-B", "/work/main.py", NULL};
-    char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
-                          "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", NULL};
-    execve(cfg.python, argv, envp);
+    execve(cfg.python, argv, program_env);
     _exit(127);
 }
 
@@ -362,6 +419,14 @@ static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_
     pid_t g = fork();
     if (g < 0) jail_fail("fork init");
     if (g > 0) {
+        /* C only waits now: let go of the run's pipes, so the supervisor sees the program's output end (and the
+         * status pipe end if G dies) without waiting for C's own exit. */
+        close(prog_fd);
+        close(out_fd);
+        close(err_fd);
+        close(key_fd);
+        close(proof_fd);
+        close(status_fd);
         int st;
         while (waitpid(g, &st, 0) < 0 && errno == EINTR) {}
         _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 122);
@@ -499,16 +564,32 @@ static void abandon_jail(void) {
     cgroups_remove(&cgroups);
 }
 
+static char *read_program(size_t *out_len);
+
 static void print_error_and_exit(const char *message, int layer_bits) {
+    if (zygote_notify_fd >= 0 && !frame_done) {
+        /* A zygote's launcher failed before its run began (its jail is built ahead of the frame): the verdict
+         * belongs to the next frame on stdin, so take that frame first. Printing now would answer the run that is
+         * still executing in another launcher. */
+        frame_done = 1;
+        size_t ignored;
+        char *program = read_program(&ignored);
+        if (!program) { abandon_jail(); _exit(4); }
+        free(program);
+        zygote_notify('F');
+    }
     abandon_jail();
     printf("{\"sandbox_error\": ");
     json_bytes(stdout, (const unsigned char *)message, strlen(message));
     printf(", \"layers\": [");
     int first = 1;
     for (int b = 0; b < LAYER_COUNT; b++) if (layer_bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
-    printf("]}\n");
+    printf("]");
+    if (has_run_id) printf(", \"run_id\": %llu", run_id);
+    printf("}\n");
     fflush(stdout);
-    exit(3);
+    zygote_notify('V');
+    _exit(3);
 }
 
 static int write_all(int fd, const char *data, size_t len) {
@@ -540,6 +621,15 @@ static size_t read_stdin(char *buf, size_t want) {
  * fits runs with different time limits), then exactly <length> bytes. NULL = the frame never came (cancelled). */
 static char *read_program(size_t *out_len) {
     size_t cap = (size_t)cfg.max_program;
+    if (zygote_turn_fd >= 0) {
+        /* Wait until the launchers forked before us have taken their frames; end of file = shut down. */
+        char turn;
+        ssize_t n;
+        while ((n = read(zygote_turn_fd, &turn, 1)) < 0 && errno == EINTR) {}
+        if (n != 1) return NULL;
+    }
+    /* From here on an error answers this frame (a zygote's launcher must not try to read another one). */
+    frame_done = 1;
     if (cfg.framed) {
         char line[96];
         size_t n = 0;
@@ -550,11 +640,14 @@ static char *read_program(size_t *out_len) {
             n++;
         }
         line[n] = 0;
-        unsigned long long length;
+        unsigned long long length, id = 0;
         long timeout_ms, cpu_s;
         char extra;
-        if (sscanf(line, "%llu %ld %ld %c", &length, &timeout_ms, &cpu_s, &extra) != 3 || timeout_ms < 1 ||
-            timeout_ms > 3600000 || cpu_s < 1 || cpu_s > 3600)
+        /* An optional fourth field is the caller's run id, echoed in the verdict ("run_id"): a zygote's caller
+         * matches each verdict line to its run with it. */
+        int fields = sscanf(line, "%llu %ld %ld %llu %c", &length, &timeout_ms, &cpu_s, &id, &extra);
+        if (fields == 4) { has_run_id = 1; run_id = id; }
+        if ((fields != 3 && fields != 4) || timeout_ms < 1 || timeout_ms > 3600000 || cpu_s < 1 || cpu_s > 3600)
             print_error_and_exit("malformed program frame header", 0);
         if (length > cap) print_error_and_exit("program larger than the 16 MiB limit", 0);
         cfg.timeout_ms = timeout_ms;
@@ -588,12 +681,16 @@ static void usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed] < program.py\n"
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote] < program.py\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
             "before the program is read. --framed: stdin is \"<length> <timeout-ms> <cpu-s>\\n\" then the program;\n"
-            "end of input before that = cancelled (exit 4, no output).\n");
+            "end of input before that = cancelled (exit 4, no output). --zygote: framed runs one after another, each\n"
+            "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n");
     exit(2);
 }
+
+static int launch(void);
+static int zygote_serve(void);
 
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
@@ -616,17 +713,25 @@ int main(int argc, char **argv) {
             else usage();
         } else if (strcmp(a, "--allow-degraded") == 0) cfg.allow_degraded = 1;
         else if (strcmp(a, "--framed") == 0) cfg.framed = 1;
+        else if (strcmp(a, "--zygote") == 0) cfg.zygote = cfg.framed = 1;
         else usage();
 #undef OPT
     }
     signal(SIGPIPE, SIG_IGN);
+    if (cfg.zygote) return zygote_serve();
+    return launch();
+}
+
+/* One run: build the jail, read the program, run it, print the verdict (the per-run launcher's whole life, and a
+ * zygote's per-run launcher's). */
+static int launch(void) {
     /* Orphans of the run (once the jail's init is gone) are re-parented to us, not to the host's init. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     /* Proof of pass: a fresh random key readable once on fd 3; the harness's epilogue writes it to fd 4. */
-    unsigned char raw[16];
-    if (getrandom(raw, sizeof raw, 0) != sizeof raw) print_error_and_exit("getrandom failed", 0);
-    char key[33];
+    unsigned char *raw = proof_raw;
+    char *key = proof_key;
+    if (getrandom(raw, sizeof proof_raw, 0) != sizeof proof_raw) print_error_and_exit("getrandom failed", 0);
     for (int i = 0; i < 16; i++) snprintf(key + 2 * i, 3, "%02x", raw[i]);
 
     int out_p[2], err_p[2], key_p[2], proof_p[2], status_p[2], prog_p[2];
@@ -656,14 +761,21 @@ int main(int argc, char **argv) {
         print_error_and_exit("fork failed", 0);
     }
     if (c == 0) {
+        /* The jail never needs the key (it reads it from the pipe) nor the zygote's pipe. */
+        explicit_bzero(proof_raw, sizeof proof_raw);
+        explicit_bzero(proof_key, sizeof proof_key);
+        if (zygote_notify_fd >= 0) close(zygote_notify_fd);
+        if (zygote_turn_fd >= 0) close(zygote_turn_fd);
         close(out_p[0]);
         close(err_p[0]);
         close(proof_p[0]);
         close(status_p[0]);
         close(prog_p[1]);
-        /* The jail must not hold the launcher's stdin (the caller's program stream). */
-        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null_fd < 0 || dup2(null_fd, 0) < 0) _exit(124);
+        /* The jail must not hold the launcher's stdin (the caller's program stream) nor its stdout and stderr (the
+         * verdict stream: a zygote's carries the verdicts of every later run). The jail reports on the status pipe;
+         * P gets its own pipes as 1 and 2. */
+        int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0) _exit(124);
         close(null_fd);
         status_fd = status_p[1];
         run_jail(prog_p[0], out_p[1], err_p[1], key_p[0], proof_p[1], host_uid);
@@ -683,6 +795,7 @@ int main(int argc, char **argv) {
         abandon_jail();
         return 4;
     }
+    zygote_notify('F');
 
     /* The run starts now: hand the program (and its CPU limit) to G. If G already failed, the write fails and the
      * status pipe carries G's setup error. */
@@ -731,10 +844,13 @@ int main(int argc, char **argv) {
             if (n <= 0) { status_open = 0; close(status_p[0]); }
             else msg_len += (size_t)n;
         }
+        /* The program's output has ended and G has reported (P's status, or a setup error): that is the whole
+         * verdict. G and C exit on their own right after; they are reaped (and the groups emptied) once the verdict
+         * is out, instead of before. */
+        int final = 0;
+        for (size_t k = 0; k < msg_len / sizeof(struct status_msg); k++) final |= msgs[k].kind == 0 || msgs[k].kind == 1;
+        if (final && out.fd < 0 && err.fd < 0 && proof.fd < 0) break;
     }
-    int cst;
-    while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
-    jail_pid = 0;
     long wall = now_ms() - start;
     long oom_kills = cgroups_oom_kills(&cgroups);
     if (out.fd >= 0) close(out.fd);
@@ -772,8 +888,11 @@ int main(int argc, char **argv) {
     int bits = timed_out ? established : msg.layers;
     int first = 1;
     for (int b = 0; b < LAYER_COUNT; b++) if (bits & (1 << b)) { printf("%s\"%s\"", first ? "" : ", ", layer_names[b]); first = 0; }
-    printf("]}\n");
+    printf("]");
+    if (has_run_id) printf(", \"run_id\": %llu", run_id);
+    printf(", \"zygote\": %s}\n", cfg.zygote ? "true" : "false");
     fflush(stdout);
+    zygote_notify('V');
     /* The verdict is final (the OOM counter was read above): hand it over now by closing our stdout and stderr,
      * then kill whatever is left in the run's groups and remove them. rmdir needs cgroup_mutex, which another
      * launcher's cgroup migration can hold for a whole RCU grace period (~11 ms); the caller need not wait for
@@ -781,6 +900,175 @@ int main(int argc, char **argv) {
      * rest of its pid namespace, and cgroups_remove SIGKILLs any member still there before removing the groups. */
     fclose(stdout);
     close(2);
+    int cst;
+    while (waitpid(c, &cst, 0) < 0 && errno == EINTR) {}
+    jail_pid = 0;
     cgroups_remove(&cgroups);
+    return 0;
+}
+
+/* ---------- zygote ---------- */
+
+/* Writes one sandbox_error line for the caller (the zygote's own failures and launchers that died mid-run). */
+static void zygote_report(const char *message, int with_id, unsigned long long id) {
+    char line[600];
+    int n = snprintf(line, sizeof line, "{\"sandbox_error\": \"zygote: %s\", \"layers\": []", message);
+    if (with_id) n += snprintf(line + n, sizeof line - (size_t)n, ", \"run_id\": %llu", id);
+    n += snprintf(line + n, sizeof line - (size_t)n, "}\n");
+    if (write_all(1, line, (size_t)n) != 0) _exit(3);
+}
+
+struct zygote_child {
+    pid_t pid;
+    int fd;        /* read end of its notify pipe; end of file = it exited */
+    int turn_fd;   /* write end of its turn pipe (-1 once its turn was given or it is gone) */
+    int has_turn;  /* it may read the next frame */
+    int framed;    /* it read its frame: it owns a run */
+    int answered;  /* it printed that run's verdict */
+    unsigned long long run_id;
+};
+
+/* Launchers built ahead of the frames. One hides most of a jail's set-up behind the run before it; the set-up
+ * includes an idle wait for the cgroup migration (an RCU grace period on cgroup v1), longer than a short run, so
+ * a few more keep a worker from waiting for its next jail. */
+enum { ZYGOTE_AHEAD = 3, ZYGOTE_MAX_CHILDREN = 16 };
+
+/* Forks the launcher for a later run. It builds its jail at once, waits for its turn, then reads its frame from our
+ * stdin, which nobody else reads: the zygote itself never sees a program, so no run's text is ever in the memory
+ * that later runs inherit. */
+static int zygote_fork(struct zygote_child *k, pid_t zygote) {
+    int p[2], t[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -1;
+    if (pipe2(t, O_CLOEXEC) != 0) { close(p[0]); close(p[1]); return -1; }
+    pid_t pid = fork();
+    if (pid < 0) { close(p[0]); close(p[1]); close(t[0]); close(t[1]); return -1; }
+    if (pid == 0) {
+        close(p[0]);
+        close(t[1]);
+        /* A launcher never outlives its zygote (whose caller is gone then). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != zygote) _exit(1);
+        zygote_notify_fd = p[1];
+        zygote_turn_fd = t[0];
+        int rc = launch();
+        fflush(stdout);
+        _exit(rc);
+    }
+    close(p[1]);
+    close(t[0]);
+    *k = (struct zygote_child){pid, p[0], t[1], 0, 0, 0, 0};
+    return 0;
+}
+
+/* The zygote (--zygote): initialises the interpreter once, then keeps ZYGOTE_AHEAD launchers ahead of the caller's
+ * frames. Every run still gets its own launcher process, cgroups, host uid, namespaces, root filesystem, rlimits,
+ * capability drop, no_new_privs and seccomp filter (launch() above, unchanged); the program process then runs the
+ * program in the interpreter it inherited through fork instead of exec'ing a new one. The zygote runs no candidate
+ * code, reads no program, holds no key: it only forks launchers, hands out turns and watches them. If a launcher
+ * that owns a run dies without a verdict, the zygote answers that run with a sandbox_error; if anything else goes
+ * wrong it reports and exits (the caller restarts it). Exits 0 when its stdin ends (the caller shut it down). */
+static int zygote_serve(void) {
+    /* A clean signal state before the interpreter sets up its own (whatever our caller blocked or ignored must not
+     * reach the runs: their dispositions are snapshotted after the initialisation), and the environment the
+     * interpreter reads once, at initialisation: the same one execve would pass. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    clearenv();
+    for (int i = 0; program_env[i]; i++) putenv(program_env[i]);
+    char err[300];
+    if (zygote_python_init(cfg.python, err, sizeof err) != 0) {
+        zygote_report(err, 0, 0);
+        return 3;
+    }
+    for (int s = 1; s < NSIG; s++) sigaction(s, NULL, &zygote_sigs[s]);
+    /* Building the filter with libseccomp costs more CPU than many a run; build it once, before any run. */
+    if (sandbox_export_policy(cfg.standard_profile, &zygote_filter) != 0) {
+        snprintf(err, sizeof err, "cannot build the seccomp filter: %s", sandbox_policy_failure);
+        zygote_report(err, 0, 0);
+        return 3;
+    }
+    pid_t self = getpid();
+    struct zygote_child kids[ZYGOTE_MAX_CHILDREN];
+    int nk = 0, stopping = 0;
+    for (;;) {
+        /* Keep launchers ahead, and give the turn to the oldest one waiting if nobody holds it. */
+        int ahead = 0, turn_held = 0;
+        for (int i = 0; i < nk; i++) {
+            if (!kids[i].framed) ahead++;
+            if (kids[i].has_turn && !kids[i].framed) turn_held = 1;
+        }
+        while (!stopping && ahead < ZYGOTE_AHEAD && nk < ZYGOTE_MAX_CHILDREN) {
+            if (zygote_fork(&kids[nk], self) != 0) {
+                zygote_report("cannot fork a launcher", 0, 0);
+                stopping = 1;
+                break;
+            }
+            nk++;
+            ahead++;
+        }
+        for (int i = 0; i < nk && !turn_held && !stopping; i++) {
+            if (kids[i].framed || kids[i].has_turn) continue;
+            if (write_all(kids[i].turn_fd, "t", 1) != 0) { zygote_report("cannot hand out a turn", 0, 0); stopping = 1; }
+            kids[i].has_turn = 1;
+            close(kids[i].turn_fd);
+            kids[i].turn_fd = -1;
+            turn_held = 1;
+        }
+        if (stopping) {
+            /* Launchers still waiting for a turn see end of file and tear their jails down (exit 4). */
+            for (int i = 0; i < nk; i++) if (kids[i].turn_fd >= 0) { close(kids[i].turn_fd); kids[i].turn_fd = -1; }
+        }
+        if (nk == 0) break;
+        struct pollfd pf[ZYGOTE_MAX_CHILDREN];
+        for (int i = 0; i < nk; i++) pf[i] = (struct pollfd){kids[i].fd, POLLIN, 0};
+        if (poll(pf, (nfds_t)nk, -1) < 0) {
+            if (errno == EINTR) continue;
+            zygote_report("poll failed", 0, 0);
+            return 3;
+        }
+        for (int i = 0; i < nk; i++) {
+            if (!pf[i].revents) continue;
+            struct zygote_child *k = &kids[i];
+            struct zygote_msg m;
+            ssize_t n = read(k->fd, &m, sizeof m);
+            if (n < 0 && errno == EINTR) continue;
+            if (n == (ssize_t)sizeof m) {
+                if (m.kind == 'F' && k->has_turn && !k->framed) {
+                    k->framed = 1;
+                    k->run_id = m.run_id;
+                } else if (m.kind == 'V') {
+                    k->answered = 1;
+                }
+                continue;
+            }
+            /* End of file (or a short read, which a launcher never sends): the launcher exited. */
+            int st = 0;
+            while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR) {}
+            close(k->fd);
+            k->fd = -1;
+            if (k->turn_fd >= 0) close(k->turn_fd);
+            k->turn_fd = -1;
+            if (k->framed && !k->answered) {
+                char message[160];
+                snprintf(message, sizeof message, "the run's launcher ended without a verdict (%s %d)",
+                         WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+                zygote_report(message, 1, k->run_id);
+            } else if (!k->framed && !stopping) {
+                /* Exit 4 = it saw the end of our stdin (shut down). Anything else, before its run: the frame
+                 * stream may be out of step (if it held the turn) or the host is failing; stop, and the caller
+                 * starts a fresh zygote. */
+                if (!(WIFEXITED(st) && WEXITSTATUS(st) == 4) && !k->answered)
+                    zygote_report("a launcher died before its run", 0, 0);
+                stopping = 1;
+            }
+        }
+        int kept = 0;
+        for (int i = 0; i < nk; i++) if (kids[i].fd >= 0) kids[kept++] = kids[i];
+        nk = kept;
+    }
     return 0;
 }

@@ -9,11 +9,17 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <termios.h>
 #include "policy.h"
 
@@ -67,9 +73,10 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
     return rc;
 }
 
-int sandbox_load_policy(int standard) {
+/* The whole policy as a libseccomp context (NULL on failure, with sandbox_policy_failure set). */
+static scmp_filter_ctx build_policy(int standard) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-    if (!ctx) return -1;
+    if (!ctx) return NULL;
     int rc = 0;
     /* A call from another ABI kills the whole process, not just the thread (libseccomp's default is the thread). */
     rc |= seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
@@ -107,10 +114,53 @@ int sandbox_load_policy(int standard) {
         struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | ns_flags, CLONE_THREAD);
         rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, &a);
     }
-    if (rc == 0) {
-        rc = seccomp_load(ctx);
-        if (rc != 0) sandbox_policy_failure = "seccomp_load";
+    if (rc != 0) {
+        seccomp_release(ctx);
+        return NULL;
     }
+    return ctx;
+}
+
+int sandbox_load_policy(int standard) {
+    scmp_filter_ctx ctx = build_policy(standard);
+    if (!ctx) return -1;
+    int rc = seccomp_load(ctx);
+    if (rc != 0) sandbox_policy_failure = "seccomp_load";
     seccomp_release(ctx);
     return rc == 0 ? 0 : -1;
+}
+
+int sandbox_export_policy(int standard, struct sock_fprog *out) {
+    scmp_filter_ctx ctx = build_policy(standard);
+    if (!ctx) return -1;
+    /* libseccomp writes the program to a descriptor; read it back from a memory file. */
+    int fd = memfd_create("codeeval-seccomp", MFD_CLOEXEC);
+    int rc = fd < 0 ? -1 : seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    struct stat st;
+    if (rc != 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+        st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        sandbox_policy_failure = "seccomp_export_bpf";
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    struct sock_filter *insns = malloc((size_t)st.st_size);
+    if (!insns || pread(fd, insns, (size_t)st.st_size, 0) != st.st_size) {
+        sandbox_policy_failure = "seccomp_export_bpf";
+        free(insns);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+    out->filter = insns;
+    return 0;
+}
+
+int sandbox_load_exported(const struct sock_fprog *prog) {
+    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, prog) != 0) {
+        sandbox_policy_failure = "seccomp(SECCOMP_SET_MODE_FILTER)";
+        return -1;
+    }
+    return 0;
 }

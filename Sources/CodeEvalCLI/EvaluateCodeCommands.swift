@@ -38,6 +38,8 @@ struct CodeEvaluateOptions: ParsableArguments {
     @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Results file (default: <samples>_results.jsonl).") var output: String?
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Run programs in a zygote per worker: one warm interpreter forked per run, every isolation layer still per run (README, \"Zygote\").")
+    var zygote = false
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var data: DataOptions
 
@@ -61,10 +63,11 @@ struct CodeEvaluateOptions: ParsableArguments {
             resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_results.jsonl")
         }
         let progress = ProgressLine()
-        let pool = RunnerPool(width: workers)
+        let pool = RunnerPool(width: workers, zygote: zygote)
         let (results, _, summary) = try await CodeEvaluation.evaluate(
             samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: pool, limits: limitOptions.limits
         ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
+        await pool.shutdown()
         let writer = try JSONLWriter(url: resultsURL)
         for r in results { try writer.write(r) }
         try writer.close()

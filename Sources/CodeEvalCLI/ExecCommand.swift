@@ -40,6 +40,8 @@ struct ExecCommand: AsyncParsableCommand {
     @Argument(help: "The Python file to run (- for stdin).") var file: String
     @OptionGroup var limitOptions: LimitOptions
     @Flag(help: "Print the verdict as one JSON object.") var json = false
+    @Flag(help: "Run the program in a zygote's forked interpreter instead of a new python3 (same layers; README, \"Zygote\").")
+    var zygote = false
 
     func run() async throws {
         let source: String
@@ -51,7 +53,14 @@ struct ExecCommand: AsyncParsableCommand {
             }
             source = String(decoding: data, as: UTF8.self)
         }
-        let execution = await Runner().run(Program(source: source), limits: limitOptions.limits)
+        let execution: Execution
+        if zygote {
+            let z = Zygote(limits: limitOptions.limits)
+            execution = await z.run(Program(source: source), limits: limitOptions.limits)
+            z.shutdown()
+        } else {
+            execution = await Runner().run(Program(source: source), limits: limitOptions.limits)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -163,7 +163,10 @@ public struct Runner: Sendable {
             let err = String(decoding: launcherStderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return .sandboxFailure("launcher exited \(exitStatus) without a report\(err.isEmpty ? "" : ": \(err)")", wallMs: fallbackWallMs)
         }
-        let layers = obj["layers"] as? [String] ?? []
+        var layers = obj["layers"] as? [String] ?? []
+        // Not an isolation layer: says the program ran in a zygote's forked interpreter (every layer above still
+        // applied to it), not in a new python3.
+        if obj["zygote"] as? Bool == true { layers.append("zygote") }
         if let message = obj["sandbox_error"] as? String {
             return .sandboxFailure(message, layers: layers, wallMs: fallbackWallMs)
         }
@@ -293,25 +296,35 @@ final class ManagedFlag: @unchecked Sendable {
 /// namespaces and root filesystem are built while this run executes. Every run still gets its own launcher,
 /// jail, cgroups and uid; a spare is used once or cancelled (never reused), and the program's wall clock starts
 /// only when the program reaches a finished jail. At most `width` spares wait at a time.
+///
+/// With `zygote: true` each worker instead owns a `Zygote` (a warm interpreter forked per run, every isolation
+/// layer still per run; see `Zygote`), started at its first run; the zygote keeps its own launcher ahead of the
+/// runs, so `prespawn` does not apply.
 public actor RunnerPool {
     public nonisolated let runner: Runner
     public nonisolated let width: Int
     public nonisolated let prespawn: Bool
+    public nonisolated let zygote: Bool
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var spares: [PreparedLaunch] = []
+    private var idleZygotes: [Zygote] = []
 
-    public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount, prespawn: Bool = true) {
+    public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount, prespawn: Bool = true,
+                zygote: Bool = false) {
         self.runner = runner
         self.width = max(1, width)
         self.prespawn = prespawn
+        self.zygote = zygote
     }
 
     deinit {
         for spare in spares { spare.cancel() }
+        for z in idleZygotes { z.shutdown() }
     }
 
     public func run(_ program: Program, limits: Limits = Limits()) async -> Execution {
+        if zygote { return await runInZygote(program, limits: limits) }
         await acquire()
         let setup = runner.setupArguments(for: limits)
         var prepared: PreparedLaunch? = nil
@@ -324,10 +337,29 @@ public actor RunnerPool {
         return execution
     }
 
-    /// Cancels the waiting spare launchers (they remove their jails and cgroups and exit).
+    /// At most `width` runs at once, so at most `width` zygotes exist; one made for other jail limits is replaced.
+    private func runInZygote(_ program: Program, limits: Limits) async -> Execution {
+        await acquire()
+        let setup = runner.setupArguments(for: limits)
+        let z: Zygote
+        if let i = idleZygotes.firstIndex(where: { $0.setup == setup }) {
+            z = idleZygotes.remove(at: i)
+        } else {
+            if idleZygotes.count + running > width, !idleZygotes.isEmpty { idleZygotes.removeFirst().shutdown() }
+            z = Zygote(runner: runner, limits: limits)
+        }
+        let execution = await z.run(program, limits: limits)
+        idleZygotes.append(z)
+        release()
+        return execution
+    }
+
+    /// Cancels the waiting spare launchers (they remove their jails and cgroups and exit) and ends the zygotes.
     public func shutdown() {
         for spare in spares { spare.cancel() }
         spares.removeAll()
+        for z in idleZygotes { z.shutdown() }
+        idleZygotes.removeAll()
     }
 
     /// Starts a launcher for a later run; the oldest spare goes if the pool already holds `width`. The spawn runs

@@ -46,6 +46,21 @@ struct CodeEvaluationTests {
         #expect(none.passAtK[1] == 0.0)
     }
 
+    @Test("HumanEval canonical solutions all pass through the zygote (and an empty completion fails)")
+    func canonicalThroughZygote() async throws {
+        let tasks = CodeTasks.humanEval(try mirrorStore().humanEval())
+        let pool = RunnerPool(width: 2, zygote: true)
+        let (results, _, canonical) = try await CodeEvaluation.evaluate(
+            samples: CodeEvaluation.canonicalSamples(tasks), tasks: tasks, benchmark: "humaneval", ks: [1], pool: pool, limits: Limits())
+        #expect(canonical.passAtK[1] == 1.0, "statuses: \(canonical.statusCounts)")
+        #expect(canonical.passed == 164 && results.count == 164)
+        let empty = tasks.prefix(8).enumerated().map { i, t in sample(i + 1, t.taskID, "") }
+        let (_, _, none) = try await CodeEvaluation.evaluate(samples: empty, tasks: Array(tasks.prefix(8)), benchmark: "humaneval",
+                                                             ks: [1], pool: pool, limits: Limits())
+        #expect(none.passAtK[1] == 0.0)
+        await pool.shutdown()
+    }
+
     @Test("checklist 7 and 20: program assembly")
     func item7() throws {
         let he = try mirrorStore().humanEval()[0]

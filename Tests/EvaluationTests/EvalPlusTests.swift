@@ -38,9 +38,11 @@ struct EvalPlusTests {
         #expect(mbpp[0].taskID == "Mbpp/2" && mbpp[0].aliases == ["mbpp/2", "2"] && mbpp[0].number == 2)
     }
 
-    @Test("canonical solutions pass base and plus (pass@1 = 1.0); empty completions score 0")
-    func canonicalAndEmpty() async throws {
-        let pool = RunnerPool(width: 2)
+    /// Also through zygotes (`zygote: true`): ground truth and candidates, the pool replacing its zygotes between
+    /// the two (the ground truth runs with more memory).
+    @Test("canonical solutions pass base and plus (pass@1 = 1.0); empty completions score 0", arguments: [false, true])
+    func canonicalAndEmpty(zygote: Bool) async throws {
+        let pool = RunnerPool(width: 2, zygote: zygote)
         for (tasks, name) in [(try humanEvalTasks(), "humaneval-plus-mini"), (try mbppTasks(), "mbpp-plus")] {
             #expect(tasks.count > 5)
             let truth = try await EvalPlus.groundTruth(tasks: tasks, pool: pool, settings: PlusSettings())

@@ -214,6 +214,10 @@ func checkAttack(_ a: Attack, run: (Program, Limits) async -> Execution) async t
 /// was started (and had its jail built) while the previous attack ran.
 let prespawningPool = RunnerPool(width: 1, prespawn: true)
 
+/// One zygote pool for the whole zygote pass: every attack runs in an interpreter forked from the same warm one as
+/// the attacks before it (the zygote is replaced only when an attack needs other jail limits, e.g. its profile).
+let zygotePool = RunnerPool(width: 1, zygote: true)
+
 @Suite("Sandbox attack suite", .serialized)
 struct AttackSuiteTests {
     @Test("hostile program", arguments: attacks)
@@ -224,6 +228,15 @@ struct AttackSuiteTests {
     @Test("hostile program in a pre-spawned launcher (RunnerPool)", arguments: attacks)
     func attackThroughPrespawningPool(_ a: Attack) async throws {
         try await checkAttack(a) { await prespawningPool.run($0, limits: $1) }
+    }
+
+    @Test("hostile program in a zygote (RunnerPool zygote: true)", arguments: attacks)
+    func attackThroughZygote(_ a: Attack) async throws {
+        try await checkAttack(a) { program, limits in
+            let e = await zygotePool.run(program, limits: limits)
+            #expect(e.layers.contains("zygote") || e.status == .sandboxError, "\(a.name) did not run in the zygote")
+            return e
+        }
     }
 
     @Test func suiteHasAtLeastFortyPrograms() {

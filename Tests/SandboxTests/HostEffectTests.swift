@@ -23,6 +23,19 @@ func parentPid(of pid: Int) -> Int? {
 }
 
 /// Directories beside our own cgroups (every hierarchy of /proc/self/cgroup) whose names start with `prefix`.
+/// The launcher of the run whose program shows `token` in its command line (waits up to 5 s for it to appear):
+/// program P → the jail's init G → the jail's parent C → the launcher.
+func launcherOfRun(showing token: String) async -> Int? {
+    for _ in 0..<100 {
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        if let p = hostProcesses(containing: token).first, let g = parentPid(of: p), let c = parentPid(of: g),
+           let launcher = parentPid(of: c) {
+            return launcher
+        }
+    }
+    return nil
+}
+
 func cgroupDirectories(named prefix: String) -> [String] {
     guard let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return [] }
     var found: [String] = []
@@ -92,15 +105,7 @@ struct HostEffectTests {
             await runner.run(Program(source: "import os\nos.execv('/usr/bin/sleep', ['\(token)', '30'])"),
                              limits: Limits(wallSeconds: 30))
         }
-        var launcher: Int?
-        for _ in 0..<100 where launcher == nil {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            // program P → the jail's init G → the jail's parent C → the launcher
-            if let p = hostProcesses(containing: token).first, let g = parentPid(of: p), let c = parentPid(of: g) {
-                launcher = parentPid(of: c)
-            }
-        }
-        let pid = try #require(launcher)
+        let pid = try #require(await launcherOfRun(showing: token))
         kill(pid_t(pid), SIGKILL)
         let e = await run.value
         #expect(e.status == .sandboxError)

