@@ -38,8 +38,11 @@ public enum RunReport {
         let rows = manifestLines(r) + scoreLines(r) + [
             ("verdicts", r.statusCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
             ("samples", "\(r.samples) (\(r.verdicts) judged)"),
-            ("throughput", String(format: "%.2f samples/s, %.1f tokens/s decode, %d tokens, wall %.1fs",
-                                  r.samplesPerSecond, r.tokensPerSecond, r.generatedTokens, r.info.wallSeconds)),
+            // A sample's decode time runs from its admission to its end, shared with the rest of its batch, so
+            // tokens over summed decode time is a per-sequence rate, not the engine's throughput. The stored wall
+            // time adds up the sessions that ended cleanly (a killed session's time is lost with it).
+            ("throughput", String(format: "%.2f samples/s, %d tokens, per-sequence decode %.1f tokens/s, wall %.1fs (clean sessions)",
+                                  r.samplesPerSecond, r.generatedTokens, r.tokensPerSecond, r.info.wallSeconds)),
             ("execution", String(format: "%d verdicts, %.1f ms mean, %.1fs total", r.verdicts, r.meanJudgeMs, r.judgeSeconds)),
         ]
         let w = rows.map(\.0.count).max() ?? 0
