@@ -118,6 +118,7 @@ void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 #define CK_TL_BLOCK_BYTES 640
 typedef void (*ck_rows16_fn)(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
 typedef void (*ck_tl16_fn)(int64_t n, const void *w, const void *grp, float *out);
+typedef void (*ck_tl_pack_fn)(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 void ck_tl_pack_q8_0(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 float ck_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
 void ck_rows16_q5_0_avx512(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
@@ -125,14 +126,14 @@ void ck_tl16_q5_0_avx512(int64_t n, const void *w, const void *grp, float *out);
 float ck_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
 void ck_rows16_q8_0_avx512(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
 void ck_tl16_q8_0_avx512(int64_t n, const void *w, const void *grp, float *out);
+#define CK_TLK_BLOCK_BYTES 5184
+void ck_tl_pack_q8_K(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 float ck_dot_q4_K_avx512(int64_t n, const void *w, const void *a);
-void ck_dot4_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot8_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot16_q4_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_tl16_q4_K_avx512(int64_t n, const void *w, const void *grp, float *out);
+void ck_tl8_q4_K_avx512(int64_t n, const void *w, const void *grp, float *out);
 float ck_dot_q6_K_avx512(int64_t n, const void *w, const void *a);
-void ck_dot4_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot8_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
-void ck_dot16_q6_K_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+void ck_tl16_q6_K_avx512(int64_t n, const void *w, const void *grp, float *out);
+void ck_tl8_q6_K_avx512(int64_t n, const void *w, const void *grp, float *out);
 #endif
 
 #endif

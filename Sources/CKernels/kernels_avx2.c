@@ -110,7 +110,6 @@ float ck_dot_q8_0_avx2(int64_t n, const void *vw, const void *va) {
 
 float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
     const blk_q4_K *w = vw; const blk_q8_K *a = va;
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
     for (int64_t i = 0; i < n / QKK; i++) {
@@ -118,16 +117,7 @@ float ck_dot_q4_K_avx2(int64_t n, const void *vw, const void *va) {
         k_scales_mins(w[i].scales, sc, m);
         __m128 ds = _mm_mul_ps(h2x(&w[i].d), _mm_set1_ps(a[i].d)); // [d·d_x, dmin·d_x]
         mins += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)k_mins_dot(a[i].bsums, m);
-        __m256i sumi = _mm256_setzero_si256();
-        for (int c = 0; c < 4; c++) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * c));
-            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            __m256i y0 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 64 * c));
-            __m256i y1 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 64 * c + 32));
-            __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * c]));
-            __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * c + 1]));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
-        }
+        __m256i sumi = q4_K_block_sumi(w + i, a + i, sc);
         acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(sumi), acc);
     }
     return hsum8(acc) - mins;

@@ -19,8 +19,8 @@
 //   - row lanes (one token): lane r is row r; 16 rows' block sums are transposed into one
 //     register (rows16), so the float step stays vectorised for decode;
 //   - one row, one token (ck_dot_*_avx512): the same chain in scalar code.
-// Logits differ from the AVX2 level at float rounding, never between batch sizes on one
-// machine (QuantKernelTests).
+// Q4_K/Q6_K follow the same scheme per 256-element super-block (below). Logits differ from the
+// AVX2 level at float rounding, never between batch sizes on one machine (QuantKernelTests).
 #include "blocks.h"
 #if CK_HAVE_X86
 #include <immintrin.h>
@@ -181,104 +181,165 @@ static inline void rows16_transpose_sum(const __m512i v[16], __m512i *a, __m512i
 CK_ROW_LANES(q5_0, 0)
 CK_ROW_LANES(q8_0, 1)
 
-// K-quants: sub-block scales are applied to int16 pairs (vpmaddubsw + vpmaddwd, as the AVX2
-// kernels) on two sub-blocks per register; the two 256-bit halves are added before the
-// float step, which gives exactly the AVX2 kernels' integer lanes and so their exact
-// results (tested): only the speed differs.
+// K-quants in token lanes. Per (row, token), with S_i and M_i the exact integer sums of
+// super-block i (scales applied; Q4_K's mins separately):
+//     Q4_K: acc = fma(d·d_x, S_i, acc), macc = fma(dmin·d_x, M_i, macc) for i = 0, 1, …; result acc − macc
+//     Q6_K: acc = fma(d·d_x, S_i, acc); result acc
+// One token runs the scalar chain (ck_dot_*_avx512) with AVX2 integer sums; several run token lanes: 16
+// tokens' sub-block sums by vpdpbusd against an interleaved copy of the Q8_K activations (ck_tl_pack_q8_K),
+// times the sub-block scale (vpmulld).
 
-static inline __m512i halves(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+/// Super-block i of a token-lane group: quants [dword i (64)][token k] (4096 B), the 16 tokens' scales
+/// (64 B), their 16-element sums [group j (16)][token k] as int32 (1024 B).
+#define TLK_QS 0
+#define TLK_D 4096
+#define TLK_BSUMS 4160
 
-static inline __m256i fold(__m512i x) { return _mm256_add_epi32(_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1)); }
+void ck_tl_pack_q8_K(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp) {
+    uint8_t *g = grp;
+    for (int64_t i = 0; i < n / QKK; i++, g += CK_TLK_BLOCK_BYTES) {
+        memset(g, 0, CK_TLK_BLOCK_BYTES);
+        for (int64_t k = 0; k < tokens; k++) {
+            const blk_q8_K *blk = (const blk_q8_K *)CK_ROW(k) + i;
+            for (int j = 0; j < 64; j++) memcpy(g + TLK_QS + 64 * j + 4 * k, blk->qs + 4 * j, 4);
+            memcpy(g + TLK_D + 4 * k, &blk->d, 4);
+            for (int j = 0; j < 16; j++) {
+                int32_t s = blk->bsums[j];
+                memcpy(g + TLK_BSUMS + 64 * j + 4 * k, &s, 4);
+            }
+        }
+    }
+}
 
-static inline __attribute__((always_inline)) void q4_K_tokens(int64_t n, const void *vw, const void *act,
-                                                              size_t act_row_bytes, float *out, const int NT) {
-    const blk_q4_K *w = vw;
+// The token-lane K-quant kernels at two widths: 16 lanes (zmm) and 8 (ymm, the same operations per lane on the
+// group's first 8 tokens, so 3–8 tokens do not pay for 16). Width-specific operations as small wrappers; one body.
+#define TL_OPS(W, VI, VF, PFX, SFX)                                                                                \
+    static inline VI W##_zi(void) { return PFX##_setzero_##SFX(); }                                                \
+    static inline VF W##_zf(void) { return PFX##_setzero_ps(); }                                                    \
+    static inline VI W##_ld(const uint8_t *p) { return PFX##_load_##SFX((const void *)p); }                         \
+    static inline VI W##_dp(VI s, uint32_t u, const uint8_t *g) { return PFX##_dpbusd_epi32(s, PFX##_set1_epi32((int)u), W##_ld(g)); } \
+    static inline VI W##_add(VI a, VI b) { return PFX##_add_epi32(a, b); }                                           \
+    static inline VI W##_mulk(VI a, int k) { return PFX##_mullo_epi32(a, PFX##_set1_epi32(k)); }                     \
+    static inline VI W##_neg_shl5(VI a) { return PFX##_sub_epi32(PFX##_setzero_##SFX(), PFX##_slli_epi32(a, 5)); }  \
+    static inline VF W##_step(VF acc, float dw, const uint8_t *dx, VI s) {                                          \
+        return PFX##_fmadd_ps(PFX##_mul_ps(PFX##_set1_ps(dw), PFX##_load_ps((const void *)dx)), PFX##_cvtepi32_ps(s), acc); \
+    }                                                                                                               \
+    static inline void W##_store(float *out, VF v) { PFX##_storeu_ps(out, v); }                                     \
+    static inline void W##_store_diff(float *out, VF a, VF b) { PFX##_storeu_ps(out, PFX##_sub_ps(a, b)); }
+
+TL_OPS(v16, __m512i, __m512, _mm512, si512)
+TL_OPS(v8, __m256i, __m256, _mm256, si256)
+
+/// The 256 4-bit values of a Q4_K super-block, element e in byte e.
+static inline void q4_K_unpack(const blk_q4_K *b, uint32_t u[64]) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256 acc[16];
-    float mins[16];
-    for (int k = 0; k < NT; k++) { acc[k] = _mm256_setzero_ps(); mins[k] = 0; }
+    for (int c = 0; c < 4; c++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * c));
+        _mm256_store_si256((__m256i *)(u + 16 * c), _mm256_and_si256(q, m4));
+        _mm256_store_si256((__m256i *)(u + 16 * c + 8), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+    }
+}
+
+/// The 256 6-bit values (0–63) of a Q6_K super-block, element e in byte e.
+static inline void q6_K_unpack(const blk_q6_K *b, uint32_t u[64]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = b->ql + 64 * h, *qh = b->qh + 32 * h;
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+        __m256i hb = _mm256_loadu_si256((const __m256i *)qh);
+        __m256i *o = (__m256i *)(u + 32 * h);
+        _mm256_store_si256(o, _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4)));
+        _mm256_store_si256(o + 1, _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                                  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4)));
+        _mm256_store_si256(o + 2, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                                  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4)));
+        _mm256_store_si256(o + 3, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                                  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4)));
+    }
+}
+
+// Sub-block sums over `dwords` weight dwords from dword `first` (two chains: the sums are exact, their split free).
+#define TL_DOT(W, u, g, first, dwords, init)                                                                        \
+    ({                                                                                                              \
+        __typeof__(init) s0_ = (init), s1_ = W##_zi();                                                              \
+        for (int t_ = (first); t_ < (first) + (dwords); t_ += 2) {                                                  \
+            s0_ = W##_dp(s0_, (u)[t_], (g) + TLK_QS + 64 * t_);                                                     \
+            s1_ = W##_dp(s1_, (u)[t_ + 1], (g) + TLK_QS + 64 * (t_ + 1));                                           \
+        }                                                                                                           \
+        W##_add(s0_, s1_);                                                                                          \
+    })
+
+#define TL_KQUANTS(W, LANES)                                                                                        \
+    void ck_tl##LANES##_q4_K_avx512(int64_t n, const void *vw, const void *grp, float *out) {                       \
+        const blk_q4_K *w = vw;                                                                                     \
+        __typeof__(W##_zf()) acc = W##_zf(), macc = W##_zf();                                                       \
+        for (int64_t i = 0; i < n / QKK; i++) {                                                                     \
+            uint8_t sc[8], m[8];                                                                                    \
+            k_scales_mins(w[i].scales, sc, m);                                                                      \
+            uint32_t u[64] __attribute__((aligned(64)));                                                            \
+            q4_K_unpack(w + i, u);                                                                                  \
+            const uint8_t *g = (const uint8_t *)grp + (size_t)i * CK_TLK_BLOCK_BYTES;                               \
+            __typeof__(W##_zi()) S = W##_zi(), M = W##_zi();                                                        \
+            for (int j = 0; j < 8; j++) {                                                                           \
+                S = W##_add(S, W##_mulk(TL_DOT(W, u, g, 8 * j, 8, W##_zi()), sc[j]));                              \
+                M = W##_add(M, W##_mulk(W##_add(W##_ld(g + TLK_BSUMS + 128 * j), W##_ld(g + TLK_BSUMS + 128 * j + 64)), m[j])); \
+            }                                                                                                       \
+            acc = W##_step(acc, _cvtsh_ss(w[i].d), g + TLK_D, S);                                                   \
+            macc = W##_step(macc, _cvtsh_ss(w[i].dmin), g + TLK_D, M);                                              \
+        }                                                                                                           \
+        W##_store_diff(out, acc, macc);                                                                             \
+    }                                                                                                               \
+    void ck_tl##LANES##_q6_K_avx512(int64_t n, const void *vw, const void *grp, float *out) {                       \
+        const blk_q6_K *w = vw;                                                                                     \
+        __typeof__(W##_zf()) acc = W##_zf();                                                                        \
+        for (int64_t i = 0; i < n / QKK; i++) {                                                                     \
+            uint32_t u[64] __attribute__((aligned(64)));                                                            \
+            q6_K_unpack(w + i, u);                                                                                  \
+            const uint8_t *g = (const uint8_t *)grp + (size_t)i * CK_TLK_BLOCK_BYTES;                               \
+            __typeof__(W##_zi()) S = W##_zi();                                                                      \
+            for (int j = 0; j < 16; j++) /* (q − 32)·y = q·y − 32·Σy: the sum starts at −32·Σy */                   \
+                S = W##_add(S, W##_mulk(TL_DOT(W, u, g, 4 * j, 4, W##_neg_shl5(W##_ld(g + TLK_BSUMS + 64 * j))), w[i].scales[j])); \
+            acc = W##_step(acc, _cvtsh_ss(w[i].d), g + TLK_D, S);                                                   \
+        }                                                                                                           \
+        W##_store(out, acc);                                                                                        \
+    }
+
+TL_KQUANTS(v16, 16)
+TL_KQUANTS(v8, 8)
+
+// One token: the same chain in scalar code, the integer sums as the AVX2 kernels form them.
+float ck_dot_q4_K_avx512(int64_t n, const void *vw, const void *va) {
+    const blk_q4_K *w = vw; const blk_q8_K *a = va;
+    float acc = 0, macc = 0;
     for (int64_t i = 0; i < n / QKK; i++) {
         uint8_t sc[8], m[8];
         k_scales_mins(w[i].scales, sc, m);
-        const __m128 wds = h2x(&w[i].d); // [d, dmin]
-        __m512i wq[4], s16[4];
-        for (int c = 0; c < 4; c++) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * c));
-            wq[c] = halves(_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
-            s16[c] = halves(_mm256_set1_epi16(sc[2 * c]), _mm256_set1_epi16(sc[2 * c + 1]));
-        }
-        for (int k = 0; k < NT; k++) {
-            const blk_q8_K *a = (const blk_q8_K *)((const uint8_t *)act + (size_t)k * act_row_bytes) + i;
-            __m512i sumi = _mm512_setzero_si512();
-            for (int c = 0; c < 4; c++) {
-                __m512i y = _mm512_loadu_si512(a->qs + 64 * c);
-                sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[c], y), s16[c]));
-            }
-            __m128 ds = _mm_mul_ps(wds, _mm_set1_ps(a->d));
-            int mi = k_mins_dot(a->bsums, m);
-            mins[k] += _mm_cvtss_f32(_mm_movehdup_ps(ds)) * (float)mi;
-            acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(ds), _mm256_cvtepi32_ps(fold(sumi)), acc[k]);
-        }
+        __m256i sumi = q4_K_block_sumi(w + i, a + i, sc);
+        acc = fmaf(_cvtsh_ss(w[i].d) * a[i].d, (float)hsum_i32(sumi), acc);
+        macc = fmaf(_cvtsh_ss(w[i].dmin) * a[i].d, (float)k_mins_dot(a[i].bsums, m), macc);
     }
-    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) - mins[k];
+    return acc - macc;
 }
 
-static inline __attribute__((always_inline)) void q6_K_tokens(int64_t n, const void *vw, const void *act,
-                                                              size_t act_row_bytes, float *out, const int NT) {
-    const blk_q6_K *w = vw;
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
-    const __m512i m32 = _mm512_set1_epi8(32);
-    __m256 acc[16];
-    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps();
+float ck_dot_q6_K_avx512(int64_t n, const void *vw, const void *va) {
+    const blk_q6_K *w = vw; const blk_q8_K *a = va;
+    const __m256i m32 = _mm256_set1_epi8(32);
+    float acc = 0;
     for (int64_t i = 0; i < n / QKK; i++) {
-        __m512i wq[4], s16[4]; // per half h: values 0–63 then 64–127 of the half
-        for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = w[i].ql + 64 * h, *qh = w[i].qh + 32 * h;
-            const int8_t *sc = w[i].scales + 8 * h;
-            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-            __m256i hb = _mm256_loadu_si256((const __m256i *)qh);
-            __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
-            __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
-            __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
-            __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
-            __m256i s[4];
-            for (int j = 0; j < 4; j++) s[j] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * j + 1]), _mm_set1_epi16(sc[2 * j]));
-            wq[2 * h] = halves(q0, q1);
-            wq[2 * h + 1] = halves(q2, q3);
-            s16[2 * h] = halves(s[0], s[1]);
-            s16[2 * h + 1] = halves(s[2], s[3]);
+        uint32_t u[64] __attribute__((aligned(64)));
+        q6_K_unpack(w + i, u);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) { // 32 elements: sub-blocks 2k and 2k+1
+            __m256i q = _mm256_load_si256((const __m256i *)(u + 8 * k));
+            __m256i y = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * k));
+            __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, y), _mm256_maddubs_epi16(m32, y));
+            __m256i s = _mm256_set_m128i(_mm_set1_epi16(w[i].scales[2 * k + 1]), _mm_set1_epi16(w[i].scales[2 * k]));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
         }
-        const __m128 d = _mm_movehdup_ps(h2x(w[i].scales + 14));
-        for (int k = 0; k < NT; k++) {
-            const blk_q8_K *a = (const blk_q8_K *)((const uint8_t *)act + (size_t)k * act_row_bytes) + i;
-            __m512i sumi = _mm512_setzero_si512();
-            for (int c = 0; c < 4; c++) {
-                __m512i y = _mm512_loadu_si512(a->qs + 64 * c);
-                __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(wq[c], y), _mm512_maddubs_epi16(m32, y));
-                sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p, s16[c]));
-            }
-            acc[k] = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d, _mm_set_ss(a->d))), _mm256_cvtepi32_ps(fold(sumi)), acc[k]);
-        }
+        acc = fmaf(_cvtsh_ss(w[i].d) * a[i].d, (float)hsum_i32(sumi), acc);
     }
-    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]);
+    return acc;
 }
-
-#define CK_WRAPPERS(T) \
-    float ck_dot_##T##_avx512(int64_t n, const void *w, const void *a) { float o; T##_tokens(n, w, a, 0, &o, 1); return o; } \
-    void ck_dot4_##T##_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out) { \
-        T##_tokens(n, w, act, act_row_bytes, out, 4); \
-    } \
-    void ck_dot8_##T##_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out) { \
-        T##_tokens(n, w, act, act_row_bytes, out, 8); \
-    } \
-    void ck_dot16_##T##_avx512(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out) { \
-        T##_tokens(n, w, act, act_row_bytes, out, 16); \
-    }
-
-CK_WRAPPERS(q4_K)
-CK_WRAPPERS(q6_K)
 
 #undef CK_ROW
 #pragma clang attribute pop

@@ -327,8 +327,11 @@ typedef struct {
     ck_dot_fn one;
     ck_dotn_fn four, eight, sixteen;
 #if CK_HAVE_X86
-    ck_rows16_fn rows16; // level 2 Q5_0/Q8_0: instead of four/eight/sixteen (see kernels_avx512.c)
-    ck_tl16_fn tl16;
+    // Level 2 (kernels_avx512.c): instead of four/eight/sixteen. rows16 is Q5_0/Q8_0 only.
+    ck_rows16_fn rows16;
+    ck_tl16_fn tl16, tl8; // tl8: the same per lane on a group's first 8 tokens (K-quants)
+    ck_tl_pack_fn tl_pack;
+    int64_t tl_block_elems, tl_block_bytes;
 #endif
 } kernel_set;
 
@@ -338,21 +341,22 @@ static kernel_set kernels_for(int type, int64_t n, int level) {
     if (level > cpu_level_or_zero()) level = cpu_level_or_zero();
 #if CK_HAVE_X86
 #define CK_AVX512(T) do { k.one = ck_dot_##T##_avx512; k.rows16 = ck_rows16_##T##_avx512; k.tl16 = ck_tl16_##T##_avx512; \
+                          k.tl_pack = ck_tl_pack_q8_0; k.tl_block_elems = QK; k.tl_block_bytes = CK_TL_BLOCK_BYTES; \
                           return k; } while (0)
+#define CK_AVX512_K(T) do { k.one = ck_dot_##T##_avx512; k.tl16 = ck_tl16_##T##_avx512; k.tl8 = ck_tl8_##T##_avx512; \
+                            k.tl_pack = ck_tl_pack_q8_K; \
+                            k.tl_block_elems = QKK; k.tl_block_bytes = CK_TLK_BLOCK_BYTES; return k; } while (0)
     if (level >= 2) {
         switch (type) {
         case CK_Q5_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q5_0); break;
         case CK_Q8_0: if (ck_q8_0_has_extras(n)) CK_AVX512(q8_0); break;
-        // The 512-bit K-quant kernels give the AVX2 kernels' exact bits (tested) and only pay with several
-        // tokens: one token uses the AVX2 kernel, which is faster there.
-        case CK_Q4_K: k.one = ck_dot_q4_K_avx2; k.four = ck_dot4_q4_K_avx512; k.eight = ck_dot8_q4_K_avx512;
-            k.sixteen = ck_dot16_q4_K_avx512; return k;
-        case CK_Q6_K: k.one = ck_dot_q6_K_avx2; k.four = ck_dot4_q6_K_avx512; k.eight = ck_dot8_q6_K_avx512;
-            k.sixteen = ck_dot16_q6_K_avx512; return k;
+        case CK_Q4_K: CK_AVX512_K(q4_K);
+        case CK_Q6_K: CK_AVX512_K(q6_K);
         default: break;
         }
     }
 #undef CK_AVX512
+#undef CK_AVX512_K
     if (level >= 1) {
         switch (type) {
         case CK_Q4_0: k.one = ck_dot_q4_0_avx2; k.four = ck_dot4_q4_0_avx2; return k;
@@ -501,8 +505,8 @@ static void *tl_buffer(size_t bytes) {
     return buf;
 }
 
-/// Level 2 Q5_0/Q8_0: one or two tokens go row-lane (16 rows per call), more go token-lane (16
-/// tokens per call, packed once per call of this function). Same bits either way.
+/// Level 2 Q5_0/Q8_0/Q4_K/Q6_K: one or two tokens go row-lane (Q5_0/Q8_0: 16 rows per call) or row by
+/// row, more go token-lane (16 tokens per call, packed once per call of this function). Same bits either way.
 static int matmul_lanes(kernel_set k, const char *wb, size_t w_row_bytes, int64_t n, int64_t row_begin, int64_t row_end,
                         const char *ab, size_t act_row_bytes, int64_t tokens, float *y, int64_t y_stride) {
     const char *wend = wb + (size_t)row_end * w_row_bytes;
@@ -511,24 +515,28 @@ static int matmul_lanes(kernel_set k, const char *wb, size_t w_row_bytes, int64_
         for (int64_t tk = 0; tk < tokens; tk++) {
             const char *a = ab + (size_t)tk * act_row_bytes;
             int64_t r = row_begin;
-            for (; r + 16 <= row_end; r += 16) {
+            for (; k.rows16 && r + 16 <= row_end; r += 16) {
                 const char *wr = wb + (size_t)r * w_row_bytes;
                 k.rows16(n, wr, w_row_bytes, a, o); // prefetches the next 16 rows itself
                 memcpy(y + tk * y_stride + r, o, sizeof o);
             }
-            for (; r < row_end; r++) y[tk * y_stride + r] = k.one(n, wb + (size_t)r * w_row_bytes, a);
+            for (; r < row_end; r++) {
+                const char *wr = wb + (size_t)r * w_row_bytes;
+                prefetch_ahead(wr, w_row_bytes, wend);
+                y[tk * y_stride + r] = k.one(n, wr, a);
+            }
         }
         return 0;
     }
-    void *grp = tl_buffer((size_t)(n / QK) * CK_TL_BLOCK_BYTES);
+    void *grp = tl_buffer((size_t)(n / k.tl_block_elems) * (size_t)k.tl_block_bytes);
     if (!grp) return -1;
     for (int64_t t0 = 0; t0 < tokens; t0 += 16) {
         int64_t nt = tokens - t0 < 16 ? tokens - t0 : 16;
-        ck_tl_pack_q8_0(ab + (size_t)t0 * act_row_bytes, act_row_bytes, nt, n, grp);
+        k.tl_pack(ab + (size_t)t0 * act_row_bytes, act_row_bytes, nt, n, grp);
         for (int64_t r = row_begin; r < row_end; r++) {
             const char *wr = wb + (size_t)r * w_row_bytes;
             prefetch_ahead(wr, w_row_bytes, wend);
-            k.tl16(n, wr, grp, o);
+            (nt <= 8 && k.tl8 ? k.tl8 : k.tl16)(n, wr, grp, o);
             for (int64_t j = 0; j < nt; j++) y[(t0 + j) * y_stride + r] = o[j];
         }
     }

@@ -29,4 +29,21 @@ static inline int k_mins_dot(const int16_t *bsums, const uint8_t m[8]) {
     return hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), m16));
 }
 
+/// The integer sum Σ_j sc_j·(sub-block j of a Q4_K super-block · the activations), in 8 int32 lanes
+/// (vpmaddubsw cannot saturate here: 4-bit × 8-bit pairs). Shared by the AVX2 and AVX-512 one-token kernels.
+static inline __m256i q4_K_block_sumi(const blk_q4_K *w, const blk_q8_K *a, const uint8_t sc[8]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i sumi = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(w->qs + 32 * c));
+        __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+        __m256i y0 = _mm256_loadu_si256((const __m256i *)(a->qs + 64 * c));
+        __m256i y1 = _mm256_loadu_si256((const __m256i *)(a->qs + 64 * c + 32));
+        __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * c]));
+        __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * c + 1]));
+        sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+    }
+    return sumi;
+}
+
 #endif

@@ -94,9 +94,9 @@ import Testing
 
     /// Every multi-row and multi-token path gives exactly the single-row, single-token kernel's
     /// numbers at every kernel level: batch size never changes a logit. Token counts: 1 and 2
-    /// (AVX-512 Q5_0/Q8_0: row lanes, 16 rows per call + a tail of 3), 3 and 31 (token lanes,
-    /// 16 + 15; elsewhere 16 + 8 + 4 + 3 or 4·7 + 3); rows 19 from row 0 and from row 5 (a
-    /// thread's slice). An odd block count (n = 480) takes the AVX2 kernels on an AVX-512
+    /// (AVX-512 Q5_0/Q8_0: row lanes, 16 rows per call + a tail; K-quants: row by row), 3 and 31
+    /// (AVX-512 Q5_0/Q8_0/Q4_K/Q6_K: token lanes, 16 + 15; AVX2: 4·7 + 3); 24 rows from row 0 and
+    /// from row 5 (a thread's slice). An odd block count (n = 480) takes the AVX2 kernels on an AVX-512
     /// machine, for all token counts alike.
     @Test(arguments: 0..<8, [512, 480])
     func matmulRowsEqualsSingleDots(index: Int, n: Int) throws {
@@ -133,32 +133,6 @@ import Testing
                     }
                 }
             }
-        }
-    }
-
-    /// The AVX-512 K-quant kernels fold their two halves before the float step, so they give
-    /// the AVX2 kernels' results bit for bit (only Q5_0/Q8_0 change summation order); the
-    /// dispatcher relies on it (one token at level 2 runs the AVX2 kernel).
-    @Test(arguments: [5, 7])
-    func avx512KQuantsEqualAVX2(index: Int) throws {
-        guard ck_kernel_level() >= 2 else { return }
-        let t = Self.types[index]
-        let type = Int32(t.0.rawValue)
-        let n = 1024, tokens = 16
-        var rng = RNG(s: UInt64(300 + index))
-        for _ in 0..<5 {
-            let w = Self.randomWeights(t, n: n, rng: &rng)
-            let actBytes = ck_activation_row_bytes(type, Int64(n))
-            var act = [UInt8](repeating: 0, count: actBytes * tokens)
-            for k in 0..<tokens {
-                let x = (0..<n).map { _ in Float.random(in: -4...4, using: &rng) }
-                act.withUnsafeMutableBytes { _ = ck_quantize_activation(type, x, $0.baseAddress! + k * actBytes, Int64(n)) }
-            }
-            var y512 = [Float](repeating: .nan, count: tokens), y2 = y512
-            // 16 tokens at level 2 run the 512-bit kernel; level 1 runs AVX2's four-token kernel.
-            #expect(ck_matmul_rows_at(2, type, w, w.count, Int64(n), 0, 1, act, actBytes, Int64(tokens), &y512, 1) == 0)
-            #expect(ck_matmul_rows_at(1, type, w, w.count, Int64(n), 0, 1, act, actBytes, Int64(tokens), &y2, 1) == 0)
-            #expect(y512.map(\.bitPattern) == y2.map(\.bitPattern), "\(t.0)")
         }
     }
 
