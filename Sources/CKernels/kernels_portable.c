@@ -320,14 +320,14 @@ static int cpu_level_or_zero(void) {
 
 void ck_force_portable(int on) { force_portable = on; }
 
-/// The kernels of one weight type at one level: one token, and (x86) four, eight and
-/// sixteen tokens sharing one unpacking of each weight block. All give the same bits per
+/// The kernels of one weight type at one level: one token, and (AVX2) four tokens sharing one
+/// unpacking of each weight block, or (AVX-512) row and token lanes. All give the same bits per
 /// (row, token).
 typedef struct {
     ck_dot_fn one;
-    ck_dotn_fn four, eight, sixteen;
+    ck_dotn_fn four;
 #if CK_HAVE_X86
-    // Level 2 (kernels_avx512.c): instead of four/eight/sixteen. rows16 is Q5_0/Q8_0 only.
+    // Level 2 (kernels_avx512.c): instead of four. rows16 is Q5_0/Q8_0 only.
     ck_rows16_fn rows16;
     ck_tl16_fn tl16, tl8; // tl8: the same per lane on a group's first 8 tokens (K-quants)
     ck_tl_pack_fn tl_pack;
@@ -484,6 +484,9 @@ static int quantize_activation(int t, const float *x, void *out, int64_t n, int 
     (void)fast;
 }
 
+// Software prefetch a few KB ahead in the weight stream: the hardware prefetchers stop at every
+// 4 KiB page, and in decode (one token) the kernel's compute alone cannot hide DRAM latency.
+// Measured: Qwen2.5-Coder-1.5B decode 12.7 -> 17.7 tok/s (BENCHMARKS.md).
 #define CK_PREFETCH_BYTES 4096
 static inline void prefetch_ahead(const char *cur, size_t bytes, const char *end) {
     const char *pf = cur + CK_PREFETCH_BYTES;
@@ -553,28 +556,15 @@ int ck_matmul_rows_at(int level, int t, const void *w, size_t w_row_bytes, int64
     if (k.tl16) return matmul_lanes(k, wb, w_row_bytes, n, row_begin, row_end, ab, act_row_bytes, tokens, y, y_stride);
 #endif
     // Token blocks keep the activations of a block in L1/L2 while each weight row is reused;
-    // within a block, sixteen, eight or four tokens share one unpacking of each weight block.
+    // within a block, four tokens share one unpacking of each weight block.
     const int64_t TB = 16;
-    float o[16];
+    float o[4];
     for (int64_t t0 = 0; t0 < tokens; t0 += TB) {
         int64_t t1 = t0 + TB < tokens ? t0 + TB : tokens;
         for (int64_t r = row_begin; r < row_end; r++) {
             const void *wr = wb + (size_t)r * w_row_bytes;
-            // Software prefetch a few KB ahead in the weight stream: the hardware prefetchers stop
-            // at every 4 KiB page, and in decode (one token) the kernel's compute alone cannot hide
-            // DRAM latency. Measured: Qwen2.5-Coder-1.5B decode 12.7 -> 17.7 tok/s (BENCHMARKS.md).
             prefetch_ahead(wr, w_row_bytes, wb + (size_t)row_end * w_row_bytes);
             int64_t tk = t0;
-            if (k.sixteen && t1 - tk == 16) {
-                k.sixteen(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
-                for (int j = 0; j < 16; j++) y[(tk + j) * y_stride + r] = o[j];
-                tk += 16;
-            }
-            if (k.eight)
-                for (; tk + 8 <= t1; tk += 8) {
-                    k.eight(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
-                    for (int j = 0; j < 8; j++) y[(tk + j) * y_stride + r] = o[j];
-                }
             if (k.four)
                 for (; tk + 4 <= t1; tk += 4) {
                     k.four(n, wr, ab + (size_t)tk * act_row_bytes, act_row_bytes, o);
