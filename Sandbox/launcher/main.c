@@ -20,8 +20,9 @@
  *        PR_SET_PDEATHSIG=SIGKILL (dies with the supervisor), dumpable again so it can write its id maps.
  *     3. unshare(user, mount, pid, net, ipc, uts, cgroup); uid/gid maps: inside uid 1000 -> the host uid,
  *        setgroups denied. The new net namespace has only a down loopback: no network at all.
- *     4. forks G, which is pid 1 of the new pid namespace; C waits for it. Killing C (timeout) kills G through
- *        PDEATHSIG, and the death of pid 1 makes the kernel kill every process left in the namespace.
+ *     4. clones G, which is pid 1 of the new pid namespace, into C's own memory (CLONE_VM | CLONE_VFORK: C is
+ *        suspended until G exits, so G costs no copy of the address space); C then reaps it. Killing C (timeout)
+ *        kills G through PDEATHSIG, and the death of pid 1 makes the kernel kill every process left in the namespace.
  *   G (pid 1, tiny init)
  *     5. filesystem: / made private; a fresh tmpfs root with read-only nosuid nodev binds of /usr (and the
  *        /bin /lib /lib64 /sbin symlinks of merged-/usr Debian), a generated minimal /etc, a fresh /proc, a
@@ -63,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -383,55 +385,13 @@ static void exec_program(int out_fd, int err_fd, int key_fd, int proof_fd) {
     _exit(127);
 }
 
-static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_fd, uid_t host_uid) {
-    /* C: join the run's cgroups while still privileged (G and P inherit them), become unprivileged on the host,
-     * then create the namespaces (the new cgroup namespace is rooted at the run's group). */
-    if (cgroups.version) {
-        if (cgroups_join(&cgroups) != 0) jail_fail("join the run's cgroups");
-        layers |= cgroups.version == 2 ? LAYER_CGROUP2 : LAYER_CGROUP1;
-    }
-    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-    gid_t host_gid = (gid_t)host_uid;
-    if (getuid() == 0) {
-        if (setgroups(0, NULL) != 0) jail_fail("setgroups");
-        if (setresgid(host_gid, host_gid, host_gid) != 0) jail_fail("setresgid");
-        if (setresuid(host_uid, host_uid, host_uid) != 0) jail_fail("setresuid");
-    } else {
-        host_uid = getuid();
-        host_gid = getgid();
-    }
-    layers |= LAYER_UNPRIV;
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig");
-    if (getppid() == 1) _exit(121);  /* supervisor already gone */
-    prctl(PR_SET_DUMPABLE, 1);
-    if (unshare(flags) != 0) {
-        if (!cfg.allow_degraded) jail_fail("unshare(user|mount|pid|net|ipc|uts|cgroup) failed (run with --allow-degraded to continue without namespaces)");
-        /* Degraded: keep going with whatever namespaces we can get without a user namespace (none, unprivileged). */
-    } else {
-        layers |= LAYER_USER | LAYER_MOUNT | LAYER_PID | LAYER_NET | LAYER_IPC | LAYER_UTS | LAYER_CGROUPNS;
-        char map[64];
-        if (write_file("/proc/self/setgroups", "deny") != 0) jail_fail("setgroups deny");
-        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_uid);
-        if (write_file("/proc/self/uid_map", map) != 0) jail_fail("uid_map");
-        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_gid);
-        if (write_file("/proc/self/gid_map", map) != 0) jail_fail("gid_map");
-    }
-    pid_t g = fork();
-    if (g < 0) jail_fail("fork init");
-    if (g > 0) {
-        /* C only waits now: let go of the run's pipes, so the supervisor sees the program's output end (and the
-         * status pipe end if G dies) without waiting for C's own exit. */
-        close(prog_fd);
-        close(out_fd);
-        close(err_fd);
-        close(key_fd);
-        close(proof_fd);
-        close(status_fd);
-        int st;
-        while (waitpid(g, &st, 0) < 0 && errno == EINTR) {}
-        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 122);
-    }
-    /* G: pid 1 of the new namespace. */
+struct jail_fds {
+    int prog_fd, out_fd, err_fd, key_fd, proof_fd;
+};
+/* G: pid 1 of the new namespace, running in C's memory until it exits. */
+static int jail_init(void *arg) {
+    const struct jail_fds *f = arg;
+    int prog_fd = f->prog_fd, out_fd = f->out_fd, err_fd = f->err_fd, key_fd = f->key_fd, proof_fd = f->proof_fd;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig init");
     if (layers & LAYER_MOUNT) {
         build_root();
@@ -476,6 +436,60 @@ static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_
     ssize_t wr = write(status_fd, &m, sizeof m);
     (void)wr;
     _exit(0);  /* pid 1 exits: the kernel kills anything still running in the namespace */
+}
+
+static void run_jail(int prog_fd, int out_fd, int err_fd, int key_fd, int proof_fd, uid_t host_uid) {
+    /* C: join the run's cgroups while still privileged (G and P inherit them), become unprivileged on the host,
+     * then create the namespaces (the new cgroup namespace is rooted at the run's group). */
+    if (cgroups.version) {
+        if (cgroups_join(&cgroups) != 0) jail_fail("join the run's cgroups");
+        layers |= cgroups.version == 2 ? LAYER_CGROUP2 : LAYER_CGROUP1;
+    }
+    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    gid_t host_gid = (gid_t)host_uid;
+    if (getuid() == 0) {
+        if (setgroups(0, NULL) != 0) jail_fail("setgroups");
+        if (setresgid(host_gid, host_gid, host_gid) != 0) jail_fail("setresgid");
+        if (setresuid(host_uid, host_uid, host_uid) != 0) jail_fail("setresuid");
+    } else {
+        host_uid = getuid();
+        host_gid = getgid();
+    }
+    layers |= LAYER_UNPRIV;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) jail_fail("pdeathsig");
+    if (getppid() == 1) _exit(121);  /* supervisor already gone */
+    prctl(PR_SET_DUMPABLE, 1);
+    if (unshare(flags) != 0) {
+        if (!cfg.allow_degraded) jail_fail("unshare(user|mount|pid|net|ipc|uts|cgroup) failed (run with --allow-degraded to continue without namespaces)");
+        /* Degraded: keep going with whatever namespaces we can get without a user namespace (none, unprivileged). */
+    } else {
+        layers |= LAYER_USER | LAYER_MOUNT | LAYER_PID | LAYER_NET | LAYER_IPC | LAYER_UTS | LAYER_CGROUPNS;
+        char map[64];
+        if (write_file("/proc/self/setgroups", "deny") != 0) jail_fail("setgroups deny");
+        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_uid);
+        if (write_file("/proc/self/uid_map", map) != 0) jail_fail("uid_map");
+        snprintf(map, sizeof map, "1000 %u 1", (unsigned)host_gid);
+        if (write_file("/proc/self/gid_map", map) != 0) jail_fail("gid_map");
+    }
+    /* G shares C's memory (CLONE_VM) and C is suspended until G exits (CLONE_VFORK): C only waits, so G needs no copy
+     * of the launcher's address space (in a zygote, a whole initialised interpreter: the page-table copy at fork and
+     * the teardown at exit were the biggest kernel cost of a run). G runs on its own stack and shares C's descriptor
+     * table (CLONE_FILES), so the pipes G closes after forking P are closed for C too, and the supervisor sees the
+     * program's output end as soon as P's copies are gone. P is a real fork: the only copy a run makes below C. */
+    struct jail_fds fds = {prog_fd, out_fd, err_fd, key_fd, proof_fd};
+    /* G must not run on C's stack. In a zygote, P (a fork of G) runs the program on this stack too, so it is as large
+     * as a main thread's (RLIMIT_STACK, 8 MiB, set again in P) with a guard page below it: a runaway C recursion
+     * faults instead of writing over other memory. Pages never touched cost nothing and are not copied by P's fork. */
+    size_t stack_size = (size_t)8 << 20, guard = 4096;
+    char *stack = mmap(NULL, stack_size + guard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                       -1, 0);
+    if (stack == MAP_FAILED || mprotect(stack, guard, PROT_NONE) != 0) jail_fail("map the init stack");
+    pid_t g = clone(jail_init, stack + guard + stack_size, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &fds);
+    if (g < 0) jail_fail("clone init");
+    /* G has exited (CLONE_VFORK); its descriptors, which were ours, are closed or die with us. */
+    int st;
+    while (waitpid(g, &st, 0) < 0 && errno == EINTR) {}
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 122);
 }
 
 /* ---------- supervisor side ---------- */

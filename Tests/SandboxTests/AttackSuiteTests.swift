@@ -167,6 +167,19 @@ let attacks: [Attack] = [
             except PermissionError:
                 pass
         """, allowed: [.passed]),
+    // The init runs in the memory of the jail's parent (which sits outside the run's pid namespace, without a
+    // seccomp filter): writing that memory would hijack both. /proc/1/mem needs ptrace access, which the
+    // program's dropped capabilities deny (and ptrace and process_vm_writev are killed by the filter).
+    Attack(name: "write the init's memory", code: """
+        import os
+        for path, mode in (('/proc/1/mem', os.O_RDWR), ('/proc/1/mem', os.O_RDONLY), ('/proc/1/maps', os.O_RDONLY),
+                           ('/proc/1/environ', os.O_RDONLY)):
+            try:
+                os.close(os.open(path, mode))
+                raise SystemExit('opened ' + path)
+            except PermissionError:
+                pass
+        """, allowed: [.passed], profile: .standard),
 ]
 
 /// Processes on the host that run under the given uid (a run's processes all do).
