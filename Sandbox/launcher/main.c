@@ -696,10 +696,12 @@ static void usage(void) {
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
             "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote] < program.py\n"
+            "       codeeval-sandbox [--python PATH] --zygote-check\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
             "before the program is read. --framed: stdin is \"<length> <timeout-ms> <cpu-s>\\n\" then the program;\n"
             "end of input before that = cancelled (exit 4, no output). --zygote: framed runs one after another, each\n"
-            "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n");
+            "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n"
+            "--zygote-check: prints \"ok\" (exit 0) if --zygote can run with this interpreter, else why not (exit 3).\n");
     exit(2);
 }
 
@@ -707,6 +709,7 @@ static int launch(void);
 static int zygote_serve(void);
 
 int main(int argc, char **argv) {
+    int zygote_check = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -728,10 +731,18 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--allow-degraded") == 0) cfg.allow_degraded = 1;
         else if (strcmp(a, "--framed") == 0) cfg.framed = 1;
         else if (strcmp(a, "--zygote") == 0) cfg.zygote = cfg.framed = 1;
+        else if (strcmp(a, "--zygote-check") == 0) zygote_check = 1;
         else usage();
 #undef OPT
     }
     signal(SIGPIPE, SIG_IGN);
+    if (zygote_check) {
+        /* Whether --zygote can work here (the caller's default depends on it): "ok", or the reason. */
+        char err[400];
+        if (zygote_python_check(cfg.python, err, sizeof err) != 0) { printf("%s\n", err); return 3; }
+        printf("ok\n");
+        return 0;
+    }
     if (cfg.zygote) return zygote_serve();
     return launch();
 }

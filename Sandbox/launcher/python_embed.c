@@ -11,6 +11,7 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,16 +129,43 @@ static const char *zygote_init_code =
     "_codeeval_zygote_init()\n"
     "del _codeeval_zygote_init\n";
 
-int zygote_python_init(const char *python, char *err, size_t errlen) {
-    /* RTLD_GLOBAL: extension modules (the lib-dynload modules) resolve their Py* symbols against this library. */
-    void *lib = dlopen("libpython3.11.so.1.0", RTLD_NOW | RTLD_GLOBAL);
+/* The library this launcher was built against: PyConfig's layout is per minor version, so only this one can be
+ * embedded, and it must be the version of the interpreter the per-run launcher execs. */
+#define LIBPYTHON_NAME "libpython" Py_STRINGIFY(PY_MAJOR_VERSION) "." Py_STRINGIFY(PY_MINOR_VERSION) ".so.1.0"
+#define PYTHON_NAME "python" Py_STRINGIFY(PY_MAJOR_VERSION) "." Py_STRINGIFY(PY_MINOR_VERSION)
+
+int zygote_python_check(const char *python, char *err, size_t errlen) {
+    char real[PATH_MAX];
+    if (!realpath(python, real)) {
+        snprintf(err, errlen, "cannot resolve the interpreter %s", python);
+        return -1;
+    }
+    const char *base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    if (strcmp(base, PYTHON_NAME) != 0) {
+        snprintf(err, errlen, "the interpreter %s is %s, the zygote embeds %s only", python, base, PYTHON_NAME);
+        return -1;
+    }
+    void *lib = dlopen(LIBPYTHON_NAME, RTLD_LAZY | RTLD_LOCAL);
     if (!lib) {
-        snprintf(err, errlen, "cannot load libpython3.11 (apt install libpython3.11): %s", dlerror());
+        snprintf(err, errlen, "cannot load %s (apt install lib%s): %s", LIBPYTHON_NAME, PYTHON_NAME, dlerror());
+        return -1;
+    }
+    dlclose(lib);
+    return 0;
+}
+
+int zygote_python_init(const char *python, char *err, size_t errlen) {
+    if (zygote_python_check(python, err, errlen) != 0) return -1;
+    /* RTLD_GLOBAL: extension modules (the lib-dynload modules) resolve their Py* symbols against this library. */
+    void *lib = dlopen(LIBPYTHON_NAME, RTLD_NOW | RTLD_GLOBAL);
+    if (!lib) {
+        snprintf(err, errlen, "cannot load %s (apt install lib%s): %s", LIBPYTHON_NAME, PYTHON_NAME, dlerror());
         return -1;
     }
 #define LOOKUP(name)                                                                                                 \
     p_##name = (__typeof__(&name))dlsym(lib, #name);                                                                \
-    if (!p_##name) { snprintf(err, errlen, "libpython3.11 lacks %s", #name); return -1; }
+    if (!p_##name) { snprintf(err, errlen, LIBPYTHON_NAME " lacks %s", #name); return -1; }
     PY_FUNCS(LOOKUP)
 #undef LOOKUP
 

@@ -17,7 +17,7 @@ struct BenchSandbox: AsyncParsableCommand {
             execution line, commented out upstream, is enabled in that copy). Use a release build.
         Examples:
           codeeval bench sandbox --runs 50
-          codeeval bench sandbox --runs 50 --zygote
+          codeeval bench sandbox --runs 50 --no-zygote
           codeeval bench sandbox --skip-human-eval
         """)
 
@@ -27,8 +27,8 @@ struct BenchSandbox: AsyncParsableCommand {
     @Flag(name: .customLong("skip-human-eval")) var skipHumanEval = false
     @Flag(name: .customLong("no-prespawn"), help: "HumanEval through a pool that starts each launcher only when its program is known (A/B of pre-spawned launchers).")
     var noPrespawn = false
-    @Flag(help: "HumanEval (and the pooled overhead line) through zygotes: one warm interpreter per worker, forked per run.")
-    var zygote = false
+    @Flag(inversion: .prefixedNo, help: "HumanEval (and the pooled overhead line) through zygotes: one warm interpreter per worker, forked per run (the evaluation default where zygotes can run; --no-zygote: pre-spawned launchers, a new python3 per run).")
+    var zygote: Bool?
     @OptionGroup var data: DataOptions
 
     func run() async throws {
@@ -36,6 +36,8 @@ struct BenchSandbox: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: runner.python) else {
             throw ValidationError("python not found at \(runner.python)")
         }
+        // The path evaluations take by default (SandboxPoolSetup), unless asked for one.
+        let zygote = try SandboxPoolSetup.pool(width: 1, zygote: self.zygote).zygote
         // Interleaved: bare python3, a cold run (Runner: the launcher starts when the program is known) and a run
         // through a one-wide pre-spawning pool, the path evaluations take (its launcher was started, and its jail
         // built, while the previous iteration ran; the set-up is not gone, it is off the run's critical path).

@@ -61,8 +61,8 @@ enum RunSetup {
 
     static func judge(_ b: Benchmark, store: DatasetStore, workers: Int) throws -> any SampleJudge {
         switch b {
-        case .humaneval: return try CodeJudge(benchmark: .humaneval, store: store, pool: RunnerPool(width: workers))
-        case .mbpp: return try CodeJudge(benchmark: .mbpp, store: store, pool: RunnerPool(width: workers))
+        case .humaneval: return try CodeJudge(benchmark: .humaneval, store: store, pool: SandboxPoolSetup.pool(width: workers, zygote: nil))
+        case .mbpp: return try CodeJudge(benchmark: .mbpp, store: store, pool: SandboxPoolSetup.pool(width: workers, zygote: nil))
         case .gsm8k: return try MathJudge(benchmark: .gsm8k, store: store)
         case .math: return try MathJudge(benchmark: .math, store: store)
         case .math500: return try MathJudge(benchmark: .math500, store: store)

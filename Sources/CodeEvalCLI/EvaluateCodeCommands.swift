@@ -38,8 +38,8 @@ struct CodeEvaluateOptions: ParsableArguments {
     @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Results file (default: <samples>_results.jsonl).") var output: String?
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: "Run programs in a zygote per worker: one warm interpreter forked per run, every isolation layer still per run (README, \"Zygote\").")
-    var zygote = false
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
+    var zygote: Bool?
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var data: DataOptions
 
@@ -63,7 +63,7 @@ struct CodeEvaluateOptions: ParsableArguments {
             resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_results.jsonl")
         }
         let progress = ProgressLine()
-        let pool = RunnerPool(width: workers, zygote: zygote)
+        let pool = try SandboxPoolSetup.pool(width: workers, zygote: zygote)
         let (results, _, summary) = try await CodeEvaluation.evaluate(
             samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: pool, limits: limitOptions.limits
         ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }

@@ -13,8 +13,8 @@ struct PlusEvaluateOptions: ParsableArguments {
     @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Results file (default: <samples>_plus_results.jsonl).") var output: String?
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: "Run programs in a zygote per worker: one warm interpreter forked per run, every isolation layer still per run (README, \"Zygote\").")
-    var zygote = false
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
+    var zygote: Bool?
     @Option(name: .customLong("min-time-limit"), help: "Per-input time limit floor in seconds (EvalPlus: 4.0).")
     var minTimeLimit: Double = 4.0
     @Option(name: .customLong("gt-time-limit-factor"), help: "Per-input limit = max(min, factor × ground-truth time) (EvalPlus: 4.0).")
@@ -63,7 +63,7 @@ struct PlusEvaluateOptions: ParsableArguments {
         }
         let progress = ProgressLine()
         let (results, _, summary) = try await EvalPlus.evaluate(
-            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: RunnerPool(width: workers, zygote: zygote),
+            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: try SandboxPoolSetup.pool(width: workers, zygote: zygote),
             settings: settings
         ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
         let writer = try JSONLWriter(url: resultsURL)

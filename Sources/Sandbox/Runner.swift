@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A program to run: Python source, and whether a pass needs the harness's proof (see `ProofOfPass`).
 public struct Program: Sendable {
@@ -69,11 +70,7 @@ public struct Runner: Sendable {
     }
 
     public func run(_ program: Program, limits: Limits = Limits(), prepared: PreparedLaunch? = nil) async -> Execution {
-        await withCheckedContinuation { (cont: CheckedContinuation<Execution, Never>) in
-            DispatchQueue.global().async {
-                cont.resume(returning: self.runBlocking(program, limits: limits, prepared: prepared))
-            }
-        }
+        await BlockingThread.run { self.runBlocking(program, limits: limits, prepared: prepared) }
     }
 
     /// Why no program can run (the launcher is missing), or nil. Callers that are about to start long work
@@ -81,6 +78,19 @@ public struct Runner: Sendable {
     public var launcherProblem: String? {
         FileManager.default.isExecutableFile(atPath: launcher) ? nil
             : "sandbox launcher not found at \(launcher) (build it with `swift build [-c release] --product codeeval-sandbox`, or set CODEEVAL_SANDBOX)"
+    }
+
+    /// Why `--zygote` cannot run here (no launcher, an interpreter other than the one the launcher embeds, or no
+    /// libpython), or nil. Asked of the launcher itself (`--zygote-check`) once per launcher and interpreter.
+    public var zygoteProblem: String? {
+        if let problem = launcherProblem { return problem }
+        let key = launcher + "\u{0}" + python
+        return ZygoteCheck.cache.withLock { cache in
+            if let known = cache[key] { return known }
+            let answer = ZygoteCheck.ask(launcher: launcher, python: python)
+            cache[key] = .some(answer)
+            return answer
+        }
     }
 
     /// Starts a launcher for a run with these limits before the program is known. It creates and joins the run's
@@ -299,23 +309,33 @@ final class ManagedFlag: @unchecked Sendable {
 ///
 /// With `zygote: true` each worker instead owns a `Zygote` (a warm interpreter forked per run, every isolation
 /// layer still per run; see `Zygote`), started at its first run; the zygote keeps its own launcher ahead of the
-/// runs, so `prespawn` does not apply.
+/// runs, so `prespawn` does not apply. The default (`zygote: nil`) uses zygotes wherever they can run
+/// (`Runner.zygoteProblem` is nil) and per-run interpreters elsewhere; `zygoteUnavailable` then says why not.
 public actor RunnerPool {
     public nonisolated let runner: Runner
     public nonisolated let width: Int
     public nonisolated let prespawn: Bool
     public nonisolated let zygote: Bool
+    /// Why the default fell back to per-run interpreters (nil when zygotes are used or were not asked for).
+    public nonisolated let zygoteUnavailable: String?
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var spares: [PreparedLaunch] = []
     private var idleZygotes: [Zygote] = []
 
     public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount, prespawn: Bool = true,
-                zygote: Bool = false) {
+                zygote: Bool? = nil) {
         self.runner = runner
         self.width = max(1, width)
         self.prespawn = prespawn
-        self.zygote = zygote
+        if let zygote {
+            self.zygote = zygote
+            self.zygoteUnavailable = nil
+        } else {
+            let problem = runner.zygoteProblem
+            self.zygote = problem == nil
+            self.zygoteUnavailable = problem
+        }
     }
 
     deinit {
@@ -363,13 +383,11 @@ public actor RunnerPool {
     }
 
     /// Starts a launcher for a later run; the oldest spare goes if the pool already holds `width`. The spawn runs
-    /// on a Dispatch thread, so the actor is free meanwhile (runs finishing and starting need it).
+    /// on a thread of its own, so the actor is free meanwhile (runs finishing and starting need it).
     private func addSpare(_ limits: Limits) async {
         let runner = self.runner
-        let started = await withCheckedContinuation { (cont: CheckedContinuation<PreparedLaunch?, Never>) in
-            DispatchQueue.global().async {
-                if case .success(let spare) = runner.prepare(limits) { cont.resume(returning: spare) } else { cont.resume(returning: nil) }
-            }
+        let started: PreparedLaunch? = await BlockingThread.run {
+            if case .success(let spare) = runner.prepare(limits) { return spare } else { return nil }
         }
         guard let started else { return }
         if spares.count >= width { spares.removeFirst().cancel() }
@@ -390,5 +408,26 @@ public actor RunnerPool {
         } else {
             waiters.removeFirst().resume()
         }
+    }
+}
+
+enum ZygoteCheck {
+    static let cache = Mutex<[String: String?]>([:])
+
+    static func ask(launcher: String, python: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: launcher)
+        p.arguments = ["--python", python, "--zygote-check"]
+        p.environment = [:]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { return "cannot start the sandbox launcher: \(error)" }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        if p.terminationStatus == 0 && text == "ok" { return nil }
+        return text.isEmpty ? "the launcher's zygote check failed (exit \(p.terminationStatus))" : text
     }
 }

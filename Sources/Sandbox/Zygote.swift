@@ -44,9 +44,7 @@ public final class Zygote: @unchecked Sendable {
     }
 
     public func run(_ program: Program, limits: Limits) async -> Execution {
-        await withCheckedContinuation { (cont: CheckedContinuation<Execution, Never>) in
-            DispatchQueue.global().async { cont.resume(returning: self.runBlocking(program, limits: limits)) }
-        }
+        await BlockingThread.run { self.runBlocking(program, limits: limits) }
     }
 
     /// Runs one program (blocks the calling thread; one run at a time per zygote).
@@ -69,9 +67,17 @@ public final class Zygote: @unchecked Sendable {
             frame.replaceSubrange(newline..<newline + 1, with: Data(" \(id)\n".utf8))
         }
         let started = DispatchTime.now()
-        // A large program fills the pipe until the run's launcher reads it: write from another thread.
-        let payload = frame
-        DispatchQueue.global().async { try? input.write(contentsOf: payload) }
+        // Every earlier frame was read whole before its verdict came, so the pipe is empty: a frame that fits in
+        // it (64 KiB, nearly every program) is written here without blocking. A larger one fills the pipe until the
+        // run's launcher reads it, so it is written from a thread of its own while this one waits for the verdict.
+        if frame.count <= 65536 {
+            try? input.write(contentsOf: frame)
+        } else {
+            let payload = frame
+            let writer = Thread { try? input.write(contentsOf: payload) }
+            writer.name = "codeeval-zygote-frame"
+            writer.start()
+        }
         let line = readLine(deadline: .now() + limits.wallSeconds + 10)
         let wall = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
         guard let line, Runner.isCompleteReport(line) else {

@@ -37,7 +37,7 @@ struct CodeEvaluationTests {
     @Test("checklist 8: HumanEval canonical solutions all pass; empty completions all fail")
     func item8() async throws {
         let tasks = CodeTasks.humanEval(try mirrorStore().humanEval())
-        let pool = RunnerPool(width: 4)
+        let pool = RunnerPool(width: 4, zygote: false)
         let (_, _, canonical) = try await CodeEvaluation.evaluate(
             samples: CodeEvaluation.canonicalSamples(tasks), tasks: tasks, benchmark: "humaneval", ks: [1], pool: pool, limits: Limits())
         #expect(canonical.passAtK[1] == 1.0, "statuses: \(canonical.statusCounts)")

@@ -225,7 +225,7 @@ func checkAttack(_ a: Attack, run: (Program, Limits) async -> Execution) async t
 
 /// One pool for the whole pre-spawned pass of the suite, so every attack after the first runs in a launcher that
 /// was started (and had its jail built) while the previous attack ran.
-let prespawningPool = RunnerPool(width: 1, prespawn: true)
+let prespawningPool = RunnerPool(width: 1, prespawn: true, zygote: false)
 
 /// One zygote pool for the whole zygote pass: every attack runs in an interpreter forked from the same warm one as
 /// the attacks before it (the zygote is replaced only when an attack needs other jail limits, e.g. its profile).

@@ -60,7 +60,7 @@ struct PrespawnTests {
 
     /// Consecutive runs through a pre-spawning pool share nothing: files, uid, processes, patched builtins.
     @Test func consecutivePoolRunsShareNothing() async throws {
-        let pool = RunnerPool(width: 1)
+        let pool = RunnerPool(width: 1, zygote: false)
         let hostile = """
         import builtins, os, sys, atexit
         open('/work/x', 'w').write('left over')

@@ -88,7 +88,7 @@ struct RunnerTests {
     }
 
     @Test func poolRunsInParallelWithinItsWidth() async {
-        let pool = RunnerPool(width: 3)
+        let pool = RunnerPool(width: 3, zygote: false)
         let results = await withTaskGroup(of: (Int, Execution).self) { group in
             for i in 0..<9 {
                 group.addTask { (i, await pool.run(Program(source: "import time\na = time.time()\ntime.sleep(0.4)\nprint(\(i), a, time.time())"))) }

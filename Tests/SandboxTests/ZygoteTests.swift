@@ -17,6 +17,24 @@ struct ZygoteTests {
 
     func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
+    /// The default pool uses zygotes where they can run (CI installs libpython3.11) and falls back to a new python3
+    /// per run, saying why, where they cannot: here, an interpreter that is not the embedded Python.
+    @Test func theDefaultPoolUsesZygotesWhereTheyCanRun() async throws {
+        #expect(Runner().zygoteProblem == nil)
+        let pool = RunnerPool(width: 1)
+        #expect(pool.zygote && pool.zygoteUnavailable == nil)
+        let e = await pool.run(Program(source: "print('ok')"))
+        #expect(e.status == .passed && e.layers.contains("zygote"), "\(e.status) \(e.layers)")
+        await pool.shutdown()
+
+        let other = Runner(python: "/usr/bin/perl")
+        let problem = try #require(other.zygoteProblem)
+        #expect(problem.contains("perl") && problem.contains("python3.11"), "\(problem)")
+        let fallback = RunnerPool(runner: other, width: 1)
+        #expect(!fallback.zygote && fallback.zygoteUnavailable == problem)
+        #expect(!RunnerPool(width: 1, zygote: false).zygote)
+    }
+
     @Test func aRunLooksLikeAFreshPython3() async throws {
         let z = Zygote()
         defer { z.shutdown() }
