@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve POST /v1/completions with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs even when the host lacks an isolation layer (e.g. no delegated cgroup in a container); default: fail closed. /readyz and every verdict list the layers in force.")
     var allowDegraded = false
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
+    var zygote: Bool?
     @Flag(help: "Run programs with plain python3, WITHOUT the sandbox (trusted code and benchmarks only; loopback only).")
     var unsafeNoSandbox = false
 
@@ -59,7 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
             executor = UnsandboxedPythonExecutor()
         } else {
-            let sandbox = await SandboxExecutor.probe(allowDegraded: allowDegraded)
+            let pool = try SandboxPoolSetup.pool(width: config.workers, zygote: zygote)
+            let sandbox = await SandboxExecutor.probe(pool: pool, allowDegraded: allowDegraded)
             let layers = sandbox.layerAvailability()
             if layers["sandbox"] != true {
                 logger.error("sandbox probe failed: /readyz will report not_ready", metadata: ["layers": "\(layers)"])

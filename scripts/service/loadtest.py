@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--program", choices=["trivial", "humaneval"], default="trivial")
     ap.add_argument("--baseline", action="store_true")
     ap.add_argument("--no-sandbox", action="store_true", help="start the server with --unsafe-no-sandbox")
+    ap.add_argument("--no-zygote", action="store_true", help="start the server with --no-zygote (a new python3 per program)")
     ap.add_argument("--job", action="store_true", help="also time the 164 HumanEval canonical solutions as one POST /v1/evaluations job")
     ap.add_argument("--require-ready", action="store_true", help="fail unless GET /readyz reports the real sandbox executor available")
     ap.add_argument("--baseline-exec", type=int, metavar="N", help="also time N programs run by `codeeval exec FILE` in a sequential loop")
@@ -54,7 +55,8 @@ def main():
         tmp = tempfile.mkdtemp(prefix="svc-load-")
         db, logf = os.path.join(tmp, "service.sqlite"), open(os.path.join(tmp, "server.log"), "w+")
         server = subprocess.Popen([args.bin, "serve", "--port", str(port), "--db", db, "--workers", str(args.workers),
-                                   "--max-waiting", "256"] + (["--unsafe-no-sandbox"] if args.no_sandbox else []),
+                                   "--max-waiting", "256"] + (["--unsafe-no-sandbox"] if args.no_sandbox else [])
+                                  + (["--no-zygote"] if args.no_zygote else []),
                                   stdout=subprocess.DEVNULL, stderr=logf)
         time.sleep(0.5)
         if server.poll() is not None:
