@@ -322,6 +322,9 @@ public actor RunnerPool {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var spares: [PreparedLaunch] = []
     private var idleZygotes: [Zygote] = []
+    /// The jail limits of the last run, and how many zygotes this pool started (for tests and diagnostics).
+    private var lastSetup: [String]? = nil
+    public private(set) var zygotesStarted = 0
 
     public init(runner: Runner = Runner(), width: Int = ProcessInfo.processInfo.activeProcessorCount, prespawn: Bool = true,
                 zygote: Bool? = nil) {
@@ -358,15 +361,27 @@ public actor RunnerPool {
     }
 
     /// At most `width` runs at once, so at most `width` zygotes exist; one made for other jail limits is replaced.
+    ///
+    /// A new zygote (an interpreter start-up, ~0.1 s of CPU) is made only for the first run or for jail limits that
+    /// repeat the previous run's; a run whose limits differ from both every idle zygote and the previous run goes
+    /// through a launcher of its own instead. So a steady evaluation gets zygotes after its first run, and a caller
+    /// who varies the limits on every request (a client of `serve`) cannot make each request cost a start-up.
     private func runInZygote(_ program: Program, limits: Limits) async -> Execution {
         await acquire()
         let setup = runner.setupArguments(for: limits)
+        let repeated = lastSetup == nil || lastSetup == setup
+        lastSetup = setup
         let z: Zygote
         if let i = idleZygotes.firstIndex(where: { $0.setup == setup }) {
             z = idleZygotes.remove(at: i)
-        } else {
+        } else if repeated {
             if idleZygotes.count + running > width, !idleZygotes.isEmpty { idleZygotes.removeFirst().shutdown() }
             z = Zygote(runner: runner, limits: limits)
+            zygotesStarted += 1
+        } else {
+            let execution = await runner.run(program, limits: limits)
+            release()
+            return execution
         }
         let execution = await z.run(program, limits: limits)
         idleZygotes.append(z)

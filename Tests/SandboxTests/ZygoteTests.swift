@@ -35,6 +35,23 @@ struct ZygoteTests {
         #expect(!RunnerPool(width: 1, zygote: false).zygote)
     }
 
+    /// A caller that changes the jail limits on every run (a `serve` client varying memory_mb) must not make every
+    /// run pay for an interpreter start-up: such runs go through launchers of their own; limits that repeat get one.
+    @Test func limitsThatChangeEveryRunDoNotStartAZygoteEach() async {
+        let pool = RunnerPool(width: 1, zygote: true)
+        for mb in [256, 300, 350, 400, 450, 500] {
+            let e = await pool.run(Program(source: "print('ok')"), limits: Limits(memoryBytes: mb << 20))
+            #expect(e.status == .passed && e.stdout == "ok\n", "\(mb) MB: \(e.status) \(e.stderr)")
+            #expect(e.layers.contains("zygote") == (mb == 256), "\(mb) MB: \(e.layers)")
+        }
+        #expect(await pool.zygotesStarted == 1)
+        var last: Execution? = nil
+        for _ in 0..<3 { last = await pool.run(Program(source: "print('ok')"), limits: Limits(memoryBytes: 600 << 20)) }
+        #expect(await pool.zygotesStarted == 2)
+        #expect(last?.status == .passed && last?.layers.contains("zygote") == true)
+        await pool.shutdown()
+    }
+
     @Test func aRunLooksLikeAFreshPython3() async throws {
         let z = Zygote()
         defer { z.shutdown() }
