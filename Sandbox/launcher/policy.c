@@ -80,6 +80,12 @@ static scmp_filter_ctx build_policy(int standard) {
     int rc = 0;
     /* A call from another ABI kills the whole process, not just the thread (libseccomp's default is the thread). */
     rc |= seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    /* The syscall checks as a binary tree instead of a list: the same policy, but attaching it costs less. At attach
+     * time the kernel walks the filter once per syscall number and architecture to find the calls it may allow
+     * without running it (the seccomp action cache), and a tree's paths are short. Measured with
+     * Sandbox/bench/seccomp_attach.c: fork + attach + exit 405-411 us with the list (230 instructions), 257-273 us with
+     * the tree (283), against 139-157 us for fork + exit alone. Every run attaches the filter once. */
+    rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) rc |= add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
     for (size_t i = 0; i < sizeof killed / sizeof *killed; i++) rc |= add(ctx, SCMP_ACT_KILL_PROCESS, killed[i], 0, NULL);
 
