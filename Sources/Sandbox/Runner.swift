@@ -362,7 +362,7 @@ public actor RunnerPool {
 
     /// At most `width` runs at once, so at most `width` zygotes exist; one made for other jail limits is replaced.
     ///
-    /// A new zygote (an interpreter start-up, ~0.1 s of CPU) is made only for the first run or for jail limits that
+    /// A new zygote (an interpreter start-up, ~50 ms of CPU) is made only for the first run or for jail limits that
     /// repeat the previous run's; a run whose limits differ from both every idle zygote and the previous run goes
     /// through a launcher of its own instead. So a steady evaluation gets zygotes after its first run, and a caller
     /// who varies the limits on every request (a client of `serve`) cannot make each request cost a start-up.
