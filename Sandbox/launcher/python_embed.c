@@ -134,35 +134,42 @@ static const char *zygote_init_code =
 #define LIBPYTHON_NAME "libpython" Py_STRINGIFY(PY_MAJOR_VERSION) "." Py_STRINGIFY(PY_MINOR_VERSION) ".so.1.0"
 #define PYTHON_NAME "python" Py_STRINGIFY(PY_MAJOR_VERSION) "." Py_STRINGIFY(PY_MINOR_VERSION)
 
-int zygote_python_check(const char *python, char *err, size_t errlen) {
+/* Whether `python` is the interpreter this launcher embeds (the per-run launcher execs it; the zygote must behave
+ * the same). */
+static int interpreter_matches(const char *python, char *err, size_t errlen) {
     char real[PATH_MAX];
     if (!realpath(python, real)) {
         snprintf(err, errlen, "cannot resolve the interpreter %s", python);
-        return -1;
+        return 0;
     }
     const char *base = strrchr(real, '/');
     base = base ? base + 1 : real;
     if (strcmp(base, PYTHON_NAME) != 0) {
         snprintf(err, errlen, "the interpreter %s is %s, the zygote embeds %s only", python, base, PYTHON_NAME);
-        return -1;
+        return 0;
     }
-    void *lib = dlopen(LIBPYTHON_NAME, RTLD_LAZY | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(err, errlen, "cannot load %s (apt install lib%s): %s", LIBPYTHON_NAME, PYTHON_NAME, dlerror());
-        return -1;
-    }
+    return 1;
+}
+
+static void *open_libpython(int flags, char *err, size_t errlen) {
+    void *lib = dlopen(LIBPYTHON_NAME, flags);
+    if (!lib) snprintf(err, errlen, "cannot load %s (apt install lib%s): %s", LIBPYTHON_NAME, PYTHON_NAME, dlerror());
+    return lib;
+}
+
+int zygote_python_check(const char *python, char *err, size_t errlen) {
+    if (!interpreter_matches(python, err, errlen)) return -1;
+    void *lib = open_libpython(RTLD_LAZY | RTLD_LOCAL, err, errlen);
+    if (!lib) return -1;
     dlclose(lib);
     return 0;
 }
 
 int zygote_python_init(const char *python, char *err, size_t errlen) {
-    if (zygote_python_check(python, err, errlen) != 0) return -1;
+    if (!interpreter_matches(python, err, errlen)) return -1;
     /* RTLD_GLOBAL: extension modules (the lib-dynload modules) resolve their Py* symbols against this library. */
-    void *lib = dlopen(LIBPYTHON_NAME, RTLD_NOW | RTLD_GLOBAL);
-    if (!lib) {
-        snprintf(err, errlen, "cannot load %s (apt install lib%s): %s", LIBPYTHON_NAME, PYTHON_NAME, dlerror());
-        return -1;
-    }
+    void *lib = open_libpython(RTLD_NOW | RTLD_GLOBAL, err, errlen);
+    if (!lib) return -1;
 #define LOOKUP(name)                                                                                                 \
     p_##name = (__typeof__(&name))dlsym(lib, #name);                                                                \
     if (!p_##name) { snprintf(err, errlen, LIBPYTHON_NAME " lacks %s", #name); return -1; }

@@ -36,8 +36,6 @@ struct BenchSandbox: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: runner.python) else {
             throw ValidationError("python not found at \(runner.python)")
         }
-        // The path evaluations take by default (SandboxPoolSetup), unless asked for one.
-        let zygote = try SandboxPoolSetup.pool(width: 1, zygote: self.zygote).zygote
         // Interleaved: bare python3, a cold run (Runner: the launcher starts when the program is known) and a run
         // through a one-wide pre-spawning pool, the path evaluations take (its launcher was started, and its jail
         // built, while the previous iteration ran; the set-up is not gone, it is off the run's critical path).
@@ -45,7 +43,9 @@ struct BenchSandbox: AsyncParsableCommand {
         // zygote (a long-lived child of ours) existed, the bare python3 below measured ~50 ms instead of ~10 ms
         // (apparently Foundation's Process.waitUntilExit noticing the exit only at a 50 ms polling interval), which
         // would flatter the comparison.
-        let pool = RunnerPool(runner: runner, width: 1, prespawn: true, zygote: zygote)
+        // The path evaluations take by default (zygotes where they can run), unless asked for one.
+        let pool = try SandboxPoolSetup.pool(width: 1, zygote: self.zygote)
+        let zygote = pool.zygote
         var bare: [Double] = [], cold: [Double] = [], pooled: [Double] = []
         for _ in 0..<max(5, runs) {
             let t0 = DispatchTime.now().uptimeNanoseconds

@@ -7,7 +7,6 @@ import Sandbox
 /// run, every isolation layer still per run), else pre-spawned launchers.
 public struct SandboxExecutor: Executor {
     public let pool: RunnerPool
-    public var runner: Runner { pool.runner }
     let layers: [String: Bool]
     /// Operator's choice (`codeeval serve --allow-degraded`): run without a layer the host lacks (e.g. cgroups in a
     /// container without a delegated cgroup) instead of failing closed. Verdicts and /readyz list the layers in force.
