@@ -11,7 +11,7 @@
 # ---- build stage: Swift 6 toolchain + the -dev packages the package links against
 FROM swift:6.3-bookworm AS builder
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libseccomp-dev libpython3.11-dev libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config \
+ && apt-get install -y --no-install-recommends libseccomp-dev libpython3.11-dev libsqlite3-dev zlib1g-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies in their own layer so source edits do not refetch them.
@@ -26,7 +26,7 @@ RUN swift build -c release --product codeeval \
 # ---- runtime stage: slim Debian with only the shared libraries and the interpreter programs run with
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 libpython3.11 libseccomp2 libopenblas0 libsqlite3-0 zlib1g ca-certificates curl \
+ && apt-get install -y --no-install-recommends python3 libpython3.11 libseccomp2 libsqlite3-0 zlib1g ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # The Swift runtime libraries (Foundation, Dispatch, stdlib) the release binaries link against.
 COPY --from=builder /usr/lib/swift/linux/ /usr/lib/swift/linux/

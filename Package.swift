@@ -24,7 +24,6 @@ let package = Package(
         // System-library shims (C headers only; the libraries come from Debian packages).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Benchmark files: locate, verify, decode; the shared JSONL reader.
         .target(name: "Datasets", dependencies: [
@@ -37,7 +36,7 @@ let package = Package(
         // Quantized dot-product kernels (AVX2 with a portable twin); see its header for why C.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Engine", dependencies: [
-            "COpenBLAS", "CKernels",
+            "CKernels",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [
             // The forward pass is unusable unoptimized (debug tests against llama.cpp ran > 17 min);
@@ -52,7 +51,9 @@ let package = Package(
             // Python.h for the zygote's embedded interpreter (libpython3.11-dev); the library itself is
             // dlopen()ed only in --zygote mode, so the per-run launcher does not load it.
             cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-isystem", "/usr/include/python3.11"])],
-            linkerSettings: [.linkedLibrary("dl")]
+            // -z now: every symbol is bound once at start-up. A zygote's launchers are forks that would otherwise each
+            // resolve (and copy the GOT page of) every libc function the zygote itself never called.
+            linkerSettings: [.linkedLibrary("dl"), .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now"])]
         ),
         // Swift side of the sandbox: spawn the launcher, enforce wall time, collect a verdict.
         .target(name: "Sandbox", dependencies: [

@@ -98,9 +98,10 @@ static struct config {
     int allow_degraded;
     int framed;
     int zygote;
+    int no_snapshot;
     const char *python;
     const char *cgroup_root;
-} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
+} cfg = {3000, 4, 1024, 16, 64, 32, 1 << 20, 64, 16 << 20, 0, 0, 0, 0, 0, "/usr/bin/python3", "/sys/fs/cgroup"};
 
 /* The program's environment (execve's envp; in a zygote, the environment the interpreter is initialised with). */
 static char *const program_env[] = {"PATH=/usr/bin:/bin", "HOME=/work", "TMPDIR=/work", "LANG=C.UTF-8",
@@ -695,12 +696,14 @@ static void usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote] < program.py\n"
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote [--no-snapshot]]\n"
+            "                        < program.py\n"
             "       codeeval-sandbox [--python PATH] --zygote-check\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
             "before the program is read. --framed: stdin is \"<length> <timeout-ms> <cpu-s>\\n\" then the program;\n"
             "end of input before that = cancelled (exit 4, no output). --zygote: framed runs one after another, each\n"
             "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n"
+            "--no-snapshot: the zygote keeps its memory anonymous (each fork copies its page tables; for A/B measurements).\n"
             "--zygote-check: prints \"ok\" (exit 0) if --zygote can run with this interpreter, else why not (exit 3).\n");
     exit(2);
 }
@@ -732,6 +735,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--framed") == 0) cfg.framed = 1;
         else if (strcmp(a, "--zygote") == 0) cfg.zygote = cfg.framed = 1;
         else if (strcmp(a, "--zygote-check") == 0) zygote_check = 1;
+        else if (strcmp(a, "--no-snapshot") == 0) cfg.no_snapshot = 1;
         else usage();
 #undef OPT
     }
@@ -1016,6 +1020,14 @@ static int zygote_serve(void) {
         zygote_report(err, 0, 0);
         return 3;
     }
+    /* Last, once nothing more is initialised: the memory every run inherits moves into a sealed memfd (snapshot.c),
+     * so forking a launcher stops copying the interpreter's page tables. If that cannot be done the zygote works as
+     * before, only slower. */
+    int learn = 0;
+    if (!cfg.no_snapshot) {
+        if (zygote_snapshot(err, sizeof err) < 0) fprintf(stderr, "codeeval-sandbox: %s\n", err);
+        else learn = 1;
+    }
     pid_t self = getpid();
     struct zygote_child kids[ZYGOTE_MAX_CHILDREN];
     int nk = 0, stopping = 0;
@@ -1042,6 +1054,13 @@ static int zygote_serve(void) {
             close(kids[i].turn_fd);
             kids[i].turn_fd = -1;
             turn_held = 1;
+        }
+        if (learn) {
+            /* Which pages runs write (snapshot.c), learnt once the first launchers exist: their jails (whose
+             * cgroup migration waits for an RCU grace period) are built meanwhile, and the first of them already
+             * holds the turn. They were forked before it, so only later launchers' runs prefault. */
+            learn = 0;
+            if (zygote_learn_hot_pages(zygote_python_warmup, err, sizeof err) < 0) fprintf(stderr, "codeeval-sandbox: %s\n", err);
         }
         if (stopping) {
             /* Launchers still waiting for a turn see end of file and tear their jails down (exit 4). */

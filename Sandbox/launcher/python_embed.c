@@ -11,6 +11,7 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,12 @@ static PyObject *run_function = NULL;
  * It imports the standard-library modules that runs commonly use, so runs find them loaded instead of importing them
  * (most of a run's start-up after the interpreter itself): only the standard library, nothing of any candidate's;
  * the list is what HumanEval/MBPP-style programs and our harnesses (ProofOfPass, the EvalPlus runner) import.
+ * A module earns its place when enough runs import it: every zygote pays for it at start-up (an evaluation starts one
+ * per worker) and every fork carries its pages, while a run that imports a missing module pays ~1-3 ms once. So the
+ * rare, heavy ones (dataclasses and inspect ~6 ms, statistics/fractions/decimal, datetime, hashlib with libcrypto,
+ * textwrap, locale, queue) are left to the runs that use them; this list starts in ~33 ms instead of ~44. `ast` stays
+ * although few programs import it: importing it builds the interpreter's AST types, which every compile() call
+ * otherwise builds on first use (compile checks whether its argument is an AST), i.e. once in every run: 1.3 ms each.
  *
  * It also defines the per-run entry point, `_codeeval_zygote.run(path)`, which does what `python3 path` does:
  * __main__ gets __file__, __cached__ and a SourceFileLoader, the file is compiled and executed in __main__'s namespace, an uncaught
@@ -56,10 +63,8 @@ static const char *zygote_init_code =
     "def _codeeval_zygote_init():\n"
     "    import sys, os, types, atexit, signal\n"
     "    for m in ('os sys io abc re math cmath string typing collections collections.abc itertools functools '\n"
-    "              'operator heapq bisect copy random statistics fractions decimal numbers hashlib json array '\n"
-    "              'datetime time enum dataclasses struct textwrap unicodedata signal threading atexit traceback '\n"
-    "              'contextlib types weakref pickle base64 binascii resource gc warnings inspect ast queue locale '\n"
-    "              'codecs encodings.idna zlib').split():\n"
+    "              'operator heapq bisect copy random json array time enum struct unicodedata signal threading '\n"
+    "              'atexit contextlib types weakref pickle base64 binascii resource gc warnings codecs zlib ast').split():\n"
     "        __import__(m)\n"
     "    def run(path, _sys=sys, _modules=sys.modules, _exit=os._exit, _kill=os.kill, _getpid=os.getpid,\n"
     "            _signal=signal.signal, _SIGINT=signal.SIGINT, _SIG_DFL=signal.SIG_DFL, _atexit=atexit._run_exitfuncs,\n"
@@ -222,10 +227,96 @@ int zygote_python_init(const char *python, char *err, size_t errlen) {
     return 0;
 }
 
+/* The representative run of the warm-up (zygote_learn_hot_pages in snapshot.c): a HumanEval-shaped program (typing
+ * annotations, a docstring, a check() of asserts, the common containers, string and number operations, an exception
+ * raised and caught) inside the wrapper ProofOfPass puts around every program (a function that compiles the program
+ * text and runs it in a fresh namespace), then a stop so the zygote can read which pages it wrote. Only the shape
+ * matters: the pages it writes are those of the interpreter machinery every run uses. */
+static const char *warmup_code =
+    "def __codeeval_main():\n"
+    "    import os, sys\n"
+    "    namespace = {'__name__': '__main__', '__builtins__': __builtins__}\n"
+    "    exec(compile(SOURCE, '<program>', 'exec'), namespace)\n"
+    "SOURCE = '''\n"
+    "from typing import List, Dict, Optional, Tuple\n"
+    "import math\n"
+    "from collections import Counter, defaultdict, deque\n"
+    "import re, heapq, itertools, functools\n"
+    "\n"
+    "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+    "    \"\"\" Check if in given list of numbers, are any two numbers closer to each other than threshold. \"\"\"\n"
+    "    for idx, elem in enumerate(numbers):\n"
+    "        for idx2, elem2 in enumerate(numbers):\n"
+    "            if idx != idx2 and abs(elem - elem2) < threshold:\n"
+    "                return True\n"
+    "    return False\n"
+    "\n"
+    "def words(s: str) -> Dict[str, int]:\n"
+    "    out = defaultdict(int)\n"
+    "    for w in re.split(r'[ ,]+', s.strip().lower()):\n"
+    "        if w:\n"
+    "            out[w] += 1\n"
+    "    return dict(out)\n"
+    "\n"
+    "class Solution:\n"
+    "    def __init__(self, values):\n"
+    "        self.values = list(values)\n"
+    "    def best(self, k: int) -> Optional[List[int]]:\n"
+    "        return heapq.nlargest(k, self.values) if k else None\n"
+    "\n"
+    "def check(candidate):\n"
+    "    assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True\n"
+    "    assert candidate([1.1, 2.2, 3.1, 4.1, 5.1], 0.5) == False\n"
+    "    assert words('a b, a') == {'a': 2, 'b': 1}\n"
+    "    assert Solution([3, 1, 2]).best(2) == [3, 2]\n"
+    "    assert sorted(Counter('hello').items())[0] == ('e', 1)\n"
+    "    assert math.isclose(math.sqrt(16.0), 4.0) and math.gcd(12, 18) == 6\n"
+    "    assert ''.join(reversed('abc')) == 'cba' and 'x'.upper() == 'X' and f'{3.14159:.2f}' == '3.14'\n"
+    "    assert [x * x for x in range(10) if x % 2] == [1, 9, 25, 49, 81]\n"
+    "    assert list(itertools.accumulate([1, 2, 3])) == [1, 3, 6]\n"
+    "    assert functools.reduce(lambda a, b: a * b, [1, 2, 3]) == 6\n"
+    "    assert deque([1, 2]).popleft() == 1 and {1, 2} | {3} == {1, 2, 3} and int('42') + float('0.5') == 42.5\n"
+    "    assert str(10 ** 20).count('0') == 20 and divmod(7, 2) == (3, 1) and tuple([1, 2]) == (1, 2)\n"
+    "    try:\n"
+    "        int('x')\n"
+    "    except ValueError as e:\n"
+    "        assert 'invalid' in str(e)\n"
+    "    try:\n"
+    "        [][1]\n"
+    "    except IndexError:\n"
+    "        pass\n"
+    "    print('ok', len('text'))\n"
+    "\n"
+    "check(has_close_elements)\n"
+    "'''\n"
+    "__codeeval_main()\n"
+    "import os, signal\n"
+    "os.kill(os.getpid(), signal.SIGSTOP)\n";
+
+void zygote_python_warmup(void) {
+    if (!embed_ready) _exit(127);
+    /* Run exactly as a run's program is run (run_function on a file path), from a file that lives nowhere. */
+    int fd = memfd_create("codeeval-warmup", 0);
+    if (fd < 0) _exit(120);
+    size_t len = strlen(warmup_code), done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, warmup_code + done, len - done);
+        if (w <= 0) _exit(120);
+        done += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    p_PyOS_AfterFork_Child();
+    p_PyObject_CallFunction(run_function, "s", path);
+    _exit(120);
+}
+
 /* Runs in the program process P, after rlimits, the capability drop, no_new_privs, the seccomp filter and the
  * closing of every fd above 4: the point where the per-run launcher calls execve(python). */
 void zygote_python_run(const char *path) {
     if (!embed_ready) _exit(127);
+    /* The pages every run writes, copied in a few calls instead of a fault each (snapshot.c). */
+    zygote_prefault();
     /* The interpreter's own fork bookkeeping (thread state, locks, at-fork hooks such as random's re-seed). */
     p_PyOS_AfterFork_Child();
     /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (main.c restores them). */

