@@ -101,6 +101,13 @@ static int make_group(char *dst, size_t len, const char *mount, const char *own,
     return -1;
 }
 
+int cgroups_version(const char *root) {
+    if (v2_has(root, "memory") && v2_has(root, "pids")) return 2;
+    char path[600];
+    snprintf(path, sizeof path, "%s/memory", root);
+    return access(path, W_OK) == 0 ? 1 : 0;
+}
+
 int cgroups_create(struct run_cgroups *cg, const char *root, long long mem_bytes, long pids, char *err, size_t errlen) {
     memset(cg, 0, sizeof *cg);
     char own[400], name[64], mount[600];

@@ -11,6 +11,8 @@ struct run_cgroups {
 /* Detects the cgroup layout under `root` (normally /sys/fs/cgroup) and creates the run's groups with the
  * limits. Returns 1 on success; 0 with a reason in `err` when cgroups are unavailable or not delegated to us. */
 int cgroups_create(struct run_cgroups *cg, const char *root, long long mem_bytes, long pids, char *err, size_t errlen);
+/* The layout cgroups_create would use under `root`: 2 (unified), 1 (v1 memory + pids) or 0 (none usable). */
+int cgroups_version(const char *root);
 /* Moves the calling process into the run's groups (its future children follow). 0 on success. */
 int cgroups_join(const struct run_cgroups *cg);
 /* How many processes the memory controller's OOM killer killed in the run's group. */
