@@ -72,13 +72,29 @@ def samples(db):
 def compare(binary, tmp):
     db, html = os.path.join(tmp, "cmp.sqlite"), os.path.join(tmp, "table8.html")
     # The same run as the compare below, killed after its first sample: compare must resume it, not start another.
-    proc = subprocess.Popen([binary, "humaneval", "--model", "smollm2-135m", "--db", db] + SMALL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0 = time.time()
-    while samples(db) == 0 and proc.poll() is None and time.time() - t0 < 300:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL); proc.wait()
-    killed = run_rows(db)
+    # The kill has to land between the first committed sample and the second: the killed run decodes one sample at a
+    # time (--batch-size 1; the batch size is not part of a run's identity and never changes a sample), is stopped as
+    # soon as a sample is seen, and killed if exactly one is stored; a run that got further (or finished) in between
+    # is discarded and started again (seen once in CI, when the sandbox got faster: the run had already exited).
+    for attempt in range(1, 11):
+        for f in (db, db + "-wal", db + "-shm"):
+            if os.path.exists(f):
+                os.remove(f)
+        proc = subprocess.Popen([binary, "humaneval", "--model", "smollm2-135m", "--db", db, "--batch-size", "1"] + SMALL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t0 = time.time()
+        while samples(db) == 0 and proc.poll() is None and time.time() - t0 < 300:
+            time.sleep(0.002)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGSTOP)
+        stored = samples(db)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed = run_rows(db)
+        if stored == 1 and samples(db) == 1 and len(killed) == 1 and killed[0][1] == "running":
+            break
+        print(f"  attempt {attempt}: the kill landed with {samples(db)} samples stored and runs {killed}; again")
     assert len(killed) == 1 and killed[0][1] == "running" and samples(db) == 1, (killed, samples(db))
 
     cmd = [binary, "compare", "--models", "smollm2-135m", "--benchmarks", "humaneval", "--db", db, "--json"] + SMALL
