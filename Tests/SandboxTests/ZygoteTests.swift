@@ -165,7 +165,8 @@ struct ZygoteTests {
         maps = [l.split() for l in open('/proc/self/maps') if 'memfd:codeeval-zygote' in l]
         assert maps, 'no snapshot mapping'
         assert all(m[1].endswith('p') for m in maps), maps
-        assert any(int(a, 16) <= addr < int(b, 16) for a, b in (m[0].split('-') for m in maps)), 'not in the snapshot'
+        where = [l.strip() for l in open('/proc/self/maps') if int(l.split('-')[0], 16) <= addr < int(l.split()[0].split('-')[1], 16)]
+        assert any(int(a, 16) <= addr < int(b, 16) for a, b in (m[0].split('-') for m in maps)), ('not in the snapshot', hex(addr), where)
         with open('/proc/self/mem', 'r+b', buffering=0) as mem:
             mem.seek(addr)
             raw = mem.read(128)
