@@ -101,8 +101,11 @@ static int make_group(char *dst, size_t len, const char *mount, const char *own,
     return -1;
 }
 
+/* The unified hierarchy with the two controllers a run's group needs. */
+static int unified(const char *root) { return v2_has(root, "memory") && v2_has(root, "pids"); }
+
 int cgroups_version(const char *root) {
-    if (v2_has(root, "memory") && v2_has(root, "pids")) return 2;
+    if (unified(root)) return 2;
     char path[600];
     snprintf(path, sizeof path, "%s/memory", root);
     return access(path, W_OK) == 0 ? 1 : 0;
@@ -118,7 +121,7 @@ int cgroups_create(struct run_cgroups *cg, const char *root, long long mem_bytes
     snprintf(mem_text, sizeof mem_text, "%lld", mem_bytes);
     snprintf(pids_text, sizeof pids_text, "%ld", pids);
 
-    if (v2_has(root, "memory") && v2_has(root, "pids")) {
+    if (unified(root)) {
         if (own_group(NULL, own, sizeof own) < 0) { snprintf(err, errlen, "no unified entry in /proc/self/cgroup"); return 0; }
         snprintf(mount, sizeof mount, "%s", root);
         if (make_group(cg->mem, sizeof cg->mem, mount, own, name) < 0) {

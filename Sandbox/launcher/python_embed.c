@@ -272,9 +272,8 @@ void zygote_python_warmup(void) {
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    p_PyOS_AfterFork_Child();
-    p_PyObject_CallFunction(run_function, "s", path);
-    _exit(120);
+    /* Its prefault is empty: the zygote learns the pages only from this run. */
+    zygote_python_run(path);
 }
 
 /* Runs in the program process P, after rlimits, the capability drop, no_new_privs, the seccomp filter and the

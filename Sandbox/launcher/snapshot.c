@@ -23,9 +23,9 @@
  * exactly what the zygote's memory held before any run: the interpreter after its imports, and no program text,
  * verdict or key (the zygote never sees any).
  *
- * While the mappings are replaced nothing may write to them: the zygote is single-threaded, the loop below uses
- * only its stack (never snapshotted) and raw system calls (resolved before the first replacement, so no lazy PLT
- * binding writes a GOT mid-way), and each mapping is copied and replaced before the next one is touched.
+ * Between copying and replacing nothing may write to the mappings: the zygote is single-threaded, the code in
+ * between writes only its stack (never snapshotted), and the launcher is linked with -z now (Package.swift), so no
+ * lazy symbol binding writes a GOT mid-way.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -81,7 +81,7 @@ static int flags_forbid(const char *flags) {
     return 0;
 }
 
-/* Reads /proc/self/smaps into `buf` (an anonymous mapping made for it, excluded from the snapshot) and lists the
+/* Reads /proc/self/smaps into `buf` (a mapping of its own, marked "dd", so excluded) and lists the
  * private mappings holding anonymous pages. Returns the count, or -1 with `err` set. */
 static int list_regions(char *buf, size_t cap, struct region *out, char *err, size_t errlen) {
     int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
@@ -142,7 +142,7 @@ int zygote_snapshot(char *err, size_t errlen) {
     /* The kernel merges a new anonymous mapping with an adjacent one of the same flags (an obmalloc arena, say), and
      * smaps would then list the buffer and that arena as one mapping, which the check below would skip whole (found
      * by ZygoteTests: a preloaded module's objects outside the snapshot). Marking the buffer "don't dump" gives it
-     * flags of its own, hence a mapping of its own, which flags_forbid() leaves out. */
+     * flags of its own, hence a mapping of its own, which flags_forbid() leaves out of the snapshot. */
     if (madvise(buf, cap, MADV_DONTDUMP) != 0) {
         snprintf(err, errlen, "snapshot: madvise(MADV_DONTDUMP): %s", strerror(errno));
         munmap(buf, cap);
@@ -150,20 +150,13 @@ int zygote_snapshot(char *err, size_t errlen) {
     }
     struct region *regions = snapped;
     int n = list_regions(buf, cap, regions, err, errlen);
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-        /* Our own smaps buffer goes away below. */
-        if (regions[i].start < (uintptr_t)buf + cap && (uintptr_t)buf < regions[i].end) continue;
-        regions[kept++] = regions[i];
-    }
     munmap(buf, cap);
     if (n < 0) return -1;
-    n = kept;
     nsnapped = 0;
 
     size_t total = 0;
     for (int i = 0; i < n; i++) total += regions[i].end - regions[i].start;
-    int fd = (int)syscall(SYS_memfd_create, "codeeval-zygote", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int fd = memfd_create("codeeval-zygote", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) { snprintf(err, errlen, "snapshot: memfd_create: %s", strerror(errno)); return -1; }
     if (ftruncate(fd, (off_t)total) != 0) {
         snprintf(err, errlen, "snapshot: cannot size the memfd (%zu bytes): %s", total, strerror(errno));
@@ -194,12 +187,11 @@ int zygote_snapshot(char *err, size_t errlen) {
     /* Something may have written to a region between its copy and now only if this process did; it did not (it
      * is single-threaded and the code above writes only its stack and this file's descriptor table entry). Each
      * region is replaced by its copy. From the first replacement on a failure cannot be undone: exit. */
-    (void)syscall(SYS_getpid); /* resolves syscall()'s PLT slot before any region is replaced */
     off = 0;
     for (int i = 0; i < n; i++) {
         size_t len = regions[i].end - regions[i].start;
-        long r = syscall(SYS_mmap, regions[i].start, len, regions[i].prot, MAP_PRIVATE | MAP_FIXED, fd, off);
-        if (r == -1 || (uintptr_t)r != regions[i].start) _exit(3);
+        void *r = mmap((void *)regions[i].start, len, regions[i].prot, MAP_PRIVATE | MAP_FIXED, fd, (off_t)off);
+        if (r != (void *)regions[i].start) _exit(3);
         off += len;
     }
     close(fd);

