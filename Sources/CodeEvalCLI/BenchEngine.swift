@@ -2,6 +2,7 @@ import ArgumentParser
 import CKernels
 import Datasets
 import Engine
+import Models
 import Foundation
 
 struct BenchEngine: AsyncParsableCommand {
@@ -40,7 +41,7 @@ struct BenchEngine: AsyncParsableCommand {
         do {
             path = try ModelRegistry.resolve(model)
             gen = try Generator(path: path, threads: threads, contextLength: 2048)
-        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError { throw ValidationError(e.description) }
+        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError { throw ValidationError(e.description) } catch let e as ModelError { throw ValidationError(e.description) }
         let m = gen.model
         let problems = try data.store.humanEval()
         let text = problems.prefix(12).map(\.prompt).joined()

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Datasets
 import Engine
+import Models
 import Evaluation
 import Foundation
 import Prompting
 import Reports
 import Sandbox
+import Support
 
 /// Options shared by `codeeval humaneval|mbpp|gsm8k|math|math500|humaneval-plus|mbpp-plus`.
 struct BenchmarkRunOptions: ParsableArguments {
@@ -76,7 +78,7 @@ enum RunSetup {
         let generator = try Generator(path: modelPath)
         // Refuse up front if the longest prompt plus the generation budget does not fit the context.
         if let longest = tasks.max(by: { $0.prompt.utf8.count < $1.prompt.utf8.count }) {
-            let needed = try generator.tokenizer.encode(longest.prompt, addSpecial: true).count + maxTokens
+            let needed = generator.tokenizer.encode(longest.prompt, addSpecial: true).count + maxTokens
             guard needed <= generator.contextLength else {
                 throw ValidationError("context too short: task \(longest.taskID) needs \(needed) tokens (prompt + --max-tokens), "
                     + "the model context is \(generator.contextLength); lower --max-tokens or use a model with a longer context")
@@ -127,7 +129,7 @@ enum RunSetup {
             source = local
             modelPath = path
             params = count
-            modelSHA = try ModelRegistry.entry(named: o.model)?.sha256 ?? fileSHA256(path)
+            modelSHA = try ModelRegistry.entry(named: o.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
         }
         let manifest = RunManifest(
             benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
@@ -138,14 +140,6 @@ enum RunSetup {
             taskIDs: tasks.map(\.taskID), codeVersion: CodeEvalVersion.string, greedy: profile.greedy,
             kernels: o.endpoint == nil ? KernelLevel.name : nil)
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
-    }
-
-    static func fileSHA256(_ path: String) throws -> String {
-        guard let h = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
-        defer { try? h.close() }
-        var hasher = SHA256Hasher()
-        while let chunk = try h.read(upToCount: 1 << 22), !chunk.isEmpty { hasher.update(chunk) }
-        return hasher.finalizeHex()
     }
 
     /// Rebuild a stored run's inputs; refuses if the prompts or dataset changed since it started.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Logging
 import Foundation
 
 @main

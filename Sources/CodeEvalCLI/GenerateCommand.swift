@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Models
 import Foundation
 
 struct GenerateCommand: AsyncParsableCommand {
@@ -81,6 +82,8 @@ struct GenerateCommand: AsyncParsableCommand {
         } catch let e as GGUFError {
             throw ValidationError(e.description)
         } catch let e as EngineError {
+            throw ValidationError(e.description)
+        } catch let e as ModelError {
             throw ValidationError(e.description)
         }
     }

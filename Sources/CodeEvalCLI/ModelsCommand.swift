@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Models
 import Foundation
 
 struct ModelsCommand: AsyncParsableCommand {
@@ -67,7 +68,7 @@ struct ModelsFetch: AsyncParsableCommand {
         do {
             let url = try fetcher.fetch(entry, force: force, source: from)
             print(url.path)
-        } catch let e as EngineError {
+        } catch let e as ModelError {
             // A failed download is not a usage error: the message alone, exit 1.
             FileHandle.standardError.write(Data("Error: \(e.description)\n".utf8))
             throw ExitCode(1)

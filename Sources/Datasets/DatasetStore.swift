@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A dataset file could not be found or does not match the catalog.
 public struct DatasetError: Error, CustomStringConvertible, Sendable {

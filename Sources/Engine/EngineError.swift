@@ -4,8 +4,6 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case invalidToken(Int32, vocabSize: Int)
     case emptyPrompt
     case invalidParameter(String)
-    case modelNotFound(String)
-    case fetchFailed(String)
 
     public var description: String {
         switch self {
@@ -14,8 +12,6 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case let .invalidToken(t, n): return "token id \(t) is outside the vocabulary (0..<\(n))"
         case .emptyPrompt: return "the prompt encodes to zero tokens"
         case let .invalidParameter(m): return "invalid parameter: \(m)"
-        case let .modelNotFound(m): return m
-        case let .fetchFailed(m): return "model fetch failed: \(m)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Datasets
+import Support
 
 /// One task ready for generation: what to send, where to stop, and enough to score it later.
 public struct PromptedTask: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Synchronization
 
 /// A program to run: Python source, and whether a pass needs the harness's proof (see `ProofOfPass`).

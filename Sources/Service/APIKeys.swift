@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Support
 
 /// One API key as configured: only the SHA-256 of the secret is kept.
 public struct APIKey: Sendable, Equatable {

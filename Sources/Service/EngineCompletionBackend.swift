@@ -1,4 +1,5 @@
 import Engine
+import Models
 import Foundation
 
 /// `/v1/completions` served by our engine. One model per server; every choice of every request in flight goes

@@ -16,38 +16,25 @@ public final class ServiceMetrics: Sendable {
     ]
 
     public init() {
-        queueDepth = registry.makeGauge(name: "codeeval_queue_depth", help: "Executions waiting for a sandbox worker")
-        running = registry.makeGauge(name: "codeeval_executions_running", help: "Programs running now")
-        pendingSamples = registry.makeGauge(
-            name: "codeeval_pending_samples", help: "Evaluation samples not yet scored over all jobs")
-        executionLatency = registry.makeDurationHistogram(
-            name: "codeeval_execution_seconds", buckets: Self.latencyBuckets,
-            help: "Wall time of /v1/execute programs, queueing excluded")
-        sampleLatency = registry.makeDurationHistogram(
-            name: "codeeval_sample_seconds", buckets: Self.latencyBuckets,
-            help: "Wall time of one evaluation sample, queueing included")
+        queueDepth = registry.makeGauge(descriptor: Self.metric("codeeval_queue_depth", "Executions waiting for a sandbox worker"))
+        running = registry.makeGauge(descriptor: Self.metric("codeeval_executions_running", "Programs running now"))
+        pendingSamples = registry.makeGauge(descriptor: Self.metric("codeeval_pending_samples", "Evaluation samples not yet scored over all jobs"))
+        executionLatency = registry.makeDurationHistogram(descriptor: Self.metric("codeeval_execution_seconds", "Wall time of /v1/execute programs, queueing excluded"), buckets: Self.latencyBuckets)
+        sampleLatency = registry.makeDurationHistogram(descriptor: Self.metric("codeeval_sample_seconds", "Wall time of one evaluation sample, queueing included"), buckets: Self.latencyBuckets)
     }
 
     public func recordRequest(method: String, route: String, status: Int) {
-        registry.makeCounter(
-            name: "codeeval_http_requests_total",
-            labels: [("method", method), ("route", route), ("status", String(status))],
-            help: "HTTP requests answered"
-        ).increment()
+        registry.makeCounter(descriptor: Self.metric("codeeval_http_requests_total", "HTTP requests answered"),
+                             labels: [("method", method), ("route", route), ("status", String(status))]).increment()
     }
 
     public func recordExecution(status: String, duration: Duration) {
-        registry.makeCounter(
-            name: "codeeval_executions_total", labels: [("status", status)], help: "Programs run, by verdict"
-        ).increment()
+        registry.makeCounter(descriptor: Self.metric("codeeval_executions_total", "Programs run, by verdict"), labels: [("status", status)]).increment()
         executionLatency.record(duration)
     }
 
     public func recordSample(passed: Bool, duration: Duration) {
-        registry.makeCounter(
-            name: "codeeval_samples_total", labels: [("result", passed ? "passed" : "failed")],
-            help: "Evaluation samples scored"
-        ).increment()
+        registry.makeCounter(descriptor: Self.metric("codeeval_samples_total", "Evaluation samples scored"), labels: [("result", passed ? "passed" : "failed")]).increment()
         sampleLatency.record(duration)
     }
 
@@ -59,12 +46,14 @@ public final class ServiceMetrics: Sendable {
 
     public func setLayers(_ layers: [String: Bool]) {
         for (layer, ok) in layers {
-            registry.makeGauge(
-                name: "codeeval_sandbox_layer_available", labels: [("layer", layer)],
-                help: "1 if the sandbox isolation layer works on this host"
-            ).set(ok ? Double(1) : Double(0))
+            registry.makeGauge(descriptor: Self.metric("codeeval_sandbox_layer_available", "1 if the sandbox isolation layer works on this host"), labels: [("layer", layer)]).set(ok ? Double(1) : Double(0))
         }
     }
 
     public func text() -> String { registry.emitToString() }
+
+    /// Our metric names are complete already (`codeeval_…_total`), so no unit suffix is added.
+    static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
 }

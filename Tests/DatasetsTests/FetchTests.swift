@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LoopbackHTTP
+import Support
 @testable import Datasets
 
 /// The URL-download path of `codeeval datasets fetch`, against a loopback HTTP server (no internet needed).

@@ -76,22 +76,3 @@ struct JSONParserTests {
         #expect(JSONValue.string("1").intValue == nil)
     }
 }
-
-@Suite("SHA-256")
-struct SHA256Tests {
-    @Test func standardVectors() {
-        #expect(SHA256Hasher.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Hasher.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256Hasher.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    }
-
-    @Test func streamingEqualsOneShot() {
-        let data = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var h = SHA256Hasher()
-        var i = 0
-        for size in [1, 63, 64, 65, 127, 1000, 3] { h.update(data[i..<min(i + size, data.count)]); i += size }
-        h.update(data[i...])
-        #expect(h.finalizeHex() == SHA256Hasher.hex(data))
-    }
-}

@@ -2,6 +2,8 @@ import CZlib
 import Foundation
 import Testing
 @testable import Engine
+import Models
+import Datasets
 
 /// Where the model files and fixtures are, and small readers the tokenizer and llama.cpp
 /// comparison tests share.

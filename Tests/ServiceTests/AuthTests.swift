@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Support
 import Testing
 @testable import Service
 

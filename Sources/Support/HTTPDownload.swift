@@ -6,13 +6,20 @@ import FoundationNetworking
 /// Streams a URL into a file without holding it in memory, resuming a partial file with a
 /// `Range: bytes=N-` request (a 1 GB model over a flaky link must not start over), retrying
 /// dropped connections.
-struct HTTPDownload {
-    var headers: [String: String] = [:]
-    var attempts = 4
-    var timeout: TimeInterval = 60
+public struct HTTPDownload: Sendable {
+    public var headers: [String: String]
+    public var attempts: Int
+    public var timeout: TimeInterval
+
+    public init(headers: [String: String] = [:], attempts: Int = 4, timeout: TimeInterval = 60) {
+        self.headers = headers
+        self.attempts = attempts
+        self.timeout = timeout
+    }
 
     /// Downloads `url` into `file` (appending to what is there); returns the bytes on disk.
-    func run(_ url: URL, to file: URL, log: (String) -> Void) throws -> Int64 {
+    @discardableResult
+    public func run(_ url: URL, to file: URL, log: (String) -> Void = { _ in }) throws -> Int64 {
         var lastError = "no attempt"
         for attempt in 1...max(1, attempts) {
             let have = Self.size(of: file)
@@ -23,18 +30,20 @@ struct HTTPDownload {
                 lastError = reason
                 // No byte arrived (DNS failure, refused connection, no route): retrying cannot help.
                 if Self.size(of: file) == have {
-                    throw EngineError.fetchFailed("\(url.absoluteString): \(reason)")
+                    throw SupportError("\(url.absoluteString): \(reason)")
                 }
                 log("download interrupted (\(reason)) at \(Self.size(of: file)) bytes; attempt \(attempt + 1) resumes there")
             }
         }
-        throw EngineError.fetchFailed("\(url.absoluteString): \(lastError) after \(attempts) attempts")
+        throw SupportError("\(url.absoluteString): \(lastError) after \(attempts) attempts")
     }
 
     enum Outcome { case complete, retry(String) }
 
     private func once(_ url: URL, to file: URL, from offset: Int64) throws -> Outcome {
-        if !FileManager.default.fileExists(atPath: file.path) { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: file.path), !FileManager.default.createFile(atPath: file.path, contents: nil) {
+            throw SupportError("cannot create \(file.path)")
+        }
         var request = URLRequest(url: url)
         request.timeoutInterval = timeout
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
@@ -45,7 +54,7 @@ struct HTTPDownload {
         session.dataTask(with: request).resume()
         sink.done.wait()
         try sink.handle.close()
-        if let failure = sink.failure { throw EngineError.fetchFailed("\(url.absoluteString): \(failure)") }
+        if let failure = sink.failure { throw SupportError("\(url.absoluteString): \(failure)") }
         if sink.status == 416 && offset > 0 { return .complete } // the partial file already holds everything
         if let e = sink.transportError { return .retry(e) }
         if let expected = sink.expectedTotal, Self.size(of: file) < expected {
@@ -54,7 +63,7 @@ struct HTTPDownload {
         return .complete
     }
 
-    static func size(of file: URL) -> Int64 {
+    public static func size(of file: URL) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? NSNumber)?.int64Value ?? 0
     }
 

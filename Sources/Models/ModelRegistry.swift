@@ -71,12 +71,12 @@ public enum ModelRegistry {
         if let e = entry(named: nameOrPath) {
             let p = cachedPath(e, environment: environment).path
             guard FileManager.default.fileExists(atPath: p) else {
-                throw EngineError.modelNotFound("model '\(e.name)' is not in the cache (\(p)); run: codeeval models fetch \(e.name)")
+                throw ModelError.notFound("model '\(e.name)' is not in the cache (\(p)); run: codeeval models fetch \(e.name)")
             }
             return p
         }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDir), !isDir.boolValue { return nameOrPath }
-        throw EngineError.modelNotFound("'\(nameOrPath)' is neither a registry model (\(entries.map(\.name).joined(separator: ", "))) nor a GGUF file")
+        throw ModelError.notFound("'\(nameOrPath)' is neither a registry model (\(entries.map(\.name).joined(separator: ", "))) nor a GGUF file")
     }
 }
