@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "LoopbackHTTP"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Support", "LoopbackHTTP"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "Support", "LoopbackHTTP"]),
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),

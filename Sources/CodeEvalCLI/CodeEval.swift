@@ -22,7 +22,7 @@ struct CodeEval: AsyncParsableCommand {
             GenerateCommand.self,
             TokenizeCommand.self,
             BenchCommand.self,
-            HumanEvalRunCommand.self, MBPPRunCommand.self, GSM8kRunCommand.self, MATHRunCommand.self, MATH500RunCommand.self, HumanEvalPlusRunCommand.self, MBPPPlusRunCommand.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
+            HumanEvalRunCommand.self, MBPPRunCommand.self, GSM8kRunCommand.self, MATHRunCommand.self, MATH500RunCommand.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
             ServeCommand.self,
         ]
     )

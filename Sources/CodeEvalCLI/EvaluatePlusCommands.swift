@@ -101,7 +101,7 @@ struct EvaluateHumanEvalPlus: AsyncParsableCommand {
     @OptionGroup var options: PlusEvaluateOptions
     @Flag(help: "Use HumanEval+ Mini (fewer plus inputs).") var mini = false
     func run() async throws {
-        try await options.run(PlusTasks.load(.humanevalPlus, store: options.data.store, mini: mini),
+        try await options.run(PlusTasks.load(mini ? .humanevalPlusMini : .humanevalPlus, store: options.data.store),
                               benchmark: mini ? "humaneval-plus-mini" : "humaneval-plus")
     }
 }

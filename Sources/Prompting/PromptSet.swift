@@ -61,6 +61,8 @@ public struct PromptSet: Sendable {
             tasks = try store.math().map { PromptedTask(taskID: mathTaskID($0, prefix: "math"), prompt: MATHPrompt.build(problem: $0.problem), stops: stops) }
         case .math500:
             tasks = try store.math500().map { PromptedTask(taskID: mathTaskID($0, prefix: "math500"), prompt: MATHPrompt.build(problem: $0.problem), stops: stops) }
+        case .mbppSanitized, .humanevalPlusMini:
+            throw PromptingError("\(benchmark.rawValue) is scored from sample files only; it has no generation protocol")
         }
         return PromptSet(benchmark: benchmark, profile: profile, tasks: tasks,
                          templateHash: templateHash(benchmark, profile: profile, mbppShots: shots))
@@ -91,8 +93,8 @@ public struct PromptSet: Sendable {
     public static func templateHash(_ benchmark: Benchmark, profile: Profile, mbppShots: [(text: String, tests: [String], code: String)] = []) -> String {
         let rendered: String
         switch benchmark {
-        case .humaneval, .humanevalPlus: rendered = HumanEvalPrompt.build(prompt: "{prompt}\n", profile: profile)
-        case .mbpp: rendered = mbppPrompt(text: "{text}", tests: ["{t0}", "{t1}", "{t2}"], shots: mbppShots, profile: profile)
+        case .humaneval, .humanevalPlus, .humanevalPlusMini: rendered = HumanEvalPrompt.build(prompt: "{prompt}\n", profile: profile)
+        case .mbpp, .mbppSanitized: rendered = mbppPrompt(text: "{text}", tests: ["{t0}", "{t1}", "{t2}"], shots: mbppShots, profile: profile)
         case .mbppPlus: rendered = "{prompt}"
         case .gsm8k: rendered = GSM8kPrompt.build(question: "{question}")
         case .math, .math500: rendered = MATHPrompt.build(problem: "{problem}")

@@ -10,10 +10,10 @@ public struct CodeTaskBackend: EvaluationBackend {
     let executor: any Executor
     let memoryMB: Int
 
-    public init(load: (CodeBenchmark) throws -> [CodeTask], executor: any Executor, memoryMB: Int = 1024) {
+    public init(load: (Benchmark) throws -> [CodeTask], executor: any Executor, memoryMB: Int = 1024) {
         var tasks: [String: [String: CodeTask]] = [:]
         var errors: [String: String] = [:]
-        for benchmark in CodeBenchmark.allCases {
+        for benchmark in CodeTasks.benchmarks {
             do {
                 var byID: [String: CodeTask] = [:]
                 for t in try load(benchmark) {
@@ -36,7 +36,7 @@ public struct CodeTaskBackend: EvaluationBackend {
         self.init(load: { try CodeTasks.load($0, store: store) }, executor: executor)
     }
 
-    public var benchmarks: [String] { CodeBenchmark.allCases.map(\.rawValue) }
+    public var benchmarks: [String] { CodeTasks.benchmarks.map(\.rawValue) }
 
     public func taskIDs(benchmark: String) throws -> Set<String> {
         if let error = loadErrors[benchmark] { throw StoreError(description: error) }

@@ -75,8 +75,8 @@ struct DatasetStoreTests {
         #expect(try store.humanEvalPlus(mini: true).count == 164)
     }
 
-    @Test("every file in the mirror matches the catalog's sha256", arguments: DatasetID.allCases)
-    func checksums(id: DatasetID) throws {
+    @Test("every file in the mirror matches the catalog's sha256", arguments: Benchmark.allCases)
+    func checksums(id: Benchmark) throws {
         let store = try sharedStore()
         for file in Catalog.info(id).files {
             let r = try store.locate(id, role: file.role)
@@ -164,7 +164,7 @@ struct ResolutionTests {
         let committed = try String(contentsOf: root.appendingPathComponent("datasets/manifest.json"), encoding: .utf8)
         #expect(committed == Catalog.manifestJSON(), "regenerate with: codeeval datasets manifest > datasets/manifest.json")
         let parsed = try JSONParser.parse(committed)
-        #expect(parsed.objectValue?["datasets"]?.arrayValue?.count == DatasetID.allCases.count)
+        #expect(parsed.objectValue?["datasets"]?.arrayValue?.count == Benchmark.allCases.count)
     }
 }
 

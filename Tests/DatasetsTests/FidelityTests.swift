@@ -7,13 +7,13 @@ import Testing
 /// has integers far beyond Int64 and `Infinity`), key order survives, and escaping matches Python's.
 @Suite("Lossless round trip of the benchmark files")
 struct FidelityTests {
-    static let pythonWritten: [(DatasetID, String)] = [
+    static let pythonWritten: [(Benchmark, String)] = [
         (.humaneval, "test"), (.mbpp, "test"), (.gsm8k, "test"), (.math, "answers"), (.math500, "test"),
         (.humanevalPlus, "test"), (.humanevalPlusMini, "test"), (.mbppPlus, "test"),
     ]
 
     @Test("every line re-serializes to its original bytes", arguments: pythonWritten)
-    func lineByLine(id: DatasetID, role: String) throws {
+    func lineByLine(id: Benchmark, role: String) throws {
         let resolved = try sharedStore().locate(id, role: role)
         var reader = LineReader(source: try ByteSource(path: resolved.url.path))
         var lines = 0

@@ -16,7 +16,7 @@ struct EvalPlusTests {
                                            "Mbpp/558", "Mbpp/580", "Mbpp/581", "Mbpp/722", "Mbpp/793"]
 
     func humanEvalTasks() throws -> [PlusTask] {
-        try PlusTasks.load(.humanevalPlus, store: mirrorStore(), mini: true).filter { Self.humanEvalSubset.contains($0.taskID) }
+        try PlusTasks.load(.humanevalPlusMini, store: mirrorStore()).filter { Self.humanEvalSubset.contains($0.taskID) }
     }
 
     func mbppTasks() throws -> [PlusTask] {
@@ -32,7 +32,7 @@ struct EvalPlusTests {
     func loaders() throws {
         let store = try mirrorStore()
         #expect(try PlusTasks.load(.humanevalPlus, store: store).count == 164)
-        #expect(try PlusTasks.load(.humanevalPlus, store: store, mini: true).count == 164)
+        #expect(try PlusTasks.load(.humanevalPlusMini, store: store).count == 164)
         let mbpp = try PlusTasks.load(.mbppPlus, store: store)
         #expect(mbpp.count == 378)
         #expect(mbpp[0].taskID == "Mbpp/2" && mbpp[0].aliases == ["mbpp/2", "2"] && mbpp[0].number == 2)

@@ -12,7 +12,7 @@ import Support
     static let bytes: [UInt8] = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }
 
     static func entry(sha: String? = nil) -> ModelEntry {
-        ModelEntry(name: "tiny-test", description: "test", architecture: "llama", quantization: "Q4_0",
+        ModelEntry(name: "tiny-test", description: "test", architecture: "llama", quantization: "Q4_0", sizeLabel: "1M",
                    upstreamURL: "https://huggingface.co/" + route,
                    recipe: .wheelMember(package: "codeeval-no-such-package", version: "0.0.0", member: "x.gguf"),
                    sha256: sha ?? bytesSHA256, size: bytes.count, license: "test")

@@ -156,13 +156,16 @@ func mirrorStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> Da
 
     @Test func unknownNamesAreClearErrors() {
         #expect(throws: PromptingError.self) { try Profile.named("llama9") }
-        #expect(throws: PromptingError.self) { try Benchmark.parse("humaneval2") }
+        #expect(throws: DatasetError.self) { try Benchmark.parse("humaneval2") }
         #expect(!Profile.bigcode.supports(.gsm8k))
+        // The scoring-only subsets have no generation protocol, and say so.
+        #expect(!Profile.llama1.supports(.mbppSanitized))
+        #expect(throws: PromptingError.self) { try PromptSet.build(.humanevalPlusMini, profile: .llama1, store: DatasetStore()) }
     }
 
     @Test func everyBenchmarkBuildsFromTheMirror() throws {
         let store = try mirrorStore()
-        for b in Benchmark.allCases {
+        for b in Benchmark.allCases where Profile.llama1.supports(b) {
             let set = try PromptSet.build(b, profile: .llama1, store: store)
             #expect(!set.tasks.isEmpty, "\(b)")
             #expect(Set(set.tasks.map(\.taskID)).count == set.tasks.count, "task ids unique for \(b)")

@@ -3,11 +3,6 @@ import Foundation
 import Sandbox
 import Scoring
 
-/// The code benchmarks a samples file can be executed against.
-public enum CodeBenchmark: String, Sendable, CaseIterable {
-    case humaneval, mbpp
-}
-
 /// One problem: how to turn a completion into the program that is executed.
 public struct CodeTask: Sendable {
     public let taskID: String
@@ -42,10 +37,14 @@ public enum CodeTasks {
         }
     }
 
-    public static func load(_ benchmark: CodeBenchmark, store: DatasetStore, withSetupCode: Bool = false) throws -> [CodeTask] {
+    /// The benchmarks whose samples are judged as one assembled program each.
+    public static let benchmarks: [Benchmark] = [.humaneval, .mbpp]
+
+    public static func load(_ benchmark: Benchmark, store: DatasetStore, withSetupCode: Bool = false) throws -> [CodeTask] {
         switch benchmark {
         case .humaneval: return humanEval(try store.humanEval())
         case .mbpp: return mbpp(try store.mbpp(), withSetupCode: withSetupCode)
+        default: throw CodeEvaluationError(description: "\(benchmark.rawValue) is not judged as one program per sample")
         }
     }
 }

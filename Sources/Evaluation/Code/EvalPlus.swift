@@ -3,12 +3,6 @@ import Foundation
 import Sandbox
 import Scoring
 
-/// The EvalPlus benchmarks (HumanEval+ and MBPP+).
-public enum PlusBenchmark: String, Sendable, CaseIterable {
-    case humanevalPlus = "humaneval-plus"
-    case mbppPlus = "mbpp-plus"
-}
-
 /// One HumanEval+/MBPP+ problem in the form the harness needs. Inputs stay JSON text (numbers exactly as written).
 public struct PlusTask: Sendable {
     public let taskID: String
@@ -53,10 +47,12 @@ public enum PlusTasks {
         }
     }
 
-    public static func load(_ benchmark: PlusBenchmark, store: DatasetStore, mini: Bool = false) throws -> [PlusTask] {
+    public static func load(_ benchmark: Benchmark, store: DatasetStore) throws -> [PlusTask] {
         switch benchmark {
-        case .humanevalPlus: return humanEval(try store.humanEvalPlus(mini: mini))
+        case .humanevalPlus: return humanEval(try store.humanEvalPlus())
+        case .humanevalPlusMini: return humanEval(try store.humanEvalPlus(mini: true))
         case .mbppPlus: return mbpp(try store.mbppPlus())
+        default: throw CodeEvaluationError(description: "\(benchmark.rawValue) is not an EvalPlus benchmark")
         }
     }
 }

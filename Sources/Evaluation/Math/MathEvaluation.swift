@@ -2,10 +2,6 @@ import Datasets
 import Foundation
 import Scoring
 
-/// The math benchmarks a samples file can be scored against.
-public enum MathBenchmark: String, Sendable, CaseIterable {
-    case gsm8k, math, math500
-}
 
 /// `default`: our extraction and checkers. `compat`: lm-eval's (gsm8k_cot strict-match; minerva_math), quirks included.
 public enum MathScoringMode: String, Sendable, CaseIterable {
@@ -20,7 +16,7 @@ struct MathTask {
 }
 
 public struct MathEvaluationSummary: Sendable {
-    public let benchmark: MathBenchmark
+    public let benchmark: Benchmark
     public let mode: MathScoringMode
     public let samples: Int
     public let tasks: Int
@@ -44,8 +40,11 @@ public struct MathEvaluationSummary: Sendable {
 }
 
 public enum MathEvaluation {
+    /// The benchmarks whose samples are scored by answer checking.
+    public static let benchmarks: [Benchmark] = Benchmark.allCases.filter { $0.scoring == .answer }
+
     /// Loads the problems of a benchmark and resolves every task's gold answer for the mode.
-    static func tasks(_ benchmark: MathBenchmark, mode: MathScoringMode, store: DatasetStore) throws -> [MathTask] {
+    static func tasks(_ benchmark: Benchmark, mode: MathScoringMode, store: DatasetStore) throws -> [MathTask] {
         switch benchmark {
         case .gsm8k:
             return try store.gsm8k().map {
@@ -65,12 +64,14 @@ public enum MathEvaluation {
                 let prefix = benchmark.rawValue
                 return MathTask(taskID: "\(prefix)/\(p.index)", aliases: p.uniqueID.map { ["\(prefix)/\($0)"] } ?? [], gold: gold)
             }
+        default:
+            throw DatasetError("\(benchmark.rawValue) is not a math benchmark (answers are checked for \(benchmarks.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 
     /// One completion against its gold answer: the single place where extraction and checking are chosen for a
     /// benchmark and mode (used by `evaluate` and by runs). `flexible` is lm-eval's flexible-extract (GSM8k compat).
-    public static func check(completion: String, gold: String, benchmark: MathBenchmark, mode: MathScoringMode)
+    public static func check(completion: String, gold: String, benchmark: Benchmark, mode: MathScoringMode)
         -> (extracted: String, correct: Bool, flexible: (String, Bool)?) {
         switch (benchmark, mode) {
         case (.gsm8k, .default):
@@ -92,7 +93,7 @@ public enum MathEvaluation {
     }
 
     /// Scores samples; returns one result object per sample (input fields + `extracted`, `correct`) in input order.
-    public static func evaluate(samples: [Sample], benchmark: MathBenchmark, mode: MathScoringMode,
+    public static func evaluate(samples: [Sample], benchmark: Benchmark, mode: MathScoringMode,
                                 store: DatasetStore, majority: Bool) throws -> (results: [JSONObject], summary: MathEvaluationSummary) {
         let tasks = try tasks(benchmark, mode: mode, store: store)
         var index: [String: Int] = [:]

@@ -11,7 +11,7 @@ public struct CodeJudge: SampleJudge {
 
     /// Throws when the sandbox cannot run anything, so a run refuses to start instead of finishing with
     /// pass@k = 0 made of sandbox errors.
-    public init(benchmark: CodeBenchmark, store: DatasetStore, pool: RunnerPool, limits: Limits = Limits()) throws {
+    public init(benchmark: Benchmark, store: DatasetStore, pool: RunnerPool, limits: Limits = Limits()) throws {
         if let problem = pool.runner.launcherProblem { throw RunStoreError(problem) }
         var t: [String: CodeTask] = [:]
         for task in try CodeTasks.load(benchmark, store: store) {

@@ -24,8 +24,4 @@ public final class EngineCompletionSource: CompletionSource, @unchecked Sendable
                                 finishReason: g.finishReason.rawValue, promptMs: g.promptMs, decodeMs: g.decodeMs)
     }
 
-    /// Number of weights in the model file (sum of tensor element counts).
-    public static func parameterCount(_ file: GGUFFile) -> Int {
-        file.tensors.reduce(0) { $0 + $1.elementCount }
-    }
 }

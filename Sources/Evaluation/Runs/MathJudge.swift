@@ -5,17 +5,17 @@ import Scoring
 /// Judges math samples with codeeval's default extraction and checkers (the same as `evaluate gsm8k|math` in
 /// default mode): verdict `correct`/`wrong`, detail = the extracted answer (the maj1@k vote input).
 public struct MathJudge: SampleJudge {
-    let benchmark: MathBenchmark
+    let benchmark: Benchmark
     let golds: [String: String]
 
-    public init(benchmark: MathBenchmark, store: DatasetStore) throws {
+    public init(benchmark: Benchmark, store: DatasetStore) throws {
         self.benchmark = benchmark
         var g: [String: String] = [:]
         for t in try MathEvaluation.tasks(benchmark, mode: .default, store: store) { g[t.taskID] = t.gold }
         golds = g
     }
 
-    public init(benchmark: MathBenchmark, golds: [String: String]) {
+    public init(benchmark: Benchmark, golds: [String: String]) {
         self.benchmark = benchmark
         self.golds = golds
     }

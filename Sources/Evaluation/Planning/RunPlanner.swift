@@ -1,0 +1,201 @@
+import Datasets
+import Engine
+import Foundation
+import Models
+import Prompting
+import Sandbox
+import Support
+
+/// What a user asks a run to be: the CLI's options or a service request, before any default is resolved.
+public struct RunRequest: Sendable {
+    public var benchmark: Benchmark
+    /// Registry model name or GGUF path (local runs).
+    public var model: String = ModelRegistry.defaultModel
+    public var ks: [Int] = [1]
+    /// Samples per task; `nil` = the profile's default for the largest k.
+    public var n: Int?
+    public var temperature: Double?
+    public var topP: Double?
+    public var maxTokens: Int?
+    public var seed: UInt64 = 1234
+    /// Only the first `limit` tasks.
+    public var limit: Int?
+    /// Only these task ids.
+    public var taskIDs: [String]?
+    public var profile: String = "llama1"
+    /// Sandbox programs run at once.
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Samples the local engine decodes at once (any value gives the same samples).
+    public var batchSize: Int = ContinuousBatcher.defaultBatchSize
+    /// An OpenAI-compatible server instead of the local engine.
+    public var endpoint: String?
+    public var remoteModel: String?
+    public var concurrency: Int = 4
+
+    public init(benchmark: Benchmark) { self.benchmark = benchmark }
+}
+
+/// A request that cannot become a run; the message says which input and why.
+public struct PlanError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Everything needed to (re)start a run.
+public struct PreparedRun: Sendable {
+    public let manifest: RunManifest
+    public let tasks: [PromptedTask]
+    public let source: any CompletionSource
+    public let judge: any SampleJudge
+}
+
+/// How a planned run relates to the store: a completed run with the same manifest is reused, an interrupted one
+/// resumed, otherwise a new one is created.
+public enum RunStart: Sendable, Equatable {
+    case reuse(String)
+    case resume(String)
+    case new(String)
+
+    public var runID: String {
+        switch self { case let .reuse(id), let .resume(id), let .new(id): return id }
+    }
+}
+
+/// Turns a request into a run: resolves the profile's defaults, selects tasks, picks the judge and the completion
+/// source, and writes the manifest that makes the run reproducible and resumable. The CLI and the service both
+/// plan through this type, so a run means the same thing whichever door it came in by.
+public struct RunPlanner: Sendable {
+    public let datasets: DatasetStore
+    /// Builds the sandbox pool of a code judge with the given width.
+    public let makePool: @Sendable (Int) throws -> RunnerPool
+    public let codeVersion: String
+
+    public init(datasets: DatasetStore, codeVersion: String,
+                makePool: @escaping @Sendable (Int) throws -> RunnerPool = { RunnerPool(width: $0, zygote: nil) }) {
+        self.datasets = datasets
+        self.codeVersion = codeVersion
+        self.makePool = makePool
+    }
+
+    public func plan(_ r: RunRequest) async throws -> PreparedRun {
+        let profile = try Profile.named(r.profile)
+        let benchmark = r.benchmark
+        guard profile.supports(benchmark) else {
+            throw PlanError("profile '\(profile.name.rawValue)' has no \(benchmark.rawValue) protocol")
+        }
+        guard !r.ks.isEmpty, r.ks.allSatisfy({ $0 >= 1 }) else { throw PlanError("--k needs values ≥ 1") }
+        let n = r.n ?? profile.defaultSamples(ks: r.ks, benchmark: benchmark)
+        guard n >= 1 else { throw PlanError("--n must be ≥ 1") }
+        if let bad = r.ks.first(where: { $0 > n }) { throw PlanError("k = \(bad) needs n ≥ \(bad) samples per task (n = \(n))") }
+        if profile.greedy && n > 1 { throw PlanError("profile '\(profile.name.rawValue)' decodes greedily: n must be 1") }
+        let set = try PromptSet.build(benchmark, profile: profile, store: datasets)
+        let tasks = try select(set.tasks, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
+        let maxTokens = r.maxTokens ?? profile.maxTokens(for: benchmark)
+        let judge = try judge(benchmark, workers: r.workers)
+        let source: any CompletionSource
+        var modelSHA: String? = nil, modelPath: String? = nil, params: Int? = nil, modelName = r.model
+        if let endpoint = r.endpoint {
+            guard let rm = r.remoteModel else { throw PlanError("--endpoint needs --remote-model NAME") }
+            let probe = try RemoteCompletionSource(endpoint: endpoint, model: rm, maxConcurrency: r.concurrency,
+                                                   maxAttempts: 2, baseDelay: 0.2)
+            // Probe once so an unreachable endpoint fails before anything is written.
+            _ = try await probe.complete(CompletionRequest(prompt: "Hello", stops: [], maxTokens: 1, temperature: 0, topP: 1, topK: 0, seed: 0))
+            source = try RemoteCompletionSource(endpoint: endpoint, model: rm, maxConcurrency: r.concurrency)
+            modelName = rm
+        } else {
+            let path = try ModelRegistry.resolve(r.model)
+            let local = try localSource(modelPath: path, tasks: tasks, maxTokens: maxTokens, batchSize: r.batchSize)
+            source = local
+            modelPath = path
+            params = ParameterCount.of(local.generator.model.file).count
+            modelSHA = try ModelRegistry.entry(named: r.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
+        }
+        let manifest = RunManifest(
+            benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
+            modelPath: modelPath, parameterCount: params, source: r.endpoint == nil ? "local" : "remote", endpoint: r.endpoint,
+            ks: r.ks, n: n, temperature: r.temperature ?? profile.temperature(for: benchmark, ks: r.ks),
+            topP: r.topP ?? profile.topP, topK: 0, maxTokens: maxTokens, stops: profile.stops(for: benchmark), seed: r.seed,
+            promptTemplateHash: set.templateHash, datasetSHA256: try datasets.sha256(of: benchmark),
+            taskIDs: tasks.map(\.taskID), codeVersion: codeVersion, greedy: profile.greedy,
+            kernels: r.endpoint == nil ? KernelLevel.name : nil)
+        return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
+    }
+
+    /// Rebuilds a stored run's inputs; refuses if the prompts, the dataset or the kernel level changed since it started.
+    public func resume(_ info: RunInfo, workers: Int, concurrency: Int, batchSize: Int) async throws -> PreparedRun {
+        let m = info.manifest
+        let benchmark = try Benchmark.parse(m.benchmark)
+        let set = try PromptSet.build(benchmark, profile: try Profile.named(m.profile), store: datasets)
+        guard set.templateHash == m.promptTemplateHash else { throw PlanError("run \(info.id): prompt template changed since the run started") }
+        guard try datasets.sha256(of: benchmark) == m.datasetSHA256 else { throw PlanError("run \(info.id): dataset changed since the run started") }
+        let byID = Dictionary(set.tasks.map { ($0.taskID, $0) }, uniquingKeysWith: { a, _ in a })
+        let tasks = try m.taskIDs.map { id -> PromptedTask in
+            guard let t = byID[id] else { throw PlanError("run \(info.id): task \(id) no longer exists") }
+            return t
+        }
+        if m.source == "local", let k = m.kernels, k != KernelLevel.name {
+            throw PlanError("run \(info.id) was generated with the \(k) kernels and this process uses \(KernelLevel.name): "
+                + "its logits would differ at rounding level, so the finished samples could not be reproduced; resume it "
+                + "on a machine with \(k) or with CODEEVAL_KERNELS=\(k)")
+        }
+        let source: any CompletionSource
+        if let endpoint = m.endpoint {
+            source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, maxConcurrency: concurrency)
+        } else {
+            guard let path = m.modelPath else { throw PlanError("run \(info.id) has no model path") }
+            source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)
+        }
+        return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, workers: workers))
+    }
+
+    /// Where a planned run goes in the store: reuse a completed run of the same manifest, resume an interrupted
+    /// one (Ctrl-C, kill -9), or create a new one.
+    public static func start(_ p: PreparedRun, in store: RunStore, reuse: Bool) throws -> RunStart {
+        if reuse {
+            if let done = try store.completedRuns(matching: p.manifest).first { return .reuse(done.id) }
+            if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == p.manifest }) {
+                return .resume(open.id)
+            }
+        }
+        return .new(try store.createRun(manifest: p.manifest))
+    }
+
+    func select(_ all: [PromptedTask], ids: [String]?, limit: Int?, benchmark: Benchmark) throws -> [PromptedTask] {
+        var tasks = all
+        if let ids {
+            let known = Set(tasks.map(\.taskID))
+            let unknown = ids.filter { !known.contains($0) }
+            guard unknown.isEmpty else { throw PlanError("unknown task ids for \(benchmark.rawValue): \(unknown.joined(separator: ", "))") }
+            let wanted = Set(ids)
+            tasks = tasks.filter { wanted.contains($0.taskID) }
+        }
+        if let limit {
+            guard limit >= 1 else { throw PlanError("--limit must be ≥ 1") }
+            tasks = Array(tasks.prefix(limit))
+        }
+        return tasks
+    }
+
+    func judge(_ b: Benchmark, workers: Int) throws -> any SampleJudge {
+        switch b.scoring {
+        case .execution: return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers))
+        case .answer: return try MathJudge(benchmark: b, store: datasets)
+        case .differential: throw PlanError("\(b.rawValue): runs do not judge EvalPlus yet; score samples with `codeeval evaluate \(b.rawValue)`")
+        }
+    }
+
+    func localSource(modelPath: String, tasks: [PromptedTask], maxTokens: Int, batchSize: Int) throws -> EngineCompletionSource {
+        guard batchSize >= 1 else { throw PlanError("--batch-size must be ≥ 1") }
+        let generator = try Generator(path: modelPath)
+        // Refuse up front if the longest prompt plus the generation budget does not fit the context.
+        if let longest = tasks.max(by: { $0.prompt.utf8.count < $1.prompt.utf8.count }) {
+            let needed = generator.tokenizer.encode(longest.prompt, addSpecial: true).count + maxTokens
+            guard needed <= generator.contextLength else {
+                throw PlanError("context too short: task \(longest.taskID) needs \(needed) tokens (prompt + --max-tokens), "
+                    + "the model context is \(generator.contextLength); lower --max-tokens or use a model with a longer context")
+            }
+        }
+        return EngineCompletionSource(generator: generator, batchSize: batchSize)
+    }
+}
