@@ -72,9 +72,13 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The speed harnesses behind `codeeval bench`, each against a baseline run in the same process.
+        .target(name: "Benchmarking", dependencies: [
+            "CKernels", "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
+        ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [
-            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Reports", "Service",
+            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Reports", "Service", "Benchmarking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

