@@ -168,8 +168,8 @@ int cgroups_join(const struct run_cgroups *cg) {
     if (cg->version == 1) {
         /* v1: "0" into `tasks` moves the calling thread, which is the whole process (the caller is single-threaded,
          * and its children are born in the group). Moving a whole process through cgroup.procs takes the kernel's
-         * global threadgroup lock for writing, which waits for an RCU grace period: measured 5-16 ms here, against
-         * 0.03-0.08 ms for this (Sandbox/bench/cgroup_join.c). */
+         * global threadgroup lock for writing, which waits for an RCU grace period: milliseconds, against a small
+         * fraction of one for this (Sandbox/bench/cgroup_join.c compares the two). */
         if (cg->mem[0] && put(cg->mem, "tasks", "0") < 0) return -1;
         if (cg->pids[0] && put(cg->pids, "tasks", "0") < 0) return -1;
         return 0;
