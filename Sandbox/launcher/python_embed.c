@@ -1,5 +1,5 @@
 /*
- * The warm interpreter of a zygote launcher (see zygote.h and main.c).
+ * The warm interpreter of a zygote launcher (see zygote.h and zygote.c).
  *
  * libpython is dlopen()ed, not linked: the per-run launcher (no --zygote) then starts exactly as before, without
  * loading and relocating a 7 MB library it never uses. Only the few entry points below are looked up; the headers
@@ -284,7 +284,7 @@ void zygote_python_run(const char *path) {
     zygote_prefault();
     /* The interpreter's own fork bookkeeping (thread state, locks, at-fork hooks such as random's re-seed). */
     p_PyOS_AfterFork_Child();
-    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (main.c restores them). */
+    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (program.c restores them). */
     p_PyObject_CallFunction(run_function, "s", path);
     /* run() ends the process itself; getting here means it could not start. */
     _exit(120);
