@@ -58,8 +58,10 @@ void program_exec(struct jail *j) {
     caps_drop(j);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) jail_fail(j, "no_new_privs");
     j->layers |= LAYER_NNP;
-    if (j->zygote ? sandbox_load_exported(&j->zygote->filter) != 0 : sandbox_load_policy(j->cfg->standard_profile) != 0)
-        jail_fail(j, "seccomp rule %s", sandbox_policy_failure);
+    const char *failure;
+    if (j->zygote ? sandbox_load_exported(&j->zygote->filter, &failure) != 0
+                  : sandbox_load_policy(j->cfg->standard_profile, &failure) != 0)
+        jail_fail(j, "seccomp rule %s", failure);
     j->layers |= LAYER_SECCOMP;
 
     if (j->zygote) {

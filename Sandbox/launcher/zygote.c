@@ -108,8 +108,9 @@ static int zygote_prepare(const struct config *cfg) {
     }
     for (int s = 1; s < NSIG; s++) sigaction(s, NULL, &image.sigs[s]);
     /* Building the filter with libseccomp costs more CPU than many a run; build it once, before any run. */
-    if (sandbox_export_policy(cfg->standard_profile, &image.filter) != 0) {
-        snprintf(err, sizeof err, "cannot build the seccomp filter: %s", sandbox_policy_failure);
+    const char *failure;
+    if (sandbox_export_policy(cfg->standard_profile, &image.filter, &failure) != 0) {
+        snprintf(err, sizeof err, "cannot build the seccomp filter: %s", failure);
         report_zygote_error(err, 0, 0);
         return 3;
     }
