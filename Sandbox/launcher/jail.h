@@ -52,9 +52,9 @@ struct jail {
     const struct zygote_image *zygote;   /* NULL in a per-run launcher */
     int status_fd;                       /* write end of the status pipe */
     int layers;                          /* LAYER_* applied so far */
-    int prog_fd, out_fd, err_fd, key_fd, proof_fd;
-    uid_t host_uid;                      /* the per-run unprivileged host uid (and gid) */
-    gid_t host_gid;
+    int prog_fd, out_fd, err_fd, key_fd, proof_fd;  /* the jail's ends of the supervisor's pipes */
+    uid_t host_uid;   /* the run's unprivileged host ids: the per-run uid, and a gid of the same number */
+    gid_t host_gid;   /* (user_ns.c; the launcher's own ids when it is not root) */
 };
 
 /* Reports a setup failure (message, then ": " and strerror(errno)) on the status pipe and exits 120; the supervisor
