@@ -47,7 +47,8 @@ int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 2000;
     for (int profile = 0; profile < 2; profile++) {
         struct sock_fprog f;
-        if (sandbox_export_policy(profile, &f) != 0) { fprintf(stderr, "policy: %s\n", sandbox_policy_failure); return 1; }
+        const char *failure;
+        if (sandbox_export_policy(profile, &f, &failure) != 0) { fprintf(stderr, "policy: %s\n", failure); return 1; }
         double bare = per_run_us(NULL, n), attached = per_run_us(&f, n);
         printf("profile %s (%u instructions): fork+exit %.1f us, fork+attach+exit %.1f us, attach %.1f us (ratio %.2fx)\n",
                profile ? "standard" : "strict", f.len, bare, attached, attached - bare, attached / bare);

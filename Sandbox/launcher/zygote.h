@@ -1,8 +1,19 @@
 #ifndef CODEEVAL_SANDBOX_ZYGOTE_H
 #define CODEEVAL_SANDBOX_ZYGOTE_H
 #include <stddef.h>
-/* The embedded interpreter of a zygote launcher (python_embed.c). */
+/* The zygote (--zygote): its server loop (zygote.c), its embedded interpreter (python_embed.c) and the snapshot of
+ * its memory (snapshot.c). */
+struct config;
+struct run;
 
+/* zygote.c: initialises the interpreter once, then forks a launcher per run and watches them until stdin ends.
+ * Returns the exit status (0 = shut down by the caller, 3 = the zygote failed and said why on stdout). */
+int zygote_serve(struct config *cfg);
+/* In a zygote's launcher: tells the zygote that the run's frame was read ('F') or its verdict printed ('V'). Does
+ * nothing in a per-run launcher. */
+void zygote_notify(const struct run *r, char kind);
+
+/* python_embed.c */
 /* 0 if a zygote can run here: `python` resolves to the interpreter version this launcher embeds and its shared
  * library loads. Else -1 and the reason in err. */
 int zygote_python_check(const char *python, char *err, size_t errlen);
@@ -12,6 +23,7 @@ int zygote_python_init(const char *python, char *err, size_t errlen);
 /* Runs the program file in the inherited interpreter and exits with its status, like `python3 path`. Called only
  * in a run's program process, after every isolation layer (where the per-run launcher would execve). */
 void zygote_python_run(const char *path) __attribute__((noreturn));
+/* snapshot.c */
 /* Moves the zygote's private memory into a sealed memfd mapped privately at the same addresses (snapshot.c), so
  * forks of the zygote copy no page tables for it. Called once, after every initialisation and before the first
  * fork. Returns the number of mappings moved, or -1 with the reason in err (the zygote is then unchanged). */
@@ -22,7 +34,7 @@ int zygote_snapshot(char *err, size_t errlen);
 int zygote_learn_hot_pages(void (*warmup)(void), char *err, size_t errlen);
 /* In a run's program process: prefaults (writes) the ranges zygote_learn_hot_pages found, in one call per range. */
 void zygote_prefault(void);
-/* The warm-up for zygote_learn_hot_pages: runs a representative program through the same entry point as a run,
- * then stops itself. Called only in that child. */
+/* The warm-up for zygote_learn_hot_pages (python_embed.c): runs a representative program through the same entry
+ * point as a run, then stops itself. Called only in that child. */
 void zygote_python_warmup(void) __attribute__((noreturn));
 #endif

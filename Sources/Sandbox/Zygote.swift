@@ -2,7 +2,7 @@ import Foundation
 
 /// One long-lived `codeeval-sandbox --zygote` for one pool worker: an interpreter initialised once, forked per run.
 ///
-/// The launcher in zygote mode (see `Sandbox/launcher/main.c`, "zygote") keeps a per-run launcher ahead of our
+/// The launcher in zygote mode (see `Sandbox/launcher/zygote.c`) keeps a per-run launcher ahead of our
 /// frames; every run still goes through the whole per-run launcher code (its own cgroups, host uid, user/pid/mount/
 /// net/ipc/uts/cgroup namespaces, tmpfs root and work dir, rlimits, capability drop, no_new_privs, seccomp), and only
 /// the last step differs: the program runs in the interpreter inherited through fork instead of a new `python3`.

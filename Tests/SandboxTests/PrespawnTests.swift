@@ -8,7 +8,7 @@ import Testing
 struct PrespawnTests {
     let runner = Runner()
 
-    /// The launcher's per-run host uid (main.c: 200000 + its pid mod 100000).
+    /// The launcher's per-run host uid (supervisor.c: 200000 + its pid mod 100000).
     func hostUID(of launch: PreparedLaunch) -> Int { 200_000 + Int(launch.process.processIdentifier) % 100_000 }
 
     func eventually(_ condition: () -> Bool) async throws -> Bool {

@@ -1,0 +1,33 @@
+/* The run's identity: a per-run unprivileged host uid, and inside the user namespace uid/gid 1000 mapped to it. */
+#include <grp.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "jail.h"
+
+/* C, before the namespaces: a per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart, and makes
+ * RLIMIT_NPROC apply at all when the launcher runs as root. Not root: the launcher's own ids are the run's. */
+void user_ns_unprivileged(struct jail *j) {
+    j->host_gid = (gid_t)j->host_uid;
+    if (getuid() == 0) {
+        if (setgroups(0, NULL) != 0) jail_fail(j, "setgroups");
+        if (setresgid(j->host_gid, j->host_gid, j->host_gid) != 0) jail_fail(j, "setresgid");
+        if (setresuid(j->host_uid, j->host_uid, j->host_uid) != 0) jail_fail(j, "setresuid");
+    } else {
+        j->host_uid = getuid();
+        j->host_gid = getgid();
+    }
+    j->layers |= LAYER_UNPRIV;
+}
+
+/* C, in its new user namespace: 1000 inside is the host uid and gid. setgroups is denied first: the kernel requires
+ * it before an unprivileged process writes its gid_map. */
+void user_ns_map_ids(const struct jail *j) {
+    char map[64];
+    if (write_text("/proc/self/setgroups", "deny") != 0) jail_fail(j, "setgroups deny");
+    snprintf(map, sizeof map, "1000 %u 1", (unsigned)j->host_uid);
+    if (write_text("/proc/self/uid_map", map) != 0) jail_fail(j, "uid_map");
+    snprintf(map, sizeof map, "1000 %u 1", (unsigned)j->host_gid);
+    if (write_text("/proc/self/gid_map", map) != 0) jail_fail(j, "gid_map");
+}
