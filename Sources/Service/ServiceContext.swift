@@ -59,7 +59,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServiceContext,
                 next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
-        guard let limiter, request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let limiter else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw ServiceError(.unauthorized, "unauthorized", "missing `Authorization: Bearer <api key>` header")
         }
