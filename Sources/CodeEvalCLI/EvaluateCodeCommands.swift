@@ -2,33 +2,8 @@ import ArgumentParser
 import Datasets
 import Evaluation
 import Foundation
+import Reports
 import Sandbox
-
-/// A one-line progress display on stderr, shown only when stderr is a terminal.
-final class ProgressLine: @unchecked Sendable {
-    private let enabled = isatty(STDERR_FILENO) != 0
-    private let start = Date()
-    private let lock = NSLock()
-    private var last = Date.distantPast
-
-    func update(done: Int, total: Int, passed: Int) {
-        guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        let now = Date()
-        guard done == total || now.timeIntervalSince(last) > 0.1 else { return }
-        last = now
-        let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        let width = 30
-        let filled = total > 0 ? width * done / total : width
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = String(format: "\r%@ %d/%d  pass %.1f%%  %.1f exec/s  ETA %.0fs ", bar, done, total,
-                          done > 0 ? 100 * Double(passed) / Double(done) : 0, rate, eta)
-        FileHandle.standardError.write(Data(line.utf8))
-        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-}
 
 /// Options common to `evaluate humaneval|mbpp`.
 struct CodeEvaluateOptions: ParsableArguments {
@@ -52,29 +27,14 @@ struct CodeEvaluateOptions: ParsableArguments {
     func ks() throws -> [Int] { try parseKList(k) }
 
     func run(_ tasks: [CodeTask], benchmark: String) async throws {
-        let loaded: [Sample]
-        let resultsURL: URL
-        if let samples {
-            let url = URL(fileURLWithPath: samples)
-            loaded = try SampleFile.load(url)
-            resultsURL = output.map { URL(fileURLWithPath: $0) } ?? SampleFile.resultsURL(for: url)
-        } else {
-            loaded = CodeEvaluation.canonicalSamples(tasks)
-            resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_results.jsonl")
-        }
         let progress = ProgressLine()
         let pool = try SandboxPoolSetup.pool(width: workers, zygote: zygote)
-        let (results, _, summary) = try await CodeEvaluation.evaluate(
-            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: pool, limits: limitOptions.limits
-        ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
+        let file = SampleFileJob(samples: samples, output: output, benchmark: benchmark)
+        let (resultsURL, summary) = try await file.code(tasks: tasks, ks: try ks(), pool: pool, limits: limitOptions.limits) {
+            progress.update(done: $0, total: $1, passed: $2)
+        }
         await pool.shutdown()
-        let writer = try JSONLWriter(url: resultsURL)
-        for r in results { try writer.write(r) }
-        try writer.close()
-        let scores = summary.passAtK.keys.sorted().map { String(format: "pass@%d: %.4f", $0, summary.passAtK[$0]!) }
-        print("\(benchmark): " + (scores.isEmpty ? "no k ≤ the samples per task" : scores.joined(separator: "  "))
-              + "  (\(summary.passed)/\(summary.samples) samples passed, \(summary.tasks) tasks)")
-        print("verdicts: " + summary.statusCounts.keys.sorted().map { "\($0) \(summary.statusCounts[$0]!)" }.joined(separator: ", "))
+        EvaluationReport.code(summary).forEach { print($0) }
         finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
                      sandboxErrors: summary.statusCounts["sandbox_error"] != nil)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Evaluation
 import Foundation
+import Reports
 
 /// Options common to `evaluate gsm8k|math|math500`.
 struct MathEvaluateOptions: ParsableArguments {
@@ -27,20 +28,10 @@ struct MathEvaluateOptions: ParsableArguments {
     }
 
     func run(_ benchmark: Benchmark) throws {
-        let url = URL(fileURLWithPath: samples)
-        let loaded = try SampleFile.load(url)
         let mode: MathScoringMode = self.mode == .compat ? .compat : .default
-        let (results, summary) = try MathEvaluation.evaluate(
-            samples: loaded, benchmark: benchmark, mode: mode, store: data.store, majority: maj)
-        let out = output.map { URL(fileURLWithPath: $0) } ?? SampleFile.resultsURL(for: url)
-        let writer = try JSONLWriter(url: out)
-        for r in results { try writer.write(r) }
-        try writer.close()
-        print("\(benchmark.rawValue) (\(mode.rawValue)): accuracy \(String(format: "%.4f", summary.accuracy)) "
-              + "(\(summary.correct)/\(summary.samples) samples, \(summary.tasks) tasks)")
-        if let m = summary.majorityAccuracy {
-            print("maj1@\(summary.minSamplesPerTask): \(String(format: "%.4f", m))")
-        }
+        let file = SampleFileJob(samples: samples, output: output, benchmark: benchmark.rawValue)
+        let (out, summary) = try file.math(benchmark, mode: mode, store: data.store, majority: maj)
+        EvaluationReport.math(summary).forEach { print($0) }
         print("results: \(out.path)")
         if json { print(summary.json().serialized()) }
     }

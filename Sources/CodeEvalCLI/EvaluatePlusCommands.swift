@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Evaluation
 import Foundation
+import Reports
 import Sandbox
 
 /// Options common to `evaluate humaneval-plus|mbpp-plus`.
@@ -51,36 +52,12 @@ struct PlusEvaluateOptions: ParsableArguments {
     }
 
     func run(_ tasks: [PlusTask], benchmark: String) async throws {
-        let loaded: [Sample]
-        let resultsURL: URL
-        if let samples {
-            let url = URL(fileURLWithPath: samples)
-            loaded = try SampleFile.load(url, allowSolution: true)
-            resultsURL = output.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: url.path + "_plus_results.jsonl")
-        } else {
-            loaded = EvalPlus.canonicalSamples(tasks)
-            resultsURL = URL(fileURLWithPath: output ?? "\(benchmark)_canonical.jsonl_plus_results.jsonl")
-        }
         let progress = ProgressLine()
-        let (results, _, summary) = try await EvalPlus.evaluate(
-            samples: loaded, tasks: tasks, benchmark: benchmark, ks: try ks(), pool: try SandboxPoolSetup.pool(width: workers, zygote: zygote),
-            settings: settings
-        ) { done, total, passed in progress.update(done: done, total: total, passed: passed) }
-        let writer = try JSONLWriter(url: resultsURL)
-        for r in results { try writer.write(r) }
-        try writer.close()
-        for phase in PlusPhase.allCases {
-            let p = summary.passAtK[phase] ?? [:]
-            let scores = p.keys.sorted().map { String(format: "pass@%d: %.4f", $0, p[$0]!) }
-            let label = phase == .base ? "\(benchmark) base tests" : "\(benchmark) base + plus tests"
-            print("\(label): " + (scores.isEmpty ? "no k ≤ the samples per task" : scores.joined(separator: "  ")))
-        }
-        for phase in PlusPhase.allCases {
-            let c = summary.statusCounts[phase] ?? [:]
-            print("\(phase.rawValue) statuses: " + c.keys.sorted().map { "\($0) \(c[$0]!)" }.joined(separator: ", "))
-        }
-        print(String(format: "ground truth %.1f s, total %.1f s, %d samples, %d tasks", summary.groundTruthSeconds,
-                     summary.wallSeconds, summary.samples, summary.tasks))
+        let file = SampleFileJob(samples: samples, output: output, benchmark: benchmark)
+        let (resultsURL, summary) = try await file.plus(
+            tasks: tasks, ks: try ks(), pool: try SandboxPoolSetup.pool(width: workers, zygote: zygote), settings: settings
+        ) { progress.update(done: $0, total: $1, passed: $2) }
+        EvaluationReport.plus(summary, benchmark: benchmark).forEach { print($0) }
         finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
                      sandboxErrors: summary.verdictCounts["sandbox_error"] != nil)
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Datasets
 import Foundation
 import Hummingbird
 import Logging
@@ -40,41 +39,24 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "codeeval.service")
         logger.logLevel = .info
-        var config = ServiceConfig()
-        config.host = host
-        config.port = port
-        config.databasePath = db
-        if let workers { config.workers = workers }
-        config.maxWaiting = maxWaiting
-        config.maxBodyBytes = maxBodyMb * 1024 * 1024
-        config.maxTimeoutSeconds = maxTimeout
-        guard config.workers >= 1, config.maxWaiting >= 0, maxBodyMb >= 1, maxTimeout > 0 else {
-            throw ValidationError("--workers, --max-body-mb and --max-timeout must be positive")
-        }
-        let keys = try apiKeys.map { try APIKeyFile.load(URL(fileURLWithPath: $0)) }
-        if !config.isLoopback && keys == nil {
-            throw ValidationError("binding to \(host) needs --api-keys (unauthenticated access is allowed on loopback only)")
-        }
-        let executor: any Executor
-        if unsafeNoSandbox {
-            if !config.isLoopback { throw ValidationError("--unsafe-no-sandbox only binds to loopback") }
-            logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
-            executor = UnsandboxedPythonExecutor()
-        } else {
-            let pool = try SandboxPoolSetup.pool(width: config.workers, zygote: zygote)
-            let sandbox = await SandboxExecutor.probe(pool: pool, allowDegraded: allowDegraded)
-            let layers = sandbox.layerAvailability()
-            if layers["sandbox"] != true {
-                logger.error("sandbox probe failed: /readyz will report not_ready", metadata: ["layers": "\(layers)"])
-            }
-            executor = sandbox
-        }
-        let store = try JobStore(path: db)
-        let evaluator = CodeTaskBackend(executor: executor)
-        let completions = try model.map { try EngineCompletionBackend(model: $0) }
-        let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator,
-                                       completions: completions, keys: keys)
-        let log = logger, boundHost = config.host, dbPath = db
+        var o = ServiceOptions()
+        o.config.host = host
+        o.config.port = port
+        o.config.databasePath = db
+        if let workers { o.config.workers = workers }
+        o.config.maxWaiting = maxWaiting
+        o.config.maxBodyBytes = maxBodyMb * 1024 * 1024
+        o.config.maxTimeoutSeconds = maxTimeout
+        o.databasePath = db
+        o.apiKeysFile = apiKeys
+        o.model = model
+        o.allowDegraded = allowDegraded
+        o.unsafeNoSandbox = unsafeNoSandbox
+        let deps: ServiceDependencies
+        do {
+            deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
+        } catch let e as ServiceSetupError { throw ValidationError(e.message) }
+        let log = logger, boundHost = host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
             log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])
         }

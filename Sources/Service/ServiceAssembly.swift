@@ -1,0 +1,56 @@
+import Datasets
+import Foundation
+import Logging
+import Sandbox
+
+/// How `codeeval serve` was asked to run, before anything is opened.
+public struct ServiceOptions: Sendable {
+    public var config = ServiceConfig()
+    public var databasePath = "codeeval-service.sqlite"
+    public var apiKeysFile: String?
+    /// Serve `/v1/completions` with this model (registry name or GGUF path).
+    public var model: String?
+    public var allowDegraded = false
+    /// Run programs with plain python3 (trusted code only; loopback only).
+    public var unsafeNoSandbox = false
+
+    public init() {}
+}
+
+/// A refused configuration: the message names the option.
+public struct ServiceSetupError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+public enum ServiceAssembly {
+    /// Opens the store, probes the sandbox (failing closed unless allowed), loads keys and the model, and returns
+    /// what `ServiceApp` serves. `makePool` builds the sandbox pool for the configured width.
+    public static func dependencies(_ o: ServiceOptions, logger: Logger,
+                                    makePool: (Int) throws -> RunnerPool) async throws -> ServiceDependencies {
+        let config = o.config
+        guard config.workers >= 1, config.maxWaiting >= 0, config.maxBodyBytes >= 1, config.maxTimeoutSeconds > 0 else {
+            throw ServiceSetupError(message: "--workers, --max-body-mb and --max-timeout must be positive")
+        }
+        let keys = try o.apiKeysFile.map { try APIKeyFile.load(URL(fileURLWithPath: $0)) }
+        if !config.isLoopback && keys == nil {
+            throw ServiceSetupError(message: "binding to \(config.host) needs --api-keys (unauthenticated access is allowed on loopback only)")
+        }
+        let executor: any Executor
+        if o.unsafeNoSandbox {
+            if !config.isLoopback { throw ServiceSetupError(message: "--unsafe-no-sandbox only binds to loopback") }
+            logger.warning("running programs WITHOUT a sandbox (--unsafe-no-sandbox): trusted code only")
+            executor = UnsandboxedPythonExecutor()
+        } else {
+            let sandbox = await SandboxExecutor.probe(pool: try makePool(config.workers), allowDegraded: o.allowDegraded)
+            let layers = sandbox.layerAvailability()
+            if layers["sandbox"] != true {
+                logger.error("sandbox probe failed: /readyz will report not_ready", metadata: ["layers": "\(layers)"])
+            }
+            executor = sandbox
+        }
+        return ServiceDependencies(config: config, store: try JobStore(path: o.databasePath), executor: executor,
+                                   evaluator: CodeTaskBackend(executor: executor),
+                                   completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys)
+    }
+}
