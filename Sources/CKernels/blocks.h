@@ -1,13 +1,17 @@
 // The block structs of ggml's quantized types and the per-arch kernel declarations. Internal
-// to CKernels.
+// to CKernels. Block sizes are the type table's (include/ckernels.h), checked here.
 #ifndef CKERNELS_BLOCKS_H
 #define CKERNELS_BLOCKS_H
 #include <stdint.h>
 #include <string.h>
 #include "ckernels.h"
 
-#define QK 32
-#define QKK 256
+#define CK_TYPE_SIZES(name, id, elements, bytes, dot) CK_ELEMENTS_##name = elements, CK_BYTES_##name = bytes,
+enum { CK_TYPES(CK_TYPE_SIZES) };
+#undef CK_TYPE_SIZES
+
+#define QK CK_ELEMENTS_Q8_0
+#define QKK CK_ELEMENTS_Q8_K
 
 typedef struct { uint16_t d; uint8_t qs[16]; } blk_q4_0;
 typedef struct { uint16_t d, m; uint8_t qs[16]; } blk_q4_1;
@@ -20,16 +24,22 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t q
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } blk_q6_K;
 typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } blk_q8_K;
 
-_Static_assert(sizeof(blk_q4_0) == 18, "q4_0");
-_Static_assert(sizeof(blk_q4_1) == 20, "q4_1");
-_Static_assert(sizeof(blk_q5_0) == 22, "q5_0");
-_Static_assert(sizeof(blk_q5_1) == 24, "q5_1");
-_Static_assert(sizeof(blk_q8_0) == 34, "q8_0");
-_Static_assert(sizeof(blk_q8_1) == 36, "q8_1");
-_Static_assert(sizeof(blk_q4_K) == 144, "q4_K");
-_Static_assert(sizeof(blk_q5_K) == 176, "q5_K");
-_Static_assert(sizeof(blk_q6_K) == 210, "q6_K");
-_Static_assert(sizeof(blk_q8_K) == 292, "q8_K");
+#define CK_CHECK_BLOCK(T, NAME)                                                                \
+    _Static_assert(sizeof(blk_##T) == CK_BYTES_##NAME, #T ": the struct and the type table differ")
+CK_CHECK_BLOCK(q4_0, Q4_0);
+CK_CHECK_BLOCK(q4_1, Q4_1);
+CK_CHECK_BLOCK(q5_0, Q5_0);
+CK_CHECK_BLOCK(q5_1, Q5_1);
+CK_CHECK_BLOCK(q8_0, Q8_0);
+CK_CHECK_BLOCK(q8_1, Q8_1);
+CK_CHECK_BLOCK(q4_K, Q4_K);
+CK_CHECK_BLOCK(q5_K, Q5_K);
+CK_CHECK_BLOCK(q6_K, Q6_K);
+CK_CHECK_BLOCK(q8_K, Q8_K);
+#undef CK_CHECK_BLOCK
+_Static_assert(QK == CK_ELEMENTS_Q4_0 && QK == CK_ELEMENTS_Q5_0 && QK == CK_ELEMENTS_Q4_1 && QK == CK_ELEMENTS_Q5_1 &&
+               QK == CK_ELEMENTS_Q8_1 && QKK == CK_ELEMENTS_Q4_K && QKK == CK_ELEMENTS_Q5_K && QKK == CK_ELEMENTS_Q6_K,
+               "the kernels assume 32-element blocks and 256-element super-blocks");
 
 static inline float h2f(uint16_t h) { return ck_fp16_to_fp32(h); }
 

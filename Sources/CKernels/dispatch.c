@@ -133,31 +133,6 @@ static const kernel_set *kernels_for(int type, int64_t n, int level) {
 
 // MARK: activations
 
-int ck_vec_dot_type(int t) {
-    switch (t) {
-    case CK_Q4_0: case CK_Q5_0: case CK_Q8_0: return CK_Q8_0;
-    case CK_Q4_1: case CK_Q5_1: return CK_Q8_1;
-    case CK_Q4_K: case CK_Q5_K: case CK_Q6_K: return CK_Q8_K;
-    case CK_F32: return CK_F32;
-    case CK_F16: return CK_F16;
-    case CK_BF16: return CK_BF16;
-    default: return -1;
-    }
-}
-
-size_t ck_activation_row_bytes(int t, int64_t n) {
-    switch (ck_vec_dot_type(t)) {
-    case CK_Q8_0:
-        return ck_q8_0_has_extras(n) ? ck_q8_0_extras_offset(n) + (size_t)(n / QK / 2) * CK_PAIR_BYTES
-                                     : (size_t)(n / QK) * sizeof(blk_q8_0);
-    case CK_Q8_1: return (size_t)(n / QK) * sizeof(blk_q8_1);
-    case CK_Q8_K: return (size_t)(n / QKK) * sizeof(blk_q8_K);
-    case CK_F32: return (size_t)n * 4;
-    case CK_F16: case CK_BF16: return (size_t)n * 2;
-    default: return 0;
-    }
-}
-
 static int quantize_activation(const level_table *L, int t, const float *x, void *out, int64_t n) {
     switch (ck_vec_dot_type(t)) {
     case CK_Q8_0:
