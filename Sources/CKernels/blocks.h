@@ -1,34 +1,45 @@
-// Block layouts of ggml's quantized types (docs: engine.md §5.2). Internal to CKernels.
+// The block structs of ggml's quantized types and the per-arch kernel declarations. Internal
+// to CKernels. Block sizes are the type table's (include/ckernels.h), checked here.
 #ifndef CKERNELS_BLOCKS_H
 #define CKERNELS_BLOCKS_H
 #include <stdint.h>
 #include <string.h>
 #include "ckernels.h"
 
-#define QK 32
-#define QKK 256
+#define CK_TYPE_SIZES(name, id, elements, bytes, dot) CK_ELEMENTS_##name = elements, CK_BYTES_##name = bytes,
+enum { CK_TYPES(CK_TYPE_SIZES) };
+#undef CK_TYPE_SIZES
 
-typedef struct { uint16_t d; uint8_t qs[16]; } blk_q4_0;                     // 18 B
-typedef struct { uint16_t d, m; uint8_t qs[16]; } blk_q4_1;                  // 20 B
-typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_0;      // 22 B
-typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_1;   // 24 B
-typedef struct { uint16_t d; int8_t qs[32]; } blk_q8_0;                      // 34 B
-typedef struct { uint16_t d, s; int8_t qs[32]; } blk_q8_1;                   // 36 B
-typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } blk_q4_K;              // 144 B
-typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } blk_q5_K; // 176 B
-typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } blk_q6_K;      // 210 B
-typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } blk_q8_K;                          // 292 B
+#define QK CK_ELEMENTS_Q8_0
+#define QKK CK_ELEMENTS_Q8_K
 
-_Static_assert(sizeof(blk_q4_0) == 18, "q4_0");
-_Static_assert(sizeof(blk_q4_1) == 20, "q4_1");
-_Static_assert(sizeof(blk_q5_0) == 22, "q5_0");
-_Static_assert(sizeof(blk_q5_1) == 24, "q5_1");
-_Static_assert(sizeof(blk_q8_0) == 34, "q8_0");
-_Static_assert(sizeof(blk_q8_1) == 36, "q8_1");
-_Static_assert(sizeof(blk_q4_K) == 144, "q4_K");
-_Static_assert(sizeof(blk_q5_K) == 176, "q5_K");
-_Static_assert(sizeof(blk_q6_K) == 210, "q6_K");
-_Static_assert(sizeof(blk_q8_K) == 292, "q8_K");
+typedef struct { uint16_t d; uint8_t qs[16]; } blk_q4_0;
+typedef struct { uint16_t d, m; uint8_t qs[16]; } blk_q4_1;
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_0;
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; } blk_q5_1;
+typedef struct { uint16_t d; int8_t qs[32]; } blk_q8_0;
+typedef struct { uint16_t d, s; int8_t qs[32]; } blk_q8_1;
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } blk_q4_K;
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } blk_q5_K;
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } blk_q6_K;
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } blk_q8_K;
+
+#define CK_CHECK_BLOCK(T, NAME)                                                                \
+    _Static_assert(sizeof(blk_##T) == CK_BYTES_##NAME, #T ": the struct and the type table differ")
+CK_CHECK_BLOCK(q4_0, Q4_0);
+CK_CHECK_BLOCK(q4_1, Q4_1);
+CK_CHECK_BLOCK(q5_0, Q5_0);
+CK_CHECK_BLOCK(q5_1, Q5_1);
+CK_CHECK_BLOCK(q8_0, Q8_0);
+CK_CHECK_BLOCK(q8_1, Q8_1);
+CK_CHECK_BLOCK(q4_K, Q4_K);
+CK_CHECK_BLOCK(q5_K, Q5_K);
+CK_CHECK_BLOCK(q6_K, Q6_K);
+CK_CHECK_BLOCK(q8_K, Q8_K);
+#undef CK_CHECK_BLOCK
+_Static_assert(QK == CK_ELEMENTS_Q4_0 && QK == CK_ELEMENTS_Q5_0 && QK == CK_ELEMENTS_Q4_1 && QK == CK_ELEMENTS_Q5_1 &&
+               QK == CK_ELEMENTS_Q8_1 && QKK == CK_ELEMENTS_Q4_K && QKK == CK_ELEMENTS_Q5_K && QKK == CK_ELEMENTS_Q6_K,
+               "the kernels assume 32-element blocks and 256-element super-blocks");
 
 static inline float h2f(uint16_t h) { return ck_fp16_to_fp32(h); }
 
@@ -57,8 +68,17 @@ static inline void k_scales_mins(const uint8_t *q, uint8_t sc[8], uint8_t m[8]) 
     memcpy(m + 4, &m_hi, 4);
 }
 
+// Kernel signatures (the dispatch table in dispatch.c holds pointers to them).
+/// One weight row · one activation row.
 typedef float (*ck_dot_fn)(int64_t n, const void *w, const void *act);
+/// One weight row · four activation rows `act_row_bytes` apart.
 typedef void (*ck_dotn_fn)(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
+/// Sixteen weight rows · one activation row (row lanes).
+typedef void (*ck_rows16_fn)(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
+/// One weight row · a group of up to sixteen activation rows packed by a ck_tl_pack_fn (token lanes).
+typedef void (*ck_tl16_fn)(int64_t n, const void *w, const void *grp, float *out);
+typedef void (*ck_tl_pack_fn)(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
+typedef void (*ck_quantize_fn)(const float *x, void *y, int64_t n);
 
 // The Q8_0 activation row: its blocks, then (for an even block count, from a 64-byte
 // boundary) CK_PAIR_BYTES per pair of blocks for the AVX-512 kernels: the pair's 64 quants
@@ -86,6 +106,11 @@ float ck_dot_bf16_portable(int64_t n, const void *w, const void *a);
 void ck_quantize_q8_0_portable(const float *x, void *y, int64_t n);
 void ck_quantize_q8_1_portable(const float *x, void *y, int64_t n);
 void ck_quantize_q8_K(const float *x, void *y, int64_t n);
+void ck_fp32_to_fp16_row_portable(const float *x, uint16_t *y, int64_t n);
+void ck_fp32_to_bf16_row_portable(const float *x, uint16_t *y, int64_t n);
+float ck_dot_f16_row_portable(int64_t n, const uint16_t *a, const uint16_t *b);
+void ck_round_fp16_row_portable(float *x, int64_t n);
+void ck_axpy_f16_portable(int64_t n, float a, const uint16_t *x, float *y);
 
 // AVX2 kernels (kernels_avx2.c); only called when the CPU has AVX2, FMA and F16C.
 #if defined(__x86_64__) || defined(__i386__)
@@ -100,6 +125,7 @@ float ck_dot_q5_K_avx2(int64_t n, const void *w, const void *a);
 float ck_dot_q6_K_avx2(int64_t n, const void *w, const void *a);
 float ck_dot_f32_avx2(int64_t n, const void *w, const void *a);
 void ck_quantize_q8_0_avx2(const float *x, void *y, int64_t n);
+void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 void ck_dot4_q8_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot4_q4_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
 void ck_dot4_q5_0_avx2(int64_t n, const void *w, const void *act, size_t act_row_bytes, float *out);
@@ -110,15 +136,11 @@ void ck_fp32_to_fp16_row_avx2(const float *x, uint16_t *y, int64_t n);
 float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_round_fp16_row_avx2(float *x, int64_t n);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
-void ck_quantize_q8_1_avx2(const float *x, void *y, int64_t n);
 
 // AVX-512 kernels (kernels_avx512.c), level 2; Q5_0/Q8_0 only for an even number of blocks.
 // Q5_0/Q8_0: one row and token, sixteen rows and one token (row lanes), or one row and up to
 // sixteen tokens packed by ck_tl_pack_q8_0 (token lanes); all three give the same bits.
 #define CK_TL_BLOCK_BYTES 640
-typedef void (*ck_rows16_fn)(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);
-typedef void (*ck_tl16_fn)(int64_t n, const void *w, const void *grp, float *out);
-typedef void (*ck_tl_pack_fn)(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 void ck_tl_pack_q8_0(const void *act, size_t act_row_bytes, int64_t tokens, int64_t n, void *grp);
 float ck_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
 void ck_rows16_q5_0_avx512(int64_t n, const void *w, size_t w_row_bytes, const void *act, float *out);

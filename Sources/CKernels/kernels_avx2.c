@@ -1,5 +1,5 @@
 // AVX2 + FMA + F16C kernels. Compiled for every x86-64 CPU (function-level target
-// attributes) and only called after a runtime CPU check (kernels_portable.c).
+// attributes) and only called after a runtime CPU check (dispatch.c).
 //
 // Technique (as ggml, our own code): weights stay in their blocks; nibbles are unpacked
 // with AND/shift, u8×i8 products summed pairwise with vpmaddubsw, widened with vpmaddwd

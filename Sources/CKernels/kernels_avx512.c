@@ -1,8 +1,8 @@
 // AVX-512 VNNI kernels for the Q8_0-activation weight types that dominate prompt
 // processing, batched decoding and the output head (Q5_0: 62 % of Qwen2.5-Coder-0.5B's
-// weights; Q8_0: every tied embedding, 63 % of Gemma 3 270M's weights). Compiled for every
-// x86-64 CPU with function-level target attributes and only called after a runtime check
-// (kernels_portable.c, level 2).
+// weights; Q8_0: every tied embedding, 63 % of Gemma 3 270M's weights), and the K-quants
+// Q4_K/Q6_K. Compiled for every x86-64 CPU with function-level target attributes and only
+// called after a runtime check (dispatch.c, level 2).
 //
 // Why a second x86 family: vpdpbusd does AVX2's vpmaddubsw + vpmaddwd in one instruction
 // on twice the width, and sums exactly (no int16 saturation). Weights are made unsigned
@@ -135,7 +135,7 @@ static inline void rows16_transpose_sum(const __m512i v[16], __m512i *a, __m512i
         const blk_q8_0 *a = act;                                                                                    \
         const uint8_t *e = (const uint8_t *)act + ck_q8_0_extras_offset(n);                                         \
         /* The 16 rows' block scales, block-major: plain loads, because vpgatherdd is microcoded */                 \
-        /* slowly on CPUs with the gather-data-sampling mitigation (measured: decode −12 % with it). */               \
+        /* slowly on CPUs with the gather-data-sampling mitigation. */                                              \
         uint16_t dsc[n / QK][16] __attribute__((aligned(32)));                                                      \
         for (int r = 0; r < 16; r++) {                                                                              \
             const blk_##T *wr = (const blk_##T *)((const uint8_t *)w0 + (size_t)r * w_row_bytes);                   \

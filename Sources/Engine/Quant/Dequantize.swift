@@ -1,7 +1,8 @@
-// Block dequantizers for the ggml types the engine supports (layouts: docs engine.md §5.2,
-// ggml's dequantize_row_* reference). Each decodes one block into `out` (32 or 256 floats).
-// They are the single source of truth: the matvec kernels call them block by block, so the
-// reference path and the fast path cannot disagree.
+// Block dequantizers for the ggml types the engine supports, after ggml's dequantize_row_*
+// reference (block sizes: the type table in CKernels; the field offsets below are ggml's block
+// structs, as in CKernels' blocks.h). Each decodes one block into `out` (32 or 256 floats).
+// QuantDot's Swift dot products decode through them block by block, so that reference path
+// and the dequantized tensors cannot disagree.
 
 @inline(__always) func fp16(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
     Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
@@ -154,20 +155,6 @@ public enum Dequantize {
         guard t.type.isSupported else { throw GGUFError.unsupportedTensorType(tensor: t.name, type: t.type.description) }
         var out = [Float](repeating: 0, count: t.elementCount)
         out.withUnsafeMutableBufferPointer { row(t.type, file.base + t.fileOffset, $0.baseAddress!, count: t.elementCount) }
-        return out
-    }
-
-    /// Rows `rows` of a 2-D tensor as f32.
-    public static func rows(_ file: GGUFFile, _ t: GGUFTensorInfo, _ rows: Range<Int>) throws -> [Float] {
-        guard t.type.isSupported else { throw GGUFError.unsupportedTensorType(tensor: t.name, type: t.type.description) }
-        let n = t.rowLength
-        let rowBytes = t.type.byteCount(elements: n) ?? 0
-        var out = [Float](repeating: 0, count: rows.count * n)
-        out.withUnsafeMutableBufferPointer { buf in
-            for (i, r) in rows.enumerated() {
-                row(t.type, file.base + t.fileOffset + r * rowBytes, buf.baseAddress! + i * n, count: n)
-            }
-        }
         return out
     }
 }

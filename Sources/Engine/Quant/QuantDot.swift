@@ -21,22 +21,22 @@
 public enum QuantDot {
     /// Σ w[i]·x[i] over `count` elements of a row of `type` at `w`.
     public static func row(_ type: QuantType, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        let (be, bb) = type.blockLayout
         switch type {
         case .f32: return dot16(w.assumingMemoryBound(to: Float.self), x, count)
-        case .q8_0: return blocks(w, x, count, 32, 34, Blocks.q8_0)
-        case .q4_0: return blocks(w, x, count, 32, 18, Blocks.q4_0)
-        case .q4_1: return blocks(w, x, count, 32, 20, Blocks.q4_1)
-        case .q5_0: return blocks(w, x, count, 32, 22, Blocks.q5_0)
-        case .q5_1: return blocks(w, x, count, 32, 24, Blocks.q5_1)
-        case .q4_K: return blocks(w, x, count, 256, 144, Blocks.q4_K)
-        case .q5_K: return blocks(w, x, count, 256, 176, Blocks.q5_K)
-        case .q6_K: return blocks(w, x, count, 256, 210, Blocks.q6_K)
+        case .q8_0: return blocks(w, x, count, be, bb, Blocks.q8_0)
+        case .q4_0: return blocks(w, x, count, be, bb, Blocks.q4_0)
+        case .q4_1: return blocks(w, x, count, be, bb, Blocks.q4_1)
+        case .q5_0: return blocks(w, x, count, be, bb, Blocks.q5_0)
+        case .q5_1: return blocks(w, x, count, be, bb, Blocks.q5_1)
+        case .q4_K: return blocks(w, x, count, be, bb, Blocks.q4_K)
+        case .q5_K: return blocks(w, x, count, be, bb, Blocks.q5_K)
+        case .q6_K: return blocks(w, x, count, be, bb, Blocks.q6_K)
         default:
             // F16/BF16 (and anything else supported): decode in 256-element chunks.
             return withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buf in
                 var s: Float = 0
                 var i = 0
-                let (_, bb) = type.blockLayout
                 while i < count {
                     let n = min(256, count - i)
                     Dequantize.row(type, w + i * bb, buf.baseAddress!, count: n)
