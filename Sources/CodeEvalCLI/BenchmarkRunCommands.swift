@@ -100,41 +100,24 @@ enum RunCommand {
     }
 }
 
-private func benchmarkDiscussion(_ name: String, _ extra: String = "") -> String {
-    "Example:\n  codeeval \(name) --k 1 --limit 10\n  codeeval \(name) --model qwen2.5-coder-1.5b --k 1,10 --n 20 --db runs.sqlite\(extra)"
+/// `codeeval humaneval|mbpp|gsm8k|math|math500`: one command type per benchmark, told apart by `B`.
+protocol RunnableBenchmark { static var benchmark: Benchmark { get }; static var abstract: String { get } }
+
+struct BenchmarkRunCommand<B: RunnableBenchmark>: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        let name = B.benchmark.rawValue
+        return CommandConfiguration(commandName: name, abstract: B.abstract, discussion: """
+            Example:
+              codeeval \(name) --k 1 --limit 10
+              codeeval \(name) --model qwen2.5-coder-1.5b --k 1,10 --n 20 --db runs.sqlite
+            """)
+    }
+    @OptionGroup var options: BenchmarkRunOptions
+    func run() async throws { try await RunCommand.start(B.benchmark, options) }
 }
 
-struct HumanEvalRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "humaneval", abstract: "Generate and score HumanEval (pass@k).",
-                                                    discussion: benchmarkDiscussion("humaneval"))
-    @OptionGroup var options: BenchmarkRunOptions
-    func run() async throws { try await RunCommand.start(.humaneval, options) }
-}
-
-struct MBPPRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mbpp", abstract: "Generate and score MBPP tasks 11–510 (3-shot, pass@k).",
-                                                    discussion: benchmarkDiscussion("mbpp"))
-    @OptionGroup var options: BenchmarkRunOptions
-    func run() async throws { try await RunCommand.start(.mbpp, options) }
-}
-
-struct GSM8kRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gsm8k", abstract: "Generate and score GSM8k (8-shot CoT; accuracy, maj1@k).",
-                                                    discussion: benchmarkDiscussion("gsm8k"))
-    @OptionGroup var options: BenchmarkRunOptions
-    func run() async throws { try await RunCommand.start(.gsm8k, options) }
-}
-
-struct MATHRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "math", abstract: "Generate and score MATH (4-shot Minerva; accuracy, maj1@k).",
-                                                    discussion: benchmarkDiscussion("math"))
-    @OptionGroup var options: BenchmarkRunOptions
-    func run() async throws { try await RunCommand.start(.math, options) }
-}
-
-struct MATH500RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "math500", abstract: "Generate and score MATH-500 (4-shot Minerva).",
-                                                    discussion: benchmarkDiscussion("math500"))
-    @OptionGroup var options: BenchmarkRunOptions
-    func run() async throws { try await RunCommand.start(.math500, options) }
-}
+enum HumanEvalRun: RunnableBenchmark { static let benchmark = Benchmark.humaneval, abstract = "Generate and score HumanEval (pass@k)." }
+enum MBPPRun: RunnableBenchmark { static let benchmark = Benchmark.mbpp, abstract = "Generate and score MBPP tasks 11–510 (3-shot, pass@k)." }
+enum GSM8kRun: RunnableBenchmark { static let benchmark = Benchmark.gsm8k, abstract = "Generate and score GSM8k (8-shot CoT; accuracy, maj1@k)." }
+enum MATHRun: RunnableBenchmark { static let benchmark = Benchmark.math, abstract = "Generate and score MATH (4-shot Minerva; accuracy, maj1@k)." }
+enum MATH500Run: RunnableBenchmark { static let benchmark = Benchmark.math500, abstract = "Generate and score MATH-500 (4-shot Minerva)." }

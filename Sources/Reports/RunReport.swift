@@ -59,6 +59,13 @@ public enum RunReport {
     }
 
     /// The live progress line: tasks done/total, samples, samples/s and tokens/s of this process, pass rate, ETA.
+    /// One line of `codeeval runs list`.
+    public static func listLine(_ info: RunInfo, _ r: RunResults) -> String {
+        let m = info.manifest
+        let score = r.passAtK.keys.sorted().map { "pass@\($0)=\(String(format: "%.4f", r.passAtK[$0]!))" }.joined(separator: " ")
+        return "\(info.id)\t\(info.status)\t\(m.benchmark)\t\(m.model)\t\(m.profile)\tn=\(m.n)\t\(r.verdicts)/\(m.taskIDs.count * m.n)\t\(score)"
+    }
+
     public static func progressLine(_ p: RunProgress) -> String {
         let sps = p.elapsed > 0 ? Double(p.samplesGeneratedNow) / p.elapsed : 0
         let tps = p.elapsed > 0 ? Double(p.tokensNow) / p.elapsed : 0

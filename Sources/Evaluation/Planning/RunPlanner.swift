@@ -198,4 +198,26 @@ public struct RunPlanner: Sendable {
         }
         return EngineCompletionSource(generator: generator, batchSize: batchSize)
     }
+
+    /// Every model × benchmark of a comparison, each run reused, resumed or started (`run` executes one, reporting
+    /// `start` first), in model-major order. Every model name is resolved before the first run starts, so a typo
+    /// cannot strand a half-done comparison.
+    public func compare(models: [String], benchmarks: [Benchmark], base: RunRequest, store: RunStore,
+                        run: (_ model: String, _ benchmark: Benchmark, _ prepared: PreparedRun, _ start: RunStart) async throws -> Void)
+        async throws -> [RunResults] {
+        for m in models { _ = try ModelRegistry.resolve(m) }
+        var results: [RunResults] = []
+        for model in models {
+            for b in benchmarks {
+                var r = base
+                r.model = model
+                r.benchmark = b
+                let prepared = try await plan(r)
+                let start = try Self.start(prepared, in: store, reuse: true)
+                try await run(model, b, prepared, start)
+                results.append(try RunResults.load(store, runID: start.runID))
+            }
+        }
+        return results
+    }
 }
