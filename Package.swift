@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
-        .target(name: "Reports", dependencies: ["Evaluation", "Scoring"]),
+        .target(name: "Reports", dependencies: ["Datasets", "Engine", "Models", "Sandbox", "Evaluation", "Scoring"]),
         // HTTP API over Sandbox/Evaluation/Engine: jobs persisted in SQLite (GRDB), auth, limits, metrics.
         .target(name: "Service", dependencies: [
             "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",

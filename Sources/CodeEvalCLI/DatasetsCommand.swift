@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Reports
 
 /// Options shared by every command that reads benchmark data.
 struct DataOptions: ParsableArguments {
@@ -38,20 +39,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         @Flag(name: .customLong("no-verify"), help: "Skip the checksum (faster).") var noVerify = false
 
         func run() async throws {
-            for st in data.store.statuses(verify: !noVerify) {
-                let path = st.resolved?.url.path ?? "-", origin = st.resolved?.origin ?? "missing"
-                if json {
-                    var o = JSONObject([("dataset", .string(st.dataset.rawValue)), ("role", .string(st.file.role)),
-                                        ("records", .int(st.file.records)), ("path", .string(path)), ("origin", .string(origin)),
-                                        ("status", .string(st.status)), ("content_sha256", .string(st.file.contentSHA256)),
-                                        ("license", .string(st.license))])
-                    if let a = st.actualSHA256, a != st.file.contentSHA256 { o["actual_sha256"] = .string(a) }
-                    print(o.serialized())
-                } else {
-                    func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
-                    print("\(pad("\(st.dataset.rawValue)/\(st.file.role)", 26)) \(pad(String(st.file.records), 6)) \(pad(st.status, 17)) \(origin): \(path)")
-                }
-            }
+            for st in data.store.statuses(verify: !noVerify) { print(json ? DatasetReport.json(st) : DatasetReport.line(st)) }
         }
     }
 

@@ -5,17 +5,17 @@ import Foundation
 import Reports
 import Sandbox
 
-/// Options common to `evaluate humaneval|mbpp`.
-struct CodeEvaluateOptions: ParsableArguments {
-    @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and completion.") var samples: String?
+/// Options of every `evaluate` command that executes programs: which samples, which k, how many workers.
+struct SampleFileOptions: ParsableArguments {
+    @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and completion (EvalPlus: or a self-contained solution).")
+    var samples: String?
     @Flag(help: "Score the reference solutions instead of a samples file.") var canonical = false
     @Option(help: "Comma-separated k values for pass@k.") var k: String = "1,10,100"
     @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Results file (default: <samples>_results.jsonl).") var output: String?
+    @Option(help: "Results file (default: <samples>_results.jsonl; EvalPlus: <samples>_plus_results.jsonl).") var output: String?
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
     @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
     var zygote: Bool?
-    @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var data: DataOptions
 
     func validate() throws {
@@ -25,17 +25,25 @@ struct CodeEvaluateOptions: ParsableArguments {
     }
 
     func ks() throws -> [Int] { try parseKList(k) }
+    func job(_ benchmark: String) -> SampleFileJob { SampleFileJob(samples: samples, output: output, benchmark: benchmark) }
+    func pool() throws -> RunnerPool { try SandboxPoolSetup.pool(width: workers, zygote: zygote) }
+}
+
+/// Options of `evaluate humaneval|mbpp`.
+struct CodeEvaluateOptions: ParsableArguments {
+    @OptionGroup var file: SampleFileOptions
+    @OptionGroup var limitOptions: LimitOptions
 
     func run(_ tasks: [CodeTask], benchmark: String) async throws {
         let progress = ProgressLine()
-        let pool = try SandboxPoolSetup.pool(width: workers, zygote: zygote)
-        let file = SampleFileJob(samples: samples, output: output, benchmark: benchmark)
-        let (resultsURL, summary) = try await file.code(tasks: tasks, ks: try ks(), pool: pool, limits: limitOptions.limits) {
+        let pool = try file.pool()
+        let (resultsURL, summary) = try await file.job(benchmark).code(tasks: tasks, ks: try file.ks(), pool: pool,
+                                                                      limits: limitOptions.limits) {
             progress.update(done: $0, total: $1, passed: $2)
         }
         await pool.shutdown()
         EvaluationReport.code(summary).forEach { print($0) }
-        finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
+        finishReport(resultsURL: resultsURL, summary: file.json ? summary.json() : nil,
                      sandboxErrors: summary.statusCounts["sandbox_error"] != nil)
     }
 }
@@ -68,7 +76,7 @@ struct EvaluateHumanEval: AsyncParsableCommand {
         """)
     @OptionGroup var options: CodeEvaluateOptions
     func run() async throws {
-        try await options.run(CodeTasks.load(.humaneval, store: options.data.store), benchmark: "humaneval")
+        try await options.run(CodeTasks.load(.humaneval, store: options.file.data.store), benchmark: "humaneval")
     }
 }
 
@@ -84,6 +92,6 @@ struct EvaluateMBPP: AsyncParsableCommand {
     @OptionGroup var options: CodeEvaluateOptions
     @Flag(name: .customLong("with-setup-code"), help: "Prepend each task's test_setup_code.") var withSetupCode = false
     func run() async throws {
-        try await options.run(CodeTasks.load(.mbpp, store: options.data.store, withSetupCode: withSetupCode), benchmark: "mbpp")
+        try await options.run(CodeTasks.load(.mbpp, store: options.file.data.store, withSetupCode: withSetupCode), benchmark: "mbpp")
     }
 }

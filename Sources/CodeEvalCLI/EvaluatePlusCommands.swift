@@ -5,17 +5,9 @@ import Foundation
 import Reports
 import Sandbox
 
-/// Options common to `evaluate humaneval-plus|mbpp-plus`.
+/// Options of `evaluate humaneval-plus|mbpp-plus`: EvalPlus's limits.
 struct PlusEvaluateOptions: ParsableArguments {
-    @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and either solution (self-contained) or completion (appended to the prompt).")
-    var samples: String?
-    @Flag(help: "Score the canonical solutions instead of a samples file.") var canonical = false
-    @Option(help: "Comma-separated k values for pass@k.") var k: String = "1,10,100"
-    @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Results file (default: <samples>_plus_results.jsonl).") var output: String?
-    @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
-    var zygote: Bool?
+    @OptionGroup var file: SampleFileOptions
     @Option(name: .customLong("min-time-limit"), help: "Per-input time limit floor in seconds (EvalPlus: 4.0).")
     var minTimeLimit: Double = 4.0
     @Option(name: .customLong("gt-time-limit-factor"), help: "Per-input limit = max(min, factor × ground-truth time) (EvalPlus: 4.0).")
@@ -28,37 +20,23 @@ struct PlusEvaluateOptions: ParsableArguments {
     var profile: LimitOptions.ProfileArgument = .strict
     @Flag(name: .customLong("allow-degraded"), help: "Run even if an isolation layer is unavailable (recorded in the verdict).")
     var allowDegraded = false
-    @OptionGroup var data: DataOptions
 
     func validate() throws {
-        guard canonical != (samples != nil) else { throw ValidationError("pass either --samples FILE or --canonical") }
-        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be in 1...256") }
         guard minTimeLimit > 0, gtTimeLimitFactor > 0 else { throw ValidationError("time limits must be positive") }
         guard memoryMB == -1 || memoryMB >= 16 else { throw ValidationError("--memory-mb must be -1 or at least 16") }
-        _ = try ks()
-    }
-
-    func ks() throws -> [Int] { try parseKList(k) }
-
-    var settings: PlusSettings {
-        var s = PlusSettings()
-        s.minTimeLimit = minTimeLimit
-        s.gtTimeLimitFactor = gtTimeLimitFactor
-        s.fastCheck = !testDetails
-        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        let memory = memoryMB == -1 ? 1 << 40 : min(memoryMB << 20, physical)
-        s.limits = Limits(memoryBytes: memory, profile: profile == .standard ? .standard : .strict, allowDegraded: allowDegraded)
-        return s
     }
 
     func run(_ tasks: [PlusTask], benchmark: String) async throws {
+        let settings = PlusSettings(minTimeLimit: minTimeLimit, gtTimeLimitFactor: gtTimeLimitFactor, fastCheck: !testDetails,
+                                    memoryMB: memoryMB, profile: profile == .standard ? .standard : .strict,
+                                    allowDegraded: allowDegraded)
         let progress = ProgressLine()
-        let file = SampleFileJob(samples: samples, output: output, benchmark: benchmark)
-        let (resultsURL, summary) = try await file.plus(
-            tasks: tasks, ks: try ks(), pool: try SandboxPoolSetup.pool(width: workers, zygote: zygote), settings: settings
-        ) { progress.update(done: $0, total: $1, passed: $2) }
+        let (resultsURL, summary) = try await file.job(benchmark).plus(tasks: tasks, ks: try file.ks(), pool: try file.pool(),
+                                                                      settings: settings) {
+            progress.update(done: $0, total: $1, passed: $2)
+        }
         EvaluationReport.plus(summary, benchmark: benchmark).forEach { print($0) }
-        finishReport(resultsURL: resultsURL, summary: json ? summary.json() : nil,
+        finishReport(resultsURL: resultsURL, summary: file.json ? summary.json() : nil,
                      sandboxErrors: summary.verdictCounts["sandbox_error"] != nil)
     }
 }
@@ -78,7 +56,7 @@ struct EvaluateHumanEvalPlus: AsyncParsableCommand {
     @OptionGroup var options: PlusEvaluateOptions
     @Flag(help: "Use HumanEval+ Mini (fewer plus inputs).") var mini = false
     func run() async throws {
-        try await options.run(PlusTasks.load(mini ? .humanevalPlusMini : .humanevalPlus, store: options.data.store),
+        try await options.run(PlusTasks.load(mini ? .humanevalPlusMini : .humanevalPlus, store: options.file.data.store),
                               benchmark: mini ? "humaneval-plus-mini" : "humaneval-plus")
     }
 }
@@ -95,6 +73,6 @@ struct EvaluateMBPPPlus: AsyncParsableCommand {
         """)
     @OptionGroup var options: PlusEvaluateOptions
     func run() async throws {
-        try await options.run(PlusTasks.load(.mbppPlus, store: options.data.store), benchmark: "mbpp-plus")
+        try await options.run(PlusTasks.load(.mbppPlus, store: options.file.data.store), benchmark: "mbpp-plus")
     }
 }

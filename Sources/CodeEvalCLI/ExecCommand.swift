@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Sandbox
 
 /// Options that set a run's limits (shared by `exec` and the code evaluations).
@@ -62,18 +63,10 @@ struct ExecCommand: AsyncParsableCommand {
             execution = await Runner().run(Program(source: source), limits: limitOptions.limits)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(execution), as: UTF8.self))
+            print(try ExecutionReport.json(execution))
         } else {
             FileHandle.standardOutput.write(Data(execution.stdout.utf8))
-            FileHandle.standardError.write(Data(execution.stderr.utf8))
-            var line = "[\(execution.status.rawValue)] wall \(execution.wallMs) ms"
-            if let cpu = execution.cpuMs { line += ", cpu \(cpu) ms" }
-            if let code = execution.exitCode { line += ", exit \(code)" }
-            if let sig = execution.signal { line += ", \(sig)" }
-            if let err = execution.error { line += ": \(err)" }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            FileHandle.standardError.write(Data((execution.stderr + ExecutionReport.line(execution) + "\n").utf8))
         }
         switch execution.status {
         case .passed: return

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Models
 import Foundation
+import Reports
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,20 +49,10 @@ struct GenerateCommand: AsyncParsableCommand {
                 let all = try gen.generateBatch(promptTokens: promptTokens, params: params, seeds: seeds, maxTokens: maxTokens,
                                                 stop: stop, batchSize: batchSize)
                 for (i, g) in all.enumerated() {
-                    if json {
-                        let obj: [String: Any] = ["sample": i, "seed": seeds[i], "completion": g.text, "tokens": g.tokens.map(Int.init),
-                                                  "prompt_tokens": g.promptTokens, "finish_reason": g.finishReason.rawValue,
-                                                  "prompt_ms": g.promptMs, "decode_ms": g.decodeMs]
-                        let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
-                        print(String(decoding: data, as: UTF8.self))
-                    } else {
-                        print("--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
-                    }
+                    print(json ? try GenerationReport.json(g, sample: i, seed: seeds[i])
+                               : "--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
                 }
-                let tokens = all.reduce(0) { $0 + $1.tokens.count }
-                let ms = all.map(\.decodeMs).max() ?? 0
-                FileHandle.standardError.write(Data(String(format: "[%d samples, %d tokens in %.0f ms: %.1f tok/s aggregate]\n",
-                                                           n, tokens, ms, ms > 0 ? Double(tokens) / ms * 1000 : 0).utf8))
+                FileHandle.standardError.write(Data((GenerationReport.batchStats(all) + "\n").utf8))
                 return
             }
             let stream = !json
@@ -69,22 +60,13 @@ struct GenerateCommand: AsyncParsableCommand {
             let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,
                                      onToken: stream ? { out.write(Data($0.utf8)) } : nil)
             if json {
-                let obj: [String: Any] = ["completion": g.text, "tokens": g.tokens.map(Int.init), "prompt_tokens": g.promptTokens,
-                                          "finish_reason": g.finishReason.rawValue, "prompt_ms": g.promptMs, "decode_ms": g.decodeMs]
-                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
+                print(try GenerationReport.json(g))
             } else {
                 print("")
-                let tps = g.decodeMs > 0 ? Double(g.tokens.count) / g.decodeMs * 1000 : 0
-                FileHandle.standardError.write(Data(String(format: "[%d prompt tokens in %.0f ms, %d generated, %.1f tok/s, finish=%@]\n",
-                                                           g.promptTokens, g.promptMs, g.tokens.count, tps, g.finishReason.rawValue).utf8))
+                FileHandle.standardError.write(Data((GenerationReport.stats(g) + "\n").utf8))
             }
-        } catch let e as GGUFError {
+        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError {
             throw ValidationError(e.description)
-        } catch let e as EngineError {
-            throw ValidationError(e.description)
-        } catch let e as ModelError {
-            throw ValidationError(e.description)
-        }
+        } catch let e as ModelError { throw ValidationError(e.description) }
     }
 }

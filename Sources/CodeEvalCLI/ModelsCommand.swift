@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Models
 import Foundation
+import Reports
 
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,32 +23,8 @@ struct ModelsList: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let rows = ModelRegistry.entries.map { e -> (entry: ModelEntry, path: String, cached: Bool, params: ParameterCount?) in
-            let p = ModelRegistry.cachedPath(e).path
-            let cached = FileManager.default.fileExists(atPath: p)
-            // Counted from the file when it is here (each weight once); otherwise the authors' label alone.
-            return (e, p, cached, cached ? (try? GGUFFile(path: p)).map(ParameterCount.of) : nil)
-        }
-        if json {
-            let arr: [[String: Any]] = rows.map { r in
-                let e = r.entry
-                return ["name": e.name, "description": e.description, "architecture": e.architecture, "quantization": e.quantization,
-                        "size": e.size, "sha256": e.sha256, "license": e.license, "upstream_url": e.upstreamURL, "path": r.path,
-                        "cached": r.cached, "default": e.name == ModelRegistry.defaultModel, "size_label": e.sizeLabel,
-                        "parameters": r.params.map { $0.count as Any } ?? NSNull()]
-            }
-            let data = try JSONSerialization.data(withJSONObject: arr, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
-        for r in rows {
-            let e = r.entry
-            let mb = String(format: "%.0f MB", Double(e.size) / 1e6)
-            let name = e.name + (e.name == ModelRegistry.defaultModel ? " (default)" : "")
-            let params = e.sizeLabel + (r.params.map { " (\(ParameterCount.format($0.count)))" } ?? "")
-            print("\(pad(name, 30)) \(pad(params, 13)) \(pad(e.architecture, 7)) \(pad(e.quantization, 7)) \(pad(mb, 8)) \(r.cached ? "cached  " + r.path : "not fetched")")
-        }
+        let rows = ModelRegistry.entries.map { ModelReport.Row(entry: $0) }
+        if json { print(try ModelReport.json(rows)) } else { rows.forEach { print(ModelReport.line($0)) } }
     }
 }
 

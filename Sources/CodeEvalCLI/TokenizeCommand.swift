@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Models
 import Foundation
+import Reports
 
 struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,28 +21,20 @@ struct TokenizeCommand: AsyncParsableCommand {
           codeeval tokenize --model ~/.cache/codeeval/models/smollm2-135m.gguf < prompt.txt
         """
     )
-
     @Option(name: .long, help: "Registry name (smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b) or a path to a .gguf file.")
     var model: String = "qwen2.5-coder-0.5b"
-
     @Flag(name: .long, help: "Print JSON: ids, and each token's piece.")
     var json = false
-
     @Flag(name: .long, help: "TEXT is token ids (separated by spaces or commas); print the text they decode to.")
     var decode = false
-
     @Flag(name: .long, help: "Do not add BOS/EOS even if the model asks for them.")
     var noSpecial = false
-
     @Flag(name: .long, help: "Treat control-token text like <|endoftext|> as plain text.")
     var noParseSpecial = false
-
     @Flag(name: .long, help: "With --decode: render control tokens (e.g. <bos>) instead of dropping them.")
     var renderSpecial = false
-
     @Flag(name: .long, help: "Print to stderr how long loading the tokenizer and encoding took (encode: median of 9 runs).")
     var time = false
-
     @Argument(help: "Text to tokenize, or ids with --decode. Standard input when absent.")
     var text: [String] = []
 
@@ -57,13 +50,13 @@ struct TokenizeCommand: AsyncParsableCommand {
         let loadStart = clock.now
         do {
             tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
-            if time { Self.log("load \(Self.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
+            if time { Self.log("load \(TokenReport.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
         } catch {
             throw TokenizeFailure("\(path): \(error)")
         }
         let input = text.isEmpty ? Self.readStandardInput() : text.joined(separator: " ")
         if decode {
-            let ids = try Self.parseIDs(input)
+            guard let ids = TokenReport.parseIDs(input) else { throw ValidationError("--decode: expected token ids separated by spaces or commas") }
             let bytes: [UInt8]
             do {
                 bytes = try tokenizer.decodeBytes(ids, special: renderSpecial)
@@ -71,7 +64,7 @@ struct TokenizeCommand: AsyncParsableCommand {
                 throw TokenizeFailure("\(error)")
             }
             if json {
-                print(try Self.jsonLine(Output(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self))))
+                print(try TokenReport.json(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self)))
             } else {
                 FileHandle.standardOutput.write(Data(bytes))
                 if bytes.last != UInt8(ascii: "\n") { print() }
@@ -80,47 +73,15 @@ struct TokenizeCommand: AsyncParsableCommand {
         }
         let ids = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial)
         if time {
-            var runs: [Duration] = []
-            for _ in 0..<9 {
-                let t0 = clock.now
-                _ = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial)
-                runs.append(clock.now - t0)
-            }
-            runs.sort()
-            Self.log("encode \(input.utf8.count) bytes -> \(ids.count) tokens: median \(Self.ms(runs[4])) ms (min \(Self.ms(runs[0])), max \(Self.ms(runs[8])))")
+            let t = TokenReport.encodeTimes(runs: 9) { _ = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial) }
+            Self.log("encode \(input.utf8.count) bytes -> \(ids.count) tokens: median \(TokenReport.ms(t[4])) ms (min \(TokenReport.ms(t[0])), max \(TokenReport.ms(t[8])))")
         }
         if json {
             let pieces = ids.map { String(decoding: tokenizer.piece($0, special: true), as: UTF8.self) }
-            print(try Self.jsonLine(Output(model: model, tokens: ids, pieces: pieces, text: nil)))
+            print(try TokenReport.json(model: model, tokens: ids, pieces: pieces, text: nil))
         } else {
             print(ids.map(String.init).joined(separator: " "))
         }
-    }
-
-    struct Output: Encodable {
-        let model: String
-        let tokens: [Int32]
-        let pieces: [String]?
-        let text: String?
-    }
-
-    static func jsonLine(_ o: Output) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(o), as: UTF8.self)
-    }
-
-    static func parseIDs(_ s: String) throws -> [Int32] {
-        let parts = s.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" || $0 == "[" || $0 == "]" })
-        return try parts.map { p in
-            guard let id = Int32(p) else { throw ValidationError("--decode: '\(p)' is not a token id") }
-            return id
-        }
-    }
-
-    static func ms(_ d: Duration) -> String {
-        let c = d.components
-        return String(format: "%.3f", Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15)
     }
 
     static func log(_ s: String) {

@@ -92,6 +92,17 @@ public struct PlusSettings: Sendable {
 
     public init() {}
 
+    /// EvalPlus's command-line knobs; `memoryMB` -1 means no address-space limit, anything else is capped at the
+    /// machine's physical memory.
+    public init(minTimeLimit: Double, gtTimeLimitFactor: Double, fastCheck: Bool, memoryMB: Int, profile: Limits.Profile,
+                allowDegraded: Bool) {
+        self.minTimeLimit = minTimeLimit
+        self.gtTimeLimitFactor = gtTimeLimitFactor
+        self.fastCheck = fastCheck
+        let memory = memoryMB == -1 ? 1 << 40 : min(memoryMB << 20, Int(clamping: ProcessInfo.processInfo.physicalMemory))
+        limits = Limits(memoryBytes: memory, profile: profile, allowDegraded: allowDegraded)
+    }
+
     public func inputLimits(_ times: [Double]) -> [Double] { times.map { max(minTimeLimit, gtTimeLimitFactor * $0) } }
 
     public func phaseWallSeconds(_ inputLimits: [Double]) -> Double {
