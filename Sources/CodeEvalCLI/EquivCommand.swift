@@ -20,8 +20,7 @@ struct EquivCommand: ParsableCommand {
         case gsm8kLmEval = "gsm8k-lmeval"
     }
 
-    @Option(help: "Checker: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var checker: Kind = .default
+    @Option(help: "Checker: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var checker: Kind = .default
 
     @Argument(help: "The gold answer.") var gold: String
     @Argument(help: "The answer to check.") var answer: String

@@ -14,8 +14,7 @@ struct SampleFileOptions: ParsableArguments {
     @Option(help: "Programs run at once (default: number of cores).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Results file (default: <samples>_results.jsonl; EvalPlus: <samples>_plus_results.jsonl).") var output: String?
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
-    var zygote: Bool?
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?
     @OptionGroup var data: DataOptions
 
     func validate() throws {

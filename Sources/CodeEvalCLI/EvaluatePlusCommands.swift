@@ -12,8 +12,7 @@ struct PlusEvaluateOptions: ParsableArguments {
     var minTimeLimit: Double = 4.0
     @Option(name: .customLong("gt-time-limit-factor"), help: "Per-input limit = max(min, factor × ground-truth time) (EvalPlus: 4.0).")
     var gtTimeLimitFactor: Double = 4.0
-    @Flag(name: .customLong("test-details"), help: "Run every input instead of stopping at the first failure.")
-    var testDetails = false
+    @Flag(name: .customLong("test-details"), help: "Run every input instead of stopping at the first failure.") var testDetails = false
     @Option(name: .customLong("memory-mb"), help: "Address-space limit per run in MiB (EvalPlus: 4096, capped at physical RAM; -1 for none).")
     var memoryMB: Int = 4096
     @Option(help: "strict (threads only) or standard (fork/exec inside the jail). No network in either.")

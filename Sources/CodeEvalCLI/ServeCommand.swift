@@ -23,16 +23,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0 = any free port).") var port = 8080
     @Option(help: "SQLite database for jobs and executions.") var db = "codeeval-service.sqlite"
     @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
-    @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.")
-    var apiKeys: String?
+    @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.") var apiKeys: String?
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
     @Option(help: "Serve POST /v1/completions with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs even when the host lacks an isolation layer (e.g. no delegated cgroup in a container); default: fail closed. /readyz and every verdict list the layers in force.")
     var allowDegraded = false
-    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help)
-    var zygote: Bool?
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?
     @Flag(help: "Run programs with plain python3, WITHOUT the sandbox (trusted code and benchmarks only; loopback only).")
     var unsafeNoSandbox = false
 

@@ -23,20 +23,14 @@ struct TokenizeCommand: AsyncParsableCommand {
     )
     @Option(name: .long, help: "Registry name (smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b) or a path to a .gguf file.")
     var model: String = "qwen2.5-coder-0.5b"
-    @Flag(name: .long, help: "Print JSON: ids, and each token's piece.")
-    var json = false
-    @Flag(name: .long, help: "TEXT is token ids (separated by spaces or commas); print the text they decode to.")
-    var decode = false
-    @Flag(name: .long, help: "Do not add BOS/EOS even if the model asks for them.")
-    var noSpecial = false
-    @Flag(name: .long, help: "Treat control-token text like <|endoftext|> as plain text.")
-    var noParseSpecial = false
-    @Flag(name: .long, help: "With --decode: render control tokens (e.g. <bos>) instead of dropping them.")
-    var renderSpecial = false
+    @Flag(name: .long, help: "Print JSON: ids, and each token's piece.") var json = false
+    @Flag(name: .long, help: "TEXT is token ids (separated by spaces or commas); print the text they decode to.") var decode = false
+    @Flag(name: .long, help: "Do not add BOS/EOS even if the model asks for them.") var noSpecial = false
+    @Flag(name: .long, help: "Treat control-token text like <|endoftext|> as plain text.") var noParseSpecial = false
+    @Flag(name: .long, help: "With --decode: render control tokens (e.g. <bos>) instead of dropping them.") var renderSpecial = false
     @Flag(name: .long, help: "Print to stderr how long loading the tokenizer and encoding took (encode: median of 9 runs).")
     var time = false
-    @Argument(help: "Text to tokenize, or ids with --decode. Standard input when absent.")
-    var text: [String] = []
+    @Argument(help: "Text to tokenize, or ids with --decode. Standard input when absent.") var text: [String] = []
 
     func run() async throws {
         let path: String
