@@ -1,5 +1,5 @@
-# codeeval service image. Not built on the development machines (no Docker engine there); see
-# docs/readme/service.md ("Container") for the privileges the sandbox needs and why.
+# codeeval service image. Not built in this project's CI (no Docker engine there); see docs/operations.md
+# ("Container") for the privileges the sandbox needs and why.
 #
 #   docker build -t codeeval .
 #   docker run --rm -p 8080:8080 \

@@ -5,7 +5,7 @@ Same GGUF, same prompt token ids (read from --tokens, written by the Swift side)
 thread count, in the same benchmark run. Prints one JSON object:
 {"llama_cpp_python": version, "prompt_tps": [...], "decode_tps": [...]}.
 Prompt: reset + eval(prompt) timed. Decode: greedy steps (logits of the last position,
-numpy argmax, eval([tok])), timing all but the first step, as engine.md §3.2.
+numpy argmax, eval([tok])), timing all but the first step of each repetition.
 """
 import argparse, json, sys, time
 

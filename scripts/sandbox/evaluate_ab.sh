@@ -13,7 +13,8 @@ set -euo pipefail
 [[ $# -ge 3 && $(( ($# - 1) % 2 )) -eq 0 ]] || { sed -n '2,10p' "$0"; exit 2; }
 rounds=$1; shift
 bin=${CODEEVAL_BIN:-.build/release/codeeval}
-export CODEEVAL_DATA=${CODEEVAL_DATA:-$(cd "$(dirname "$0")/../../../shared/datasets" 2>/dev/null && pwd)}
+# Datasets: CODEEVAL_DATA when set, else the user cache that `codeeval datasets fetch` fills.
+export CODEEVAL_DATA=${CODEEVAL_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/codeeval/datasets}
 tmp=$(mktemp -d)
 trap '[[ -n "${PAUSE_PATTERN:-}" ]] && pkill -CONT -f "$PAUSE_PATTERN"; rm -rf "$tmp"' EXIT
 [[ -n "${PAUSE_PATTERN:-}" ]] && pkill -STOP -f "$PAUSE_PATTERN" && sleep 2

@@ -10,7 +10,8 @@ Usage: scripts/sandbox/launcher_ab.py .build/release/codeeval-sandbox cold,pre,z
 import gzip, json, os, queue, subprocess, sys, threading, time
 
 launcher, modes = sys.argv[1], sys.argv[2].split(",")
-data = sys.argv[3] if len(sys.argv) > 3 else os.environ.get("CODEEVAL_DATA", "/work/shared/datasets")
+default_data = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "codeeval", "datasets")
+data = sys.argv[3] if len(sys.argv) > 3 else os.environ.get("CODEEVAL_DATA", default_data)
 tasks = [json.loads(line) for line in gzip.open(os.path.join(data, "humaneval/HumanEval.jsonl.gz"))]
 programs = [(t["prompt"] + t["canonical_solution"] + "\n" + t["test"] + "\n" + f"check({t['entry_point']})").encode()
             for t in tasks]
