@@ -137,7 +137,7 @@ public struct CompareTable: Sendable, Equatable {
 
     var notes: [String] {
         var out = ["Values are percent. Measured cells: ± is the binomial standard error sqrt(p(1-p)/n_tasks).",
-                   "Paper rows: LLaMA paper (arXiv 2302.13971) Tables 7–8, as listed in harness.md §1.4, on the full "
+                   "Paper rows: LLaMA paper (arXiv 2302.13971) Tables 7–8, as listed in docs/protocol.md (\"The paper's numbers\"), on the full "
                    + "benchmarks (pass@1 at T = 0.1, pass@80/100 at T = 0.8; maj1@k with k = 256 for MATH, 100 for GSM8k); "
                    + "measured rows may use fewer tasks and other sampling settings (see each run's manifest)."]
         for r in rows where !r.paper {

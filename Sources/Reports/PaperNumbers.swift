@@ -1,4 +1,4 @@
-/// A reference row from the LLaMA paper (arXiv 2302.13971 v1), copied from harness.md §1.4. Values are percent.
+/// A reference row from the LLaMA paper (arXiv 2302.13971 v1), as listed in docs/protocol.md ("The paper's numbers"). Values are percent.
 /// Keys: `humaneval@1`, `humaneval@100`, `mbpp@1`, `mbpp@80` (Table 8), `math@1`, `math@maj`, `gsm8k@1`,
 /// `gsm8k@maj` (Table 7; `@maj` is the paper's "+maj1@k" column).
 public struct PaperRow: Sendable, Equatable {

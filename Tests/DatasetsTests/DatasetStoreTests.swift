@@ -2,14 +2,15 @@ import Foundation
 import Testing
 @testable import Datasets
 
-/// The shared dataset mirror; tests that need it fail loudly when it is not configured.
+/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache that
+/// `codeeval datasets fetch` fills); tests that need them fail loudly, saying how to get them.
 func sharedStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
-    let env = ProcessInfo.processInfo.environment
-    guard let dir = env["CODEEVAL_DATA"], FileManager.default.fileExists(atPath: dir) else {
-        Issue.record("CODEEVAL_DATA is not set to the dataset mirror (e.g. ../shared/datasets)", sourceLocation: sourceLocation)
-        throw DatasetError("CODEEVAL_DATA unset")
+    let store = DatasetStore()
+    do { _ = try store.locate(.humaneval) } catch {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+        throw error
     }
-    return DatasetStore(dataDir: URL(fileURLWithPath: dir), environment: ["HOME": "/nonexistent"])
+    return store
 }
 
 @Suite("Datasets from the mirror")
@@ -58,7 +59,7 @@ struct DatasetStoreTests {
             #expect(byID[p.uniqueID!]?.problem == p.problem)
             #expect(byID[p.uniqueID!]?.answer == p.answer, "\(p.uniqueID!)")
         }
-        // The one known bad answer in the answers file (SOURCES.md 4c) is passed through, not patched.
+        // The one known bad answer in the answers file (docs/datasets.md, "Known data caveats") is passed through, not patched.
         #expect(byID["test/prealgebra/177.json"]?.solution.contains("\\boxed{12}") == true)
         #expect(byID["test/prealgebra/177.json"]?.answer != "12")
     }
@@ -130,11 +131,10 @@ struct ResolutionTests {
     }
 
     @Test func fetchFromAURLVerifiesAndCaches() async throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let mirror = env["CODEEVAL_DATA"] else { Issue.record("CODEEVAL_DATA unset"); return }
+        let source = try sharedStore().locate(.mbpp).url
         let home = TempDir()
         let store = DatasetStore(environment: ["HOME": home.url.path])
-        let fetcher = DatasetFetcher(store: store) { file in URL(fileURLWithPath: mirror).appendingPathComponent(file.path) }
+        let fetcher = DatasetFetcher(store: store) { _ in source }
         let paths = try await fetcher.fetch(.mbpp)
         #expect(paths.count == 1)
         #expect(try store.locate(.mbpp).origin == "cache")

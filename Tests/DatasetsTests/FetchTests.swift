@@ -9,8 +9,8 @@ import Support
 struct FetchTests {
     func mirrorBytes(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
         let store = try sharedStore(sourceLocation: sourceLocation)
-        let dir = try #require(store.dataDir)
-        return [UInt8](try Data(contentsOf: dir.appendingPathComponent(path)))
+        let found = store.searchPath.map { $0.dir.appendingPathComponent(path) }.first { FileManager.default.fileExists(atPath: $0.path) }
+        return [UInt8](try Data(contentsOf: try #require(found, "\(path) is on no dataset search path", sourceLocation: sourceLocation)))
     }
 
     func fetcher(_ server: LoopbackHTTPServer, home: TempDir) -> DatasetFetcher {
@@ -50,6 +50,29 @@ struct FetchTests {
         // install() verified both; they now resolve from the cache.
         #expect(try f.store.locate(.gsm8k, role: "train").origin == "cache")
         #expect(try f.store.locate(.gsm8k, role: "test").origin == "cache")
+    }
+
+    @Test func aMirrorIsTriedFirstAndNamedByTheEnvironment() async throws {
+        let server = try LoopbackHTTPServer(routes: ["data/mbpp/mbpp.jsonl": try mirrorBytes("mbpp/mbpp.jsonl")])
+        defer { server.stop() }
+        let home = TempDir()
+        // The upstream URL is unreachable: only the mirror can succeed.
+        let store = DatasetStore(environment: ["HOME": home.url.path, "CODEEVAL_DATASETS_URL": server.url("data").absoluteString])
+        let f = DatasetFetcher(store: store, python: "/nonexistent-python") { _ in URL(string: "http://127.0.0.1:9/none")! }
+        try await f.fetch(.mbpp)
+        #expect(server.requests == ["data/mbpp/mbpp.jsonl"])
+        #expect(try f.store.locate(.mbpp).origin == "cache")
+        #expect(try f.store.mbpp().count == 974)
+    }
+
+    @Test func aBrokenMirrorFallsBackToUpstreamAndBothAreNamed() async throws {
+        let server = try LoopbackHTTPServer(routes: ["up/mbpp.jsonl": try mirrorBytes("mbpp/mbpp.jsonl")])
+        defer { server.stop() }
+        let home = TempDir()
+        let f = DatasetFetcher(store: DatasetStore(environment: ["HOME": home.url.path]), python: "/nonexistent-python",
+                               mirror: server.url("empty/")) { _ in server.url("up/mbpp.jsonl") }
+        try await f.fetch(.mbpp)
+        #expect(server.requests == ["empty/mbpp/mbpp.jsonl", "up/mbpp.jsonl"])
     }
 
     @Test func http404SaysWhatWasTriedAndHowToFix() async throws {

@@ -99,18 +99,18 @@ func gunzip(_ data: Data) throws -> Data {
 
 /// The benchmark texts named in the fixtures, read from $CODEEVAL_DATA.
 enum TestCorpus {
-    static func dataDirectory(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
-        guard let dir = ProcessInfo.processInfo.environment["CODEEVAL_DATA"], !dir.isEmpty else {
-            Issue.record("CODEEVAL_DATA is not set (it must point at the datasets directory, e.g. /work/shared/datasets)",
-                         sourceLocation: sourceLocation)
-            throw FixtureError("CODEEVAL_DATA unset")
+    /// The dataset files, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache that
+    /// `codeeval datasets fetch` fills).
+    static func file(_ b: Benchmark, sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
+        do { return try DatasetStore().locate(b).url } catch {
+            Issue.record("\(error)", sourceLocation: sourceLocation)
+            throw error
         }
-        return URL(fileURLWithPath: dir)
     }
 
     static func jsonl(_ url: URL) throws -> [[String: Any]] {
         var data = try Data(contentsOf: url)
-        if url.pathExtension == "gz" { data = try gunzip(data) }
+        if data.starts(with: [0x1f, 0x8b]) { data = try gunzip(data) }
         return try data.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map {
             guard let o = try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] else {
                 throw FixtureError("\(url.path): a line is not a JSON object")
@@ -121,17 +121,16 @@ enum TestCorpus {
 
     /// (source, id) -> text for HumanEval prompts, MBPP text/code and GSM8k questions.
     static func texts() throws -> [String: String] {
-        let dir = try dataDirectory()
         var out: [String: String] = [:]
-        for p in try jsonl(dir.appendingPathComponent("humaneval/HumanEval.jsonl.gz")) {
+        for p in try jsonl(file(.humaneval)) {
             out["humaneval/\(p["task_id"] as? String ?? "?")"] = p["prompt"] as? String
         }
-        for p in try jsonl(dir.appendingPathComponent("mbpp/mbpp.jsonl")).prefix(50) {
+        for p in try jsonl(file(.mbpp)).prefix(50) {
             let id = (p["task_id"] as? NSNumber)?.intValue ?? -1
             out["mbpp-text/\(id)"] = p["text"] as? String
             out["mbpp-code/\(id)"] = p["code"] as? String
         }
-        for (i, p) in try jsonl(dir.appendingPathComponent("gsm8k/test.jsonl")).prefix(50).enumerated() {
+        for (i, p) in try jsonl(file(.gsm8k)).prefix(50).enumerated() {
             out["gsm8k/\(i)"] = p["question"] as? String
         }
         return out

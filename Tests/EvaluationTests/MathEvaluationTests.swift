@@ -4,12 +4,14 @@ import Scoring
 import Testing
 @testable import Evaluation
 
-func mirrorStore() throws -> DatasetStore {
-    guard let dir = ProcessInfo.processInfo.environment["CODEEVAL_DATA"] else {
-        Issue.record("CODEEVAL_DATA is not set to the dataset mirror")
-        throw DatasetError("CODEEVAL_DATA unset")
+/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache).
+func mirrorStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
+    let store = DatasetStore()
+    do { _ = try store.locate(.humaneval) } catch {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+        throw error
     }
-    return DatasetStore(dataDir: URL(fileURLWithPath: dir), environment: [:])
+    return store
 }
 
 func sample(_ line: Int, _ taskID: String, _ completion: String) -> Sample {

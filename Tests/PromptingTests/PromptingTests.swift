@@ -3,14 +3,15 @@ import Testing
 @testable import Prompting
 import Datasets
 
-/// Tests are named after the conformance checklist items in docs/harness.md §8.
+/// Tests are named after the conformance checklist items in docs/conformance.md.
+/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache).
 func mirrorStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
-    let env = ProcessInfo.processInfo.environment
-    guard let dir = env["CODEEVAL_DATA"], FileManager.default.fileExists(atPath: dir) else {
-        Issue.record("CODEEVAL_DATA is not set to the dataset mirror", sourceLocation: sourceLocation)
-        throw PromptingError("CODEEVAL_DATA unset")
+    let store = DatasetStore()
+    do { _ = try store.locate(.humaneval) } catch {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+        throw error
     }
-    return DatasetStore(environment: env)
+    return store
 }
 
 @Suite struct StopSequenceTests {

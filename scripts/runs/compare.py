@@ -10,7 +10,7 @@
             completed run (same run id, no new run row) and prints the same table; `codeeval report RUN --html F`
             writes the run's page.
 
-Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs CODEEVAL_DATA; model steps need smollm2-135m
+Usage: scripts/runs/compare.py [--bin .build/debug/codeeval]   (needs the datasets, found as the CLI finds them; model steps need smollm2-135m
 and are skipped when CODEEVAL_SKIP_MODEL_TESTS=1)
 """
 import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, time

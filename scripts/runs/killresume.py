@@ -11,7 +11,7 @@
      both runs equal.
 
 Usage: scripts/runs/killresume.py [--bin .build/debug/codeeval] [--model smollm2-135m]
-Needs CODEEVAL_DATA and the model (`codeeval models fetch smollm2-135m`); exits 0 with a SKIP line when
+Needs the datasets (CODEEVAL_DATA or the user cache) and the model (`codeeval models fetch smollm2-135m`); exits 0 with a SKIP line when
 CODEEVAL_SKIP_MODEL_TESTS=1.
 """
 import argparse, json, os, re, signal, sqlite3, subprocess, sys, tempfile, time

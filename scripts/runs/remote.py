@@ -10,7 +10,7 @@
   down:    an endpoint nobody listens on must fail with a clear message, exit != 0, and leave no run in the store.
 
 Usage: scripts/runs/remote.py [--bin .build/debug/codeeval] [--only served,stub,down]
-Needs CODEEVAL_DATA; `served` needs smollm2-135m and is skipped when CODEEVAL_SKIP_MODEL_TESTS=1.
+Needs the datasets (CODEEVAL_DATA or the user cache); `served` needs smollm2-135m and is skipped when CODEEVAL_SKIP_MODEL_TESTS=1.
 """
 import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

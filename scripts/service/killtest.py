@@ -7,7 +7,7 @@ kills the server with SIGKILL mid-job, restarts it on the same database and chec
   * every verdict committed before the kill is unchanged (same finished_at), i.e. nothing finished is lost,
   * no sample whose verdict was committed before the kill ran again (its task id is logged exactly once).
 
-Usage: scripts/service/killtest.py [--bin .build/debug/codeeval]   (needs CODEEVAL_DATA and python3)
+Usage: scripts/service/killtest.py [--bin .build/debug/codeeval]   (needs the HumanEval dataset, found as the CLI finds it, and python3)
 Runs programs with --unsafe-no-sandbox (trusted canonical solutions) until the Sandbox executor is wired.
 """
 import argparse, gzip, json, os, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
@@ -43,8 +43,16 @@ def main():
     ap.add_argument("--bin", default=".build/debug/codeeval")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    data = os.environ.get("CODEEVAL_DATA") or sys.exit("CODEEVAL_DATA is not set")
-    problems = [json.loads(l) for l in gzip.open(os.path.join(data, "humaneval/HumanEval.jsonl.gz"), "rt")]
+    # HumanEval as the CLI resolves it (CODEEVAL_DATA, else the user cache).
+    listing = subprocess.run([args.bin, "datasets", "list", "--json", "--no-verify"], capture_output=True, text=True, check=True)
+    path = next(d["path"] for d in map(json.loads, listing.stdout.splitlines())
+                if d["dataset"] == "humaneval" and d["role"] == "test")
+    if not os.path.exists(path):
+        sys.exit("HumanEval is not available: run `codeeval datasets fetch humaneval` or set CODEEVAL_DATA")
+    with open(path, "rb") as f:
+        raw = f.read()
+    text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    problems = [json.loads(l) for l in text.decode().splitlines() if l.strip()]
     tmp = tempfile.mkdtemp(prefix="svc-kill-")
     db, log = os.path.join(tmp, "service.sqlite"), os.path.join(tmp, "runs.log")
     lines = []

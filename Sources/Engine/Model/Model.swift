@@ -5,7 +5,7 @@ import CKernels
 
 /// A transformer loaded from a GGUF file, weights used in place from the mapping.
 /// The forward pass follows llama.cpp's graphs for `llama`, `qwen2` and `gemma3`
-/// (docs/engine.md §5.4–5.5), written out step by step like llama2.c.
+/// (docs/engine.md, "The model"), written out step by step like llama2.c.
 public final class Model: @unchecked Sendable {
     public let file: GGUFFile
     public let config: ModelConfig
