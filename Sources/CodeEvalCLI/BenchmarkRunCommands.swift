@@ -1,18 +1,15 @@
 import ArgumentParser
 import Datasets
 import Engine
-import Models
 import Evaluation
 import Foundation
-import Prompting
-import Reports
 import Models
+import Reports
 
-/// Options shared by `codeeval humaneval|mbpp|gsm8k|math|math500|humaneval-plus|mbpp-plus`.
-struct BenchmarkRunOptions: ParsableArguments {
-    @Option(help: "Registry model name or GGUF path (default: qwen2.5-coder-0.5b).") var model: String = ModelRegistry.defaultModel
+/// How a run samples and judges: shared by the run commands and `compare`.
+struct RunOptions: ParsableArguments {
     @Option(help: "Comma-separated k values (pass@k for code, maj1@k for math).") var k: String = "1"
-    @Option(help: "Samples per task (default: profile's n for the largest k; see the README).") var n: Int?
+    @Option(help: "Samples per task (default: the profile's n for the largest k; see docs/protocol.md).") var n: Int?
     @Option(help: "Sampling temperature (default: from the profile and k).") var temperature: Double?
     @Option(name: .customLong("top-p"), help: "Nucleus top-p (default: from the profile).") var topP: Double?
     @Option(name: .customLong("max-tokens"), help: "Maximum new tokens per sample (default: from the profile).") var maxTokens: Int?
@@ -24,40 +21,29 @@ struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
     var batchSize: Int = ContinuousBatcher.defaultBatchSize
+    @OptionGroup var data: DataOptions
+
+    func request(_ benchmark: Benchmark, model: String) throws -> RunRequest {
+        var r = RunRequest(benchmark: benchmark)
+        (r.model, r.ks, r.n, r.temperature, r.topP, r.maxTokens) = (model, try parseKList(k), n, temperature, topP, maxTokens)
+        (r.seed, r.limit, r.profile, r.workers, r.batchSize) = (seed, limit, profile, workers, batchSize)
+        r.taskIDs = tasks.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        return r
+    }
+}
+
+/// Options of `codeeval humaneval|mbpp|gsm8k|math|math500`.
+struct BenchmarkRunOptions: ParsableArguments {
+    @Option(help: "Registry model name or GGUF path (default: qwen2.5-coder-0.5b).") var model: String = ModelRegistry.defaultModel
+    @OptionGroup var run: RunOptions
     @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
     @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-    @OptionGroup var data: DataOptions
-}
-
-extension BenchmarkRunOptions {
-    func parsedKs() throws -> [Int] {
-        let ks = try k.split(separator: ",").map { s -> Int in
-            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw ValidationError("bad --k value '\(s)'") }
-            return v
-        }
-        guard !ks.isEmpty else { throw ValidationError("--k needs at least one value") }
-        return ks
-    }
 
     func request(_ benchmark: Benchmark) throws -> RunRequest {
-        var r = RunRequest(benchmark: benchmark)
-        r.model = model
-        r.ks = try parsedKs()
-        r.n = n
-        r.temperature = temperature
-        r.topP = topP
-        r.maxTokens = maxTokens
-        r.seed = seed
-        r.limit = limit
-        r.taskIDs = tasks.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        r.profile = profile
-        r.workers = workers
-        r.batchSize = batchSize
-        r.endpoint = endpoint
-        r.remoteModel = remoteModel
-        r.concurrency = concurrency
+        var r = try run.request(benchmark, model: model)
+        (r.endpoint, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
         return r
     }
 }
@@ -93,10 +79,10 @@ enum RunCommand {
     }
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
-        let prepared = try await planned { try await runPlanner(o.data).plan(try o.request(benchmark)) }
-        let store = try openRunStore(o.db)
+        let prepared = try await planned { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
+        let store = try openRunStore(o.run.db)
         let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
-        try await execute(prepared, runID: id, store: store, workers: o.workers, json: o.json)
+        try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)
     }
 }
 

@@ -107,9 +107,7 @@ struct DatasetsCommand: AsyncParsableCommand {
     }
 }
 
+/// A benchmark name as the user typed it: usage errors (exit 2) name the valid ones.
 func parseBenchmark(_ name: String) throws -> Benchmark {
-    guard let id = Benchmark(rawValue: name) else {
-        throw ValidationError("unknown dataset '\(name)'; known: \(Benchmark.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return id
+    do { return try Benchmark.parse(name) } catch let e as DatasetError { throw ValidationError(e.message) }
 }

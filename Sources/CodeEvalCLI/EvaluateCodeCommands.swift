@@ -49,11 +49,13 @@ struct CodeEvaluateOptions: ParsableArguments {
 
 /// `--k 1,10,100` as integers.
 func parseKList(_ k: String) throws -> [Int] {
-    let values = k.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw ValidationError("--k takes a comma-separated list of positive integers, e.g. 1,10,100")
+    let parts = k.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    return try parts.map { s in
+        guard let v = Int(s), v >= 1 else {
+            throw ValidationError("bad --k value '\(s)': --k takes a comma-separated list of positive integers, e.g. 1,10,100")
+        }
+        return v
     }
-    return values.map { $0! }
 }
 
 /// The last lines of an `evaluate` report: the results path, the JSON summary (with `--json`), the sandbox_error warning.

@@ -30,11 +30,6 @@ public enum PassAtK {
         return result
     }
 
-    /// Per-task values for one k (nil entries for tasks with n < k).
-    public static func perTask(_ counts: [(n: Int, c: Int)], k: Int) -> [Double?] {
-        counts.map { estimate(n: $0.n, c: $0.c, k: k) }
-    }
-
     /// Binomial standard error of a dataset-level pass@1 estimate over `tasks` tasks: sqrt(p(1−p)/tasks).
     public static func standardError(passAt1 p: Double, tasks: Int) -> Double {
         guard tasks > 0 else { return 0 }

@@ -4,8 +4,6 @@ import Hummingbird
 
 /// Compact JSON text for responses (the Datasets serializer round-trips and keeps key order).
 enum JSONBody {
-    static func object(_ entries: [(String, JSONValue)]) -> String { JSONObject(entries).serialized() }
-
     static func response(_ object: JSONObject, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],

@@ -27,9 +27,9 @@ public struct ServiceError: Error, HTTPResponseError, CustomStringConvertible, S
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = JSONBody.object([
+        let body = JSONObject([
             ("error", .object(JSONObject([("code", .string(code)), ("message", .string(message))]))),
-        ])
+        ]).serialized()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body + "\n")))
     }
 }
