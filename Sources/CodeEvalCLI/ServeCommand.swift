@@ -22,12 +22,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (default: loopback only).") var host = "127.0.0.1"
     @Option(help: "TCP port (0 = any free port).") var port = 8080
     @Option(help: "SQLite database for jobs and executions.") var db = "codeeval-service.sqlite"
+    @Option(name: .customLong("runs-db"), help: "Run store of POST /v1/runs (served with --model).") var runsDb = "codeeval-runs.sqlite"
     @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
     @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.") var apiKeys: String?
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
-    @Option(help: "Serve POST /v1/completions with this model (registry name or GGUF path).") var model: String?
+    @Option(help: "Serve POST /v1/completions and /v1/runs with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs even when the host lacks an isolation layer (e.g. no delegated cgroup in a container); default: fail closed. /readyz and every verdict list the layers in force.")
     var allowDegraded = false
     @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?
@@ -50,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         o.model = model
         o.allowDegraded = allowDegraded
         o.unsafeNoSandbox = unsafeNoSandbox
+        (o.runsDatabasePath, o.codeVersion) = (runsDb, CodeEvalVersion.string)
         let deps: ServiceDependencies
         do {
             deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }

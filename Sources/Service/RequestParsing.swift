@@ -1,4 +1,5 @@
 import Datasets
+import Evaluation
 import Foundation
 
 /// Decoded, validated request bodies. Limits requested by clients are checked against the server's caps.
@@ -121,5 +122,43 @@ enum RequestParsing {
         }
         if samples.isEmpty { throw .badRequest("the samples body holds no samples") }
         return Submission(benchmark: benchmark, ks: try ks(ints), timeoutSeconds: timeout, samples: samples)
+    }
+}
+
+extension RequestParsing {
+    static let runFields: Set<String> = [
+        "benchmark", "k", "n", "temperature", "top_p", "max_tokens", "seed", "limit", "task_ids", "profile",
+    ]
+
+    /// `{benchmark, k?, n?, temperature?, top_p?, max_tokens?, seed?, limit?, task_ids?, profile?}`: the options of
+    /// `codeeval humaneval|mbpp|gsm8k|math|math500`. The model is the server's; the planner checks the rest.
+    static func run(_ body: [UInt8]) throws(ServiceError) -> RunRequest {
+        let f = try StrictFields(try parseJSONBody(body), allowed: runFields)
+        let name = try f.string("benchmark", maxBytes: 64)
+        let benchmark: Benchmark
+        do { benchmark = try Benchmark.parse(name) } catch { throw .badRequest("field \"benchmark\": \(error)") }
+        var r = RunRequest(benchmark: benchmark)
+        if let values = try f.optionalArray("k", maxCount: 16) {
+            var ints: [Int] = []
+            for (i, v) in values.enumerated() {
+                guard case .number = v, let k = v.intValue else { throw .badRequest("field \"k[\(i)]\": expected integer, got \(v.typeName)") }
+                ints.append(k)
+            }
+            r.ks = try ks(ints)
+        }
+        r.n = try f.optionalInt("n", range: 1...1000)
+        r.temperature = try f.optionalNumber("temperature", range: 0...2)
+        r.topP = try f.optionalNumber("top_p", range: 0...1)
+        r.maxTokens = try f.optionalInt("max_tokens", range: 1...8192)
+        if let seed = try f.optionalInt("seed", range: 0...Int.max) { r.seed = UInt64(seed) }
+        r.limit = try f.optionalInt("limit", range: 1...100_000)
+        if let ids = try f.optionalArray("task_ids", maxCount: 100_000) {
+            r.taskIDs = try ids.enumerated().map { (i, v) throws(ServiceError) -> String in
+                guard let s = v.stringValue else { throw .badRequest("field \"task_ids[\(i)]\": expected string, got \(v.typeName)") }
+                return s
+            }
+        }
+        if let profile = try f.optionalString("profile", maxBytes: 32) { r.profile = profile }
+        return r
     }
 }

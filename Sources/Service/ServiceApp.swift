@@ -12,15 +12,18 @@ public struct ServiceDependencies: Sendable {
     public var evaluator: any EvaluationBackend
     public var completions: (any CompletionBackend)?
     public var keys: [APIKey]?
+    /// Benchmark runs (`/v1/runs`), when the server has a model to generate with.
+    public var runs: RunQueue?
 
     public init(config: ServiceConfig, store: JobStore, executor: any Executor, evaluator: any EvaluationBackend,
-                completions: (any CompletionBackend)? = nil, keys: [APIKey]? = nil) {
+                completions: (any CompletionBackend)? = nil, keys: [APIKey]? = nil, runs: RunQueue? = nil) {
         self.config = config
         self.store = store
         self.executor = executor
         self.evaluator = evaluator
         self.completions = completions
         self.keys = keys
+        self.runs = runs
     }
 }
 
@@ -51,6 +54,9 @@ public enum ServiceApp {
         if let completions = deps.completions {
             CompletionController(backend: completions, body: body).register(on: v1)
         }
+        if let runs = deps.runs {
+            RunController(runs: runs, body: body).register(on: v1)
+        }
         return (router, handle)
     }
 
@@ -61,6 +67,7 @@ public enum ServiceApp {
     ) async throws -> (some ApplicationProtocol, ServiceHandle) {
         let (router, handle) = router(deps, logger: logger)
         try await handle.runner.start()
+        await deps.runs?.resumeUnfinished()
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(deps.config.idleTimeoutSeconds)))),

@@ -1,4 +1,5 @@
 import Datasets
+import Evaluation
 import Foundation
 import Logging
 import Sandbox
@@ -13,6 +14,10 @@ public struct ServiceOptions: Sendable {
     public var allowDegraded = false
     /// Run programs with plain python3 (trusted code only; loopback only).
     public var unsafeNoSandbox = false
+    /// The run store of `/v1/runs` (served when `model` is set).
+    public var runsDatabasePath = "codeeval-runs.sqlite"
+    /// The code version recorded in the manifests of runs started here.
+    public var codeVersion = "unknown"
 
     public init() {}
 }
@@ -27,7 +32,7 @@ public enum ServiceAssembly {
     /// Opens the store, probes the sandbox (failing closed unless allowed), loads keys and the model, and returns
     /// what `ServiceApp` serves. `makePool` builds the sandbox pool for the configured width.
     public static func dependencies(_ o: ServiceOptions, logger: Logger,
-                                    makePool: (Int) throws -> RunnerPool) async throws -> ServiceDependencies {
+                                    makePool: @escaping @Sendable (Int) throws -> RunnerPool) async throws -> ServiceDependencies {
         let config = o.config
         guard config.workers >= 1, config.maxWaiting >= 0, config.maxBodyBytes >= 1, config.maxTimeoutSeconds > 0 else {
             throw ServiceSetupError(message: "--workers, --max-body-mb and --max-timeout must be positive")
@@ -49,8 +54,14 @@ public enum ServiceAssembly {
             }
             executor = sandbox
         }
+        // Runs are planned by the CLI's planner, with the datasets found the way the CLI finds them.
+        let runs = try o.model.map { model in
+            RunQueue(planner: RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool),
+                     store: try RunStore(path: o.runsDatabasePath), model: model, workers: config.workers, logger: logger)
+        }
         return ServiceDependencies(config: config, store: try JobStore(path: o.databasePath), executor: executor,
                                    evaluator: CodeTaskBackend(executor: executor),
-                                   completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys)
+                                   completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys,
+                                   runs: runs)
     }
 }

@@ -151,14 +151,14 @@ public struct RunPlanner: Sendable {
 
     /// Where a planned run goes in the store: reuse a completed run of the same manifest, resume an interrupted
     /// one (Ctrl-C, kill -9), or create a new one.
-    public static func start(_ p: PreparedRun, in store: RunStore, reuse: Bool) throws -> RunStart {
+    public static func start(_ p: PreparedRun, in store: RunStore, reuse: Bool, owner: String? = nil) throws -> RunStart {
         if reuse {
             if let done = try store.completedRuns(matching: p.manifest).first { return .reuse(done.id) }
             if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == p.manifest }) {
                 return .resume(open.id)
             }
         }
-        return .new(try store.createRun(manifest: p.manifest))
+        return .new(try store.createRun(manifest: p.manifest, owner: owner))
     }
 
     func select(_ all: [PromptedTask], ids: [String]?, limit: Int?, benchmark: Benchmark) throws -> [PromptedTask] {

@@ -56,12 +56,15 @@ public struct RunInfo: Sendable, Equatable {
     public var status: String
     public var manifest: RunManifest
     public var wallSeconds: Double
+    /// The API key that started the run over HTTP; nil for runs started from the command line.
+    public var owner: String?
 
-    public init(id: String, createdAt: String, status: String, manifest: RunManifest, wallSeconds: Double) {
+    public init(id: String, createdAt: String, status: String, manifest: RunManifest, wallSeconds: Double, owner: String? = nil) {
         self.id = id
         self.createdAt = createdAt
         self.status = status
         self.manifest = manifest
         self.wallSeconds = wallSeconds
+        self.owner = owner
     }
 }

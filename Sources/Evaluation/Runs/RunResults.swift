@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Scoring
 
@@ -43,7 +44,7 @@ public struct RunResults: Sendable {
     public static func compute(info: RunInfo, samples: [StoredSample], verdicts: [StoredVerdict]) -> RunResults {
         var byTask: [String: [StoredVerdict]] = [:]
         for v in verdicts { byTask[v.taskID, default: []].append(v) }
-        let isMath = !["humaneval", "mbpp", "humaneval-plus", "mbpp-plus"].contains(info.manifest.benchmark)
+        let isMath = (try? Benchmark.parse(info.manifest.benchmark))?.scoring == .answer
         var tasks: [TaskResult] = []
         var statusCounts: [String: Int] = [:]
         for id in info.manifest.taskIDs {
@@ -75,5 +76,25 @@ public struct RunResults: Sendable {
 
     public static func load(_ store: RunStore, runID: String) throws -> RunResults {
         compute(info: try store.run(runID), samples: try store.samples(runID), verdicts: try store.verdicts(runID))
+    }
+
+    /// The run's manifest essentials and scores as one JSON object (the CLI's `--json` line, the service's run status).
+    public func summaryJSON() -> String {
+        let r = self
+        var o: [String: Any] = [
+            "run_id": r.info.id, "benchmark": r.info.manifest.benchmark, "profile": r.info.manifest.profile,
+            "model": r.info.manifest.model, "n": r.info.manifest.n, "temperature": r.info.manifest.temperature,
+            "top_p": r.info.manifest.topP, "max_tokens": r.info.manifest.maxTokens, "seed": r.info.manifest.seed,
+            "stops": r.info.manifest.stops, "dataset_sha256": r.info.manifest.datasetSHA256,
+            "prompt_template_sha256": r.info.manifest.promptTemplateHash, "greedy": r.info.manifest.greedy,
+            "tasks": r.tasks.count, "samples": r.samples, "sample_accuracy": r.sampleAccuracy,
+            "verdicts": r.statusCounts, "generated_tokens": r.generatedTokens,
+        ]
+        var pass: [String: Double] = [:]
+        for (k, v) in r.passAtK { pass["pass@\(k)"] = v }
+        o["pass_at_k"] = pass
+        if let m = r.majorityAccuracy { o["maj1_at_k"] = m }
+        guard let d = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: d, as: UTF8.self)
     }
 }

@@ -75,6 +75,10 @@ public final class RunStore: Sendable {
                 );
                 """)
         }
+        // The API key that started a run over HTTP (nil for the CLI): the service shows a run to its owner only.
+        m.registerMigration("v2-owner") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN owner TEXT")
+        }
         return m
     }
 
@@ -89,11 +93,11 @@ public final class RunStore: Sendable {
         return "r\(f.string(from: Date()))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
     }
 
-    public func createRun(id: String = RunStore.newRunID(), manifest: RunManifest) throws -> String {
+    public func createRun(id: String = RunStore.newRunID(), manifest: RunManifest, owner: String? = nil) throws -> String {
         let json = try manifest.json()
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO runs (id, created_at, status, benchmark, model, profile, manifest) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                           arguments: [id, Self.now(), manifest.benchmark, manifest.model, manifest.profile, json])
+            try db.execute(sql: "INSERT INTO runs (id, created_at, status, benchmark, model, profile, manifest, owner) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                           arguments: [id, Self.now(), manifest.benchmark, manifest.model, manifest.profile, json, owner])
         }
         return id
     }
@@ -147,7 +151,7 @@ public final class RunStore: Sendable {
             throw RunStoreError("run \(id): unreadable manifest: \(error)")
         }
         return RunInfo(id: id, createdAt: row["created_at"], status: row["status"], manifest: manifest,
-                       wallSeconds: row["wall_seconds"])
+                       wallSeconds: row["wall_seconds"], owner: row["owner"])
     }
 
     public func samples(_ runID: String) throws -> [StoredSample] {
