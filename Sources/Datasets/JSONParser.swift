@@ -16,12 +16,15 @@ public enum JSONParser {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer) }
+    /// `rejectDuplicateKeys`: an object naming a key twice is an error (at the second key's offset) instead of
+    /// keeping the last value. Requests use it: two readers of one body must never see different values.
+    public static func parse(_ bytes: [UInt8], rejectDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer, rejectDuplicateKeys: rejectDuplicateKeys) }
     }
 
-    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>, rejectDuplicateKeys: Bool = false) throws(JSONParseError) -> JSONValue {
         var p = Cursor(bytes: buffer)
+        p.rejectDuplicateKeys = rejectDuplicateKeys
         p.skipWhitespace()
         let value = try p.parseValue(depth: 0)
         p.skipWhitespace()
@@ -33,6 +36,7 @@ public enum JSONParser {
 private struct Cursor {
     let bytes: UnsafeBufferPointer<UInt8>
     var pos = 0
+    var rejectDuplicateKeys = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -95,6 +99,7 @@ private struct Cursor {
             skipWhitespace()
             guard !atEnd else { throw error("unterminated object") }
             guard bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = pos
             let key = try parseString()
             skipWhitespace()
             guard !atEnd, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
@@ -106,6 +111,7 @@ private struct Cursor {
             }
             let existing = index != nil ? index![key] : entries.firstIndex { $0.key == key }
             if let existing {
+                if rejectDuplicateKeys { throw error("duplicate key \"\(key)\"", at: keyOffset) }
                 entries[existing].value = value
             } else {
                 index?[key] = entries.count

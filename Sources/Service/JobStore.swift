@@ -21,6 +21,8 @@ public struct JobRecord: Sendable, Equatable {
     public var passed: Int
     public var passAtK: [Int: Double]
     public var error: String?
+    /// The API key that submitted the job (nil without keys); only that key sees it.
+    public var owner: String? = nil
 }
 
 /// One submitted sample: its original JSON object is kept so results keep the input's fields and order.
@@ -117,7 +119,7 @@ public final class JobStore: Sendable {
             id: row["id"], benchmark: row["benchmark"], ks: ksText.split(separator: ",").compactMap { Int($0) },
             timeoutSeconds: row["timeout_s"], status: JobStatus(rawValue: statusText) ?? .failed,
             createdAt: row["created_at"], finishedAt: row["finished_at"], total: row["total"],
-            finished: finished, passed: passed, passAtK: pak, error: row["error"])
+            finished: finished, passed: passed, passAtK: pak, error: row["error"], owner: row["owner"])
     }
 
     /// Jobs the runner must (re)start, oldest first: after a restart this resumes interrupted jobs.

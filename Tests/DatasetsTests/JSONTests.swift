@@ -4,6 +4,16 @@ import Testing
 
 @Suite("JSON parser")
 struct JSONParserTests {
+    @Test func duplicateKeysKeepTheLastValueOrAreRejectedWhenAsked() throws {
+        let text = #"{"a": 1, "b": {"c": 1, "c": 2}, "a": 3}"#
+        let lenient = try JSONParser.parse(text)
+        #expect(lenient.objectValue?["a"] == .int(3))
+        #expect(lenient.objectValue?.keys == ["a", "b"])
+        #expect(throws: JSONParseError(offset: 23, reason: "duplicate key \"c\"")) {
+            try JSONParser.parse(Array(text.utf8), rejectDuplicateKeys: true)
+        }
+    }
+
     @Test("valid documents parse", arguments: [
         ("{}", JSONValue.object(JSONObject())),
         ("[]", .array([])),

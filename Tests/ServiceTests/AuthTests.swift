@@ -45,6 +45,27 @@ import Testing
         }
     }
 
+    @Test func aJobIsVisibleToTheKeyThatSubmittedItOnly() async throws {
+        let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
+        let bob = APIKey(name: "bob", sha256: APIKey.hash("bob-key"))
+        try await withServer(keys: [alice, bob]) { port, _ in
+            let asAlice = ["Authorization": "Bearer alice-key"], asBob = ["Authorization": "Bearer bob-key"]
+            let body = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"SLEEP 2"}]}"#
+            let submitted = try #require(await RawHTTP.json(port: port, path: "/v1/evaluations", body, headers: asAlice))
+            #expect(submitted.status == 202)
+            guard case let .string(id)? = jsonObject(submitted)?["id"] else { Issue.record("no id"); return }
+            // Every route of another key's job answers as for a job that does not exist, and cancelling does nothing.
+            for (method, path) in [("GET", "/v1/evaluations/\(id)"), ("GET", "/v1/evaluations/\(id)/results"),
+                                   ("DELETE", "/v1/evaluations/\(id)")] {
+                #expect(await RawHTTP.request(port: port, method: method, path: path, headers: asBob)?.status == 404, "\(method) \(path)")
+                #expect(await RawHTTP.request(port: port, method: method, path: "/v1/evaluations/no-such-id", headers: asBob)?.status == 404)
+            }
+            let mine = try #require(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)", headers: asAlice))
+            #expect(mine.status == 200)
+            #expect(jsonObject(mine)?["status"] != .string("cancelled"))
+        }
+    }
+
     @Test func authenticateIsExactMatch() {
         let limiter = KeyLimiter(keys: [APIKey(name: "a", sha256: APIKey.hash("abc"))])
         #expect(limiter.authenticate("abc")?.name == "a")

@@ -42,6 +42,9 @@ import Testing
             exec("unknown profile", #"{"code":"x","profile":"lax"}"#), exec("profile number", #"{"code":"x","profile":3}"#),
             exec("unsupported language", #"{"code":"x","language":"ruby"}"#), exec("language number", #"{"code":"x","language":1}"#),
             exec("stdin number", #"{"code":"x","stdin":5}"#),
+            // Two readers of one body must never see two programs: a repeated key is refused, not resolved.
+            exec("duplicate key", #"{"code":"print(1)","code":"print(2)"}"#),
+            exec("duplicate nested key", #"{"code":"x","stdin":"a","timeout_s":1,"timeout_s":2}"#),
             // Unknown and missing fields
             exec("unknown field", #"{"code":"x","extra":1}"#), exec("wrong case field", #"{"Code":"x"}"#),
             exec("near-miss field", #"{"code":"x","timeout":5}"#), exec("no fields", "{}"), exec("missing code", #"{"stdin":"x"}"#),

@@ -60,9 +60,13 @@ struct EvaluationController: Sendable {
         return response
     }
 
+    /// The job with the path's id, if the caller submitted it: another key's job answers 404 exactly as a job that
+    /// does not exist, so ids cannot be probed.
     func job(_ context: ServiceContext) async throws -> JobRecord {
         let id = try context.parameters.require("id")
-        guard let job = try await deps.store.job(id) else { throw ServiceError.notFound("no evaluation with id \(id)") }
+        guard let job = try await deps.store.job(id), job.owner == context.apiKey?.name else {
+            throw ServiceError.notFound("no evaluation with id \(id)")
+        }
         return job
     }
 
