@@ -1,6 +1,7 @@
 /* The JSON the launcher prints: a run's verdict or sandbox_error, and the zygote's own errors. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,9 +87,20 @@ void report_verdict(const struct run *r, const struct verdict *v) {
 }
 
 void report_zygote_error(const char *message, int with_id, unsigned long long id) {
-    char line[600];
-    int n = snprintf(line, sizeof line, "{\"sandbox_error\": \"zygote: %s\", \"layers\": []", message);
-    if (with_id) n += snprintf(line + n, sizeof line - (size_t)n, ", \"run_id\": %llu", id);
-    n += snprintf(line + n, sizeof line - (size_t)n, "}\n");
-    if (write_all(1, line, (size_t)n) != 0) _exit(3);
+    /* Written with one write(2), not stdio: the zygote's stdout is shared with the launchers it forks. The message
+     * may come from the interpreter or dlerror(), so it is escaped like any other string and its length is free. */
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f) _exit(3);
+    fputs("{\"sandbox_error\": ", f);
+    size_t n = strlen(message);
+    char prefixed[16 + 4096];
+    int p = snprintf(prefixed, sizeof prefixed, "zygote: %.*s", (int)(n > 4096 ? 4096 : n), message);
+    json_bytes(f, (const unsigned char *)prefixed, (size_t)p < sizeof prefixed ? (size_t)p : sizeof prefixed - 1);
+    fputs(", \"layers\": []", f);
+    if (with_id) fprintf(f, ", \"run_id\": %llu", id);
+    fputs("}\n", f);
+    if (fclose(f) != 0 || write_all(1, line, len) != 0) _exit(3);
+    free(line);
 }

@@ -225,6 +225,8 @@ int launch(struct config *cfg, const struct zygote_image *zygote, int notify_fd,
     k.out = (struct capture){p.out[0], malloc(out_cap + 1), 0, out_cap, 0};
     k.err = (struct capture){p.err[0], malloc(out_cap + 1), 0, out_cap, 0};
     k.proof = (struct capture){p.proof[0], malloc(4096), 0, 4096, 0};
+    /* The jail is running: without buffers its output cannot be judged, so it is killed, not read into NULL. */
+    if (!k.out.buf || !k.err.buf || !k.proof.buf) launcher_fail(&r, "out of memory for the output buffers", 0);
     collect(c, p.status[0], start + cfg->timeout_ms, &k);
     long wall = now_ms() - start;
     long oom_kills = cgroups_oom_kills(&r.cgroups);
