@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Support", "Datasets", "Sandbox", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]

@@ -28,6 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 10
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
+    @Option(help: "Delete finished jobs and recorded executions after this many days (0: keep).") var retentionDays = 30.0
+    @Option(name: .customLong("operator"), help: "A key (by name) that sees every tenant's jobs and runs; repeatable.") var operators: [String] = []
     @Option(help: "Serve POST /v1/completions and /v1/runs with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs even when the host lacks an isolation layer (e.g. no delegated cgroup in a container); default: fail closed. /readyz and every verdict list the layers in force.")
     var allowDegraded = false
@@ -46,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         o.config.maxWaiting = maxWaiting
         o.config.maxBodyBytes = maxBodyMb * 1024 * 1024
         o.config.maxTimeoutSeconds = maxTimeout
+        (o.config.retentionSeconds, o.config.operatorKeys) = (retentionDays * 86_400, Set(operators))
         o.databasePath = db
         o.apiKeysFile = apiKeys
         o.model = model

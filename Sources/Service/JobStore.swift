@@ -71,6 +71,19 @@ public final class JobStore: Sendable {
         try migrator.migrate(pool)
     }
 
+    /// Retention: deletes executions recorded before `cutoff` (seconds since 1970) and jobs that finished before it,
+    /// with their samples. Queued and running jobs stay whatever their age.
+    @discardableResult
+    public func prune(before cutoff: Double) async throws -> (executions: Int, jobs: Int) {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM execution WHERE created_at < ?", arguments: [cutoff])
+            let executions = db.changesCount
+            try db.execute(sql: "DELETE FROM job WHERE status IN ('done', 'cancelled', 'failed') AND finished_at < ?",
+                           arguments: [cutoff])
+            return (executions, db.changesCount)
+        }
+    }
+
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?" }
     }

@@ -55,7 +55,7 @@ public enum ServiceApp {
             CompletionController(backend: completions, body: body).register(on: v1)
         }
         if let runs = deps.runs {
-            RunController(runs: runs, body: body).register(on: v1)
+            RunController(runs: runs, body: body, config: deps.config).register(on: v1)
         }
         return (router, handle)
     }
@@ -68,6 +68,7 @@ public enum ServiceApp {
         let (router, handle) = router(deps, logger: logger)
         try await handle.runner.start()
         await deps.runs?.resumeUnfinished()
+        if deps.config.retentionSeconds > 0 { startRetention(deps, logger: logger) }
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(deps.config.idleTimeoutSeconds)))),
@@ -75,5 +76,23 @@ public enum ServiceApp {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? -1) },
             logger: logger)
         return (app, handle)
+    }
+
+    /// Prunes old executions and finished jobs at start and then every hour (or every retention period, if shorter).
+    static func startRetention(_ deps: ServiceDependencies, logger: Logger) {
+        let keep = deps.config.retentionSeconds, store = deps.store
+        Task.detached {
+            while !Task.isCancelled {
+                do {
+                    let n = try await store.prune(before: Date().timeIntervalSince1970 - keep)
+                    if n.executions + n.jobs > 0 {
+                        logger.info("retention", metadata: ["executions": "\(n.executions)", "jobs": "\(n.jobs)"])
+                    }
+                } catch {
+                    logger.error("retention failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(min(keep, 3600)))
+            }
+        }
     }
 }

@@ -38,6 +38,10 @@ public enum ServiceAssembly {
             throw ServiceSetupError(message: "--workers, --max-body-mb and --max-timeout must be positive")
         }
         let keys = try o.apiKeysFile.map { try APIKeyFile.load(URL(fileURLWithPath: $0)) }
+        guard config.retentionSeconds >= 0 else { throw ServiceSetupError(message: "--retention-days must be ≥ 0") }
+        if let unknown = config.operatorKeys.first(where: { name in !(keys ?? []).contains { $0.name == name } }) {
+            throw ServiceSetupError(message: "--operator \(unknown): no such key in --api-keys")
+        }
         if !config.isLoopback && keys == nil {
             throw ServiceSetupError(message: "binding to \(config.host) needs --api-keys (unauthenticated access is allowed on loopback only)")
         }

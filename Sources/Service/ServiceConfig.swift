@@ -25,6 +25,16 @@ public struct ServiceConfig: Sendable {
     public var idleTimeoutSeconds = 60.0
     /// Seconds a client is told to wait in `Retry-After` when the queue is full.
     public var retryAfterSeconds = 1
+    /// Finished jobs and recorded executions older than this are deleted (0 keeps them forever).
+    public var retentionSeconds: Double = 30 * 86_400
+    /// Keys that see every tenant's jobs and runs (operators); every other key sees its own only.
+    public var operatorKeys: Set<String> = []
+
+    /// Whether the caller may see a job or run created by `owner`: its own, or any for an operator key. Without keys
+    /// (loopback) both sides are nil and everything is visible.
+    func canSee(owner: String?, caller: APIKey?) -> Bool {
+        owner == caller?.name || caller.map { operatorKeys.contains($0.name) } == true
+    }
 
     public init() {}
 

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Support
+import GRDB
 import Testing
 @testable import Service
 
@@ -64,6 +65,46 @@ import Testing
             #expect(mine.status == 200)
             #expect(jsonObject(mine)?["status"] != .string("cancelled"))
         }
+    }
+
+    @Test func anOperatorKeySeesEveryTenant() async throws {
+        let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
+        let ops = APIKey(name: "ops", sha256: APIKey.hash("ops-key"))
+        try await withServer(config: testConfig { $0.operatorKeys = ["ops"] }, keys: [alice, ops]) { port, _ in
+            let body = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"x"}]}"#
+            let submitted = try #require(await RawHTTP.json(port: port, path: "/v1/evaluations", body, headers: ["Authorization": "Bearer alice-key"]))
+            guard case let .string(id)? = jsonObject(submitted)?["id"] else { Issue.record("no id"); return }
+            #expect(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)", headers: ["Authorization": "Bearer ops-key"])?.status == 200)
+        }
+    }
+
+    @Test func retentionDeletesOldExecutionsAndFinishedJobsOnly() async throws {
+        let store = try JobStore(path: tempDBPath())
+        let old = Date().timeIntervalSince1970 - 40 * 86_400
+        let outcome = ExecutionOutcome(status: "passed", execution: JSONObject(), wallSeconds: 0.01)
+        try await store.recordExecution(owner: nil, outcome: outcome)
+        try await store.createJob(id: "old-done", benchmark: "humaneval", ks: [1], timeoutSeconds: 1, owner: nil,
+                                  samples: [("T/0", "x", JSONObject())])
+        try await store.createJob(id: "old-queued", benchmark: "humaneval", ks: [1], timeoutSeconds: 1, owner: nil,
+                                  samples: [("T/0", "x", JSONObject())])
+        try await store.createJob(id: "new-done", benchmark: "humaneval", ks: [1], timeoutSeconds: 1, owner: nil,
+                                  samples: [("T/0", "x", JSONObject())])
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE execution SET created_at = ?", arguments: [old])
+            try db.execute(sql: "UPDATE job SET created_at = ?", arguments: [old])
+            try db.execute(sql: "UPDATE job SET status = 'done', finished_at = ? WHERE id = 'old-done'", arguments: [old])
+            try db.execute(sql: "UPDATE job SET status = 'done', finished_at = ? WHERE id = 'new-done'",
+                           arguments: [Date().timeIntervalSince1970])
+        }
+        try await store.recordExecution(owner: nil, outcome: outcome)
+        let pruned = try await store.prune(before: Date().timeIntervalSince1970 - 30 * 86_400)
+        #expect(pruned.executions == 1 && pruned.jobs == 1)
+        #expect(try await store.job("old-done") == nil)
+        #expect(try await store.job("old-queued") != nil, "a live job stays whatever its age")
+        #expect(try await store.job("new-done") != nil)
+        #expect(try await store.executionCount() == 1)
+        let orphans = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sample WHERE job_id = 'old-done'") }
+        #expect(orphans == 0, "samples go with their job")
     }
 
     @Test func authenticateIsExactMatch() {

@@ -64,7 +64,7 @@ struct EvaluationController: Sendable {
     /// does not exist, so ids cannot be probed.
     func job(_ context: ServiceContext) async throws -> JobRecord {
         let id = try context.parameters.require("id")
-        guard let job = try await deps.store.job(id), job.owner == context.apiKey?.name else {
+        guard let job = try await deps.store.job(id), config.canSee(owner: job.owner, caller: context.apiKey) else {
             throw ServiceError.notFound("no evaluation with id \(id)")
         }
         return job

@@ -11,6 +11,7 @@ import NIOCore
 struct RunController: Sendable {
     let runs: RunQueue
     let body: RequestBodyReader
+    let config: ServiceConfig
 
     func register(on group: RouterGroup<ServiceContext>) {
         group.post("runs") { request, context in try await submit(request, context) }
@@ -39,7 +40,7 @@ struct RunController: Sendable {
     /// The run with the path's id, if the caller owns it.
     func run(_ context: ServiceContext) async throws -> RunInfo {
         let id = try context.parameters.require("id")
-        guard let info = try? runs.store.run(id), info.owner == context.apiKey?.name else {
+        guard let info = try? runs.store.run(id), config.canSee(owner: info.owner, caller: context.apiKey) else {
             throw ServiceError.notFound("no run with id \(id)")
         }
         return info
@@ -61,7 +62,7 @@ struct RunController: Sendable {
     }
 
     func list(_ context: ServiceContext) async throws -> Response {
-        let mine = try runs.store.runs().filter { $0.owner == context.apiKey?.name }
+        let mine = try runs.store.runs().filter { config.canSee(owner: $0.owner, caller: context.apiKey) }
         let items: [JSONValue] = mine.map { info in
             .object(JSONObject([
                 ("id", .string(info.id)), ("status", .string(info.status)), ("benchmark", .string(info.manifest.benchmark)),
