@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Makes "passed" require proof that a harness's epilogue ran to the end.
 ///
 /// The launcher puts a fresh random key on fd 3 (readable once) and reports whether exactly that key arrived on
@@ -6,10 +9,9 @@
 /// the key only after it returns normally. `sys.exit(0)`, `os._exit(0)`, `raise SystemExit` at import, a
 /// `finally: os._exit(0)` or a killed thread therefore end without the key and are not passes.
 ///
-/// Known limit: the key is an object inside the same interpreter, so a program written to forge a pass can
-/// find it (e.g. by walking frames) and write it itself. Blocking frame access breaks ordinary code (`typing`,
-/// `namedtuple`, tracebacks all use it), so we do not; this guards verdict integrity against accidental and
-/// naive early exits, not against a deliberate forger. Isolation does not depend on it: the launcher is the boundary.
+/// `wrap` keeps everything in one namespace; it is for programs without a separate test part. Benchmark programs go
+/// through `judge` (HumanEval, MBPP), which also keeps the verdict from depending on state the candidate can change
+/// (see `VerdictGuard.script` and docs/sandbox.md, "Verdict integrity").
 public enum ProofOfPass {
     public static func wrap(_ program: String) -> String {
         let literal = pythonStringLiteral(program)
@@ -25,6 +27,63 @@ public enum ProofOfPass {
         __codeeval_main()
 
         """
+    }
+
+    /// A judged program: the candidate's code runs in a namespace of its own, then the tests run in a fresh one
+    /// against the builtins and modules as they were before the candidate ran, seeing only `entries` (guarded) and
+    /// the other names they use from the candidate's namespace; `trusted` (dataset code the tests call, e.g. a
+    /// HumanEval prompt's helpers) runs before the candidate, in a namespace of its own.
+    public static func judge(candidate: String, test: String, trusted: String?, entries: [String]) -> String {
+        let lit = pythonStringLiteral
+        let names = { (xs: [String]) in "(" + xs.map(lit).joined(separator: ", ") + (xs.count == 1 ? ",)" : ")") }
+        return VerdictGuard.loader + "__codeeval_judge(" + [lit(candidate), lit(test), trusted.map(lit) ?? "None",
+            names(entries), names(moduleNames(test))].joined(separator: ", ") + ")\n"
+    }
+
+    /// HumanEval's program (`prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"`) as a judged
+    /// one: the prompt is trusted code too when the tests call something it defines besides the entry point.
+    public static func humanEval(prompt: String, completion: String, test: String, entryPoint: String) -> String {
+        let helpers = matches(#"(?m)^(?:def|class)\s+(\w+)|^import\s+(\w+)"#, prompt).filter { $0 != entryPoint }
+        let usesHelpers = helpers.contains { !matches(#"\b"# + $0 + #"\b"#, test, group: 0).isEmpty }
+        return judge(candidate: prompt + completion, test: test + "\n" + "check(" + entryPoint + ")",
+                     trusted: usesHelpers ? prompt : nil, entries: [entryPoint])
+    }
+
+    /// MBPP's program (`completion + "\n" + tests`, optionally after the setup code) as a judged one; the functions
+    /// the reference solution defines are the ones the tests call.
+    public static func mbpp(setup: String, completion: String, tests: String, reference: String) -> String {
+        judge(candidate: setup + completion, test: tests, trusted: nil,
+              entries: matches(#"(?m)^def\s+(\w+)"#, reference))
+    }
+
+    /// Names the tests may use as modules (imported, or used as `name.`): loaded before the candidate runs, so
+    /// their state before it is known. The harness keeps only standard-library names.
+    static func moduleNames(_ test: String) -> [String] {
+        let found = matches(#"(?<![\w.])([A-Za-z_]\w*)\s*\."#, test)
+            + matches(#"(?m)^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))"#, test)
+        return Array(Set(found)).sorted()
+    }
+
+    /// Every non-empty capture group (or the whole match, group 0) of every match.
+    static func matches(_ pattern: String, _ text: String, group: Int? = nil) -> [String] {
+        guard let re = regex(pattern) else { return [] }
+        let ns = text as NSString
+        return re.matches(in: text, range: NSRange(location: 0, length: ns.length)).flatMap { m -> [String] in
+            let groups = group.map { [$0] } ?? Array(1..<max(m.numberOfRanges, 2))
+            return groups.compactMap { g in
+                g < m.numberOfRanges && m.range(at: g).location != NSNotFound ? ns.substring(with: m.range(at: g)) : nil
+            }
+        }
+    }
+
+    /// Compiled once per pattern: every judged program uses the same few.
+    private static let compiled = Mutex<[String: NSRegularExpression]>([:])
+
+    static func regex(_ pattern: String) -> NSRegularExpression? {
+        if let re = compiled.withLock({ $0[pattern] }) { return re }
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return nil }
+        compiled.withLock { $0[pattern] = re }
+        return re
     }
 
     /// A Python string literal holding `s` exactly (escape every non-printable or non-ASCII scalar).

@@ -11,9 +11,11 @@ public struct ExecutionRequest: Sendable, Equatable {
     public var profile: String
     /// Evaluation programs must print the harness's proof-of-pass key to count as passed (`Sandbox.ProofOfPass`).
     public var requireProof: Bool
+    /// `code` is already a proof-of-pass program (`ProofOfPass.judge`), not one to wrap.
+    public var judged: Bool = false
 
     public init(language: String = "python", code: String, stdin: String? = nil, timeoutSeconds: Double,
-                memoryMB: Int, profile: String = "strict", requireProof: Bool = false) {
+                memoryMB: Int, profile: String = "strict", requireProof: Bool = false, judged: Bool = false) {
         self.language = language
         self.code = code
         self.stdin = stdin
@@ -21,6 +23,7 @@ public struct ExecutionRequest: Sendable, Equatable {
         self.memoryMB = memoryMB
         self.profile = profile
         self.requireProof = requireProof
+        self.judged = judged
     }
 }
 

@@ -50,8 +50,8 @@ public struct CodeTaskBackend: EvaluationBackend {
             throw StoreError(description: "\(benchmark) has no task \(taskID)")  // rejected at submission already
         }
         let outcome = try await executor.execute(ExecutionRequest(
-            code: task.program(completion: completion), timeoutSeconds: timeoutSeconds, memoryMB: memoryMB,
-            requireProof: true))
+            code: task.judgedProgram(completion: completion), timeoutSeconds: timeoutSeconds, memoryMB: memoryMB,
+            requireProof: true, judged: true))
         return Self.verdict(outcome)
     }
 

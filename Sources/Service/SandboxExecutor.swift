@@ -30,7 +30,7 @@ public struct SandboxExecutor: Executor {
             source = "import sys as _ce_sys, io as _ce_io\n_ce_sys.stdin = _ce_io.StringIO("
                 + ProofOfPass.pythonStringLiteral(stdin) + ")\n" + source
         }
-        if request.requireProof { source = ProofOfPass.wrap(source) }
+        if request.requireProof && !request.judged { source = ProofOfPass.wrap(source) }
         let limits = Limits(wallSeconds: request.timeoutSeconds, memoryBytes: request.memoryMB << 20,
                             profile: request.profile == "standard" ? .standard : .strict, allowDegraded: allowDegraded)
         let execution = await pool.run(Program(source: source, requireProof: request.requireProof), limits: limits)

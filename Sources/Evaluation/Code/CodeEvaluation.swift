@@ -10,17 +10,27 @@ public struct CodeTask: Sendable {
     public let aliases: [String]
     public let referenceSolution: String
     let assemble: @Sendable (String) -> String
+    /// The program that judges a completion (`ProofOfPass.judge`); without one, the assembled program in
+    /// `ProofOfPass.wrap`.
+    var judge: (@Sendable (String) -> String)? = nil
 
     public func program(completion: String) -> String { assemble(completion) }
+
+    /// What is executed for a completion: tests that run against state the completion cannot have changed.
+    public func judgedProgram(completion: String) -> String {
+        judge?(completion) ?? ProofOfPass.wrap(assemble(completion))
+    }
 }
 
 public enum CodeTasks {
     /// HumanEval: `prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"` (checklist 7).
     public static func humanEval(_ problems: [HumanEvalProblem]) -> [CodeTask] {
         problems.map { p in
-            CodeTask(taskID: p.taskID, aliases: [], referenceSolution: p.canonicalSolution) { completion in
+            CodeTask(taskID: p.taskID, aliases: [], referenceSolution: p.canonicalSolution, assemble: { completion in
                 p.prompt + completion + "\n" + p.test + "\n" + "check(" + p.entryPoint + ")"
-            }
+            }, judge: { completion in
+                ProofOfPass.humanEval(prompt: p.prompt, completion: completion, test: p.test, entryPoint: p.entryPoint)
+            })
         }
     }
 
@@ -28,12 +38,12 @@ public enum CodeTasks {
     /// (checklist 20); `withSetupCode` prepends `test_setup_code`.
     public static func mbpp(_ problems: [MBPPProblem], withSetupCode: Bool = false) -> [CodeTask] {
         problems.filter { (11...510).contains($0.taskID) }.map { p in
-            CodeTask(taskID: "mbpp/\(p.taskID)", aliases: [String(p.taskID), "Mbpp/\(p.taskID)"],
-                     referenceSolution: p.code) { completion in
-                let tests = p.testList.joined(separator: "\n")
-                let setup = withSetupCode && !p.testSetupCode.isEmpty ? p.testSetupCode + "\n" : ""
-                return setup + completion + "\n" + tests
-            }
+            let setup = withSetupCode && !p.testSetupCode.isEmpty ? p.testSetupCode + "\n" : ""
+            let tests = p.testList.joined(separator: "\n")
+            return CodeTask(taskID: "mbpp/\(p.taskID)", aliases: [String(p.taskID), "Mbpp/\(p.taskID)"],
+                            referenceSolution: p.code, assemble: { setup + $0 + "\n" + tests }, judge: { completion in
+                ProofOfPass.mbpp(setup: setup, completion: completion + "\n", tests: tests, reference: p.code)
+            })
         }
     }
 
@@ -96,8 +106,7 @@ public enum CodeEvaluation {
             let inFlight = pool.width * 2
             func submit(_ i: Int) {
                 let task = tasks[index[samples[i].taskID]!]
-                let program = Program(source: ProofOfPass.wrap(task.program(completion: samples[i].completion)),
-                                      requireProof: true)
+                let program = Program(source: task.judgedProgram(completion: samples[i].completion), requireProof: true)
                 group.addTask { (i, await pool.run(program, limits: limits)) }
             }
             while next < min(inFlight, total) { submit(next); next += 1 }

@@ -25,7 +25,7 @@ public struct CodeJudge: SampleJudge {
 
     public func judge(taskID: String, index: Int, completion: String) async throws -> StoredVerdict {
         guard let task = tasks[taskID] else { throw RunStoreError("no code task '\(taskID)'") }
-        let program = Program(source: ProofOfPass.wrap(task.program(completion: completion)), requireProof: true)
+        let program = Program(source: task.judgedProgram(completion: completion), requireProof: true)
         let e = await pool.run(program, limits: limits)
         return StoredVerdict(taskID: taskID, index: index, status: e.status.rawValue, passed: e.status == .passed,
                              detail: e.humanEvalResult, durationMs: Double(e.wallMs))

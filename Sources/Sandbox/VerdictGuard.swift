@@ -1,0 +1,255 @@
+/// The Python side of `ProofOfPass.judge` (our own text). Why each part is there: docs/sandbox.md, "Verdict integrity".
+///
+/// In order: read the key; install an audit hook that denies frames, tracing, gc introspection, ctypes and
+/// /proc/*/mem (frames reach the key, a local of the harness, and the tests' namespace; tracing can jump over
+/// assertions); route signal handlers through a wrapper that hides the interrupted frame; load the modules the tests
+/// name; snapshot the builtins, `sys.modules` and the watched modules; run the candidate in its own namespace;
+/// restore; run the tests in a fresh namespace with a private copy of the pristine builtins and guarded entry
+/// points (each call restores the state afterwards and rejects results whose comparisons run the candidate's
+/// code); write the key only if the tests returned.
+enum VerdictGuard {
+    /// Defines `__codeeval_judge`: from the precompiled code object on CPython 3.11 (the sandbox's interpreter;
+    /// compiling the script costs ~1.7 ms, more than a HumanEval run's own code), else from the source.
+    static let loader = """
+        def __codeeval_load():
+            import sys
+            if sys.implementation.cache_tag == 'cpython-311':
+                import marshal, binascii
+                return marshal.loads(binascii.a2b_base64(\(ProofOfPass.pythonStringLiteral(bytecode.filter { !$0.isWhitespace }))))
+            return compile(\(ProofOfPass.pythonStringLiteral(script)), '<harness>', 'exec')
+        exec(__codeeval_load())
+        del __codeeval_load
+
+        """
+
+    static let script = #"""
+def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
+    import os
+    key = os.read(3, 64)  # first: a second call of this function (from candidate code) fails here
+    os.close(3)
+    import sys, builtins, signal, _thread
+    write, modules, ModuleType, FunctionType, BuiltinType = os.write, sys.modules, type(os), type(lambda: 0), type(len)
+    _type, _dict, _list, _isinstance, _str, _bytes, _getattr = type, dict, list, isinstance, str, bytes, getattr
+    heap = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes made by Python code
+    mro_of, dict_of = type.__dict__['__mro__'].__get__, type.__dict__['__dict__'].__get__
+    qualname_of, flags_of = type.__dict__['__qualname__'].__get__, type.__dict__['__flags__'].__get__
+    setsignal, threads = modules['_signal'].signal, _thread._count
+    stdlib = sys.stdlib_module_names
+
+    # Frames lead to the key (a local here) and to the tests' namespace; tracing can jump over assertions; gc,
+    # ctypes and /proc/*/mem reach any object. Denied to everything that runs until the tests are done; the error
+    # is also a ValueError and an AttributeError, which is what namedtuple, typing and logging expect when frames
+    # are unavailable.
+    class Denied(RuntimeError, ValueError, AttributeError):
+        pass
+    armed = [True]
+    always = frozenset(('sys.settrace', 'sys.setprofile', 'sys._current_frames', 'sys.addaudithook',
+                        'gc.get_objects', 'gc.get_referrers', 'gc.get_referents'))
+    frame_attrs = frozenset(('tb_frame', 'gi_frame', 'cr_frame', 'ag_frame'))
+    frame_events = frozenset(('sys._getframe', 'object.__getattr__'))
+
+    def audit(event, args):
+        if event in frame_events:
+            if armed[0] and (event == 'sys._getframe' or args[1] in frame_attrs):
+                raise Denied('frames are not available to a judged program')
+        elif event in always or event.startswith('ctypes.'):
+            raise Denied(event + ' is not available to a judged program')
+        elif event == 'open':
+            path = args[0]
+            if _isinstance(path, (_str, _bytes)) and path[:6] in ('/proc/', b'/proc/') and path[-3:] in ('mem', b'mem'):
+                raise Denied('process memory is not available to a judged program')
+        elif event == 'codeeval.signal':
+            args[2][0] = raw['signal'](args[0], wrap_handler(args[1]))
+        elif event == 'codeeval.create_builtin':
+            if args[0].name in ('_signal', '_imp'):
+                raise ImportError(args[0].name + ' cannot be loaded again')
+            args[1][0] = raw['create_builtin'](args[0])
+
+    # Python-level signal handlers would receive the interrupted frame: they get None instead. The unwrapped
+    # functions are kept only by the audit hook (a closure over them would hand them out through __closure__).
+    def wrap_handler(handler):
+        if not callable(handler) or _type(handler) is BuiltinType:
+            return handler
+        def frameless(signum, frame):
+            return handler(signum, None)
+        return frameless
+
+    def guarded_signal(signalnum, handler):
+        out = [None]
+        sys.audit('codeeval.signal', signalnum, handler, out)
+        return out[0]
+
+    def create_builtin(spec):
+        out = [None]
+        sys.audit('codeeval.create_builtin', spec, out)
+        return out[0]
+    imp = modules['_imp']
+    raw = {'signal': modules['_signal'].signal, 'create_builtin': imp.create_builtin}
+    modules['_signal'].signal = guarded_signal
+    # A second _signal module (or _imp) made from scratch would bring the unwrapped functions back.
+    imp.create_builtin = create_builtin
+    sys.addaudithook(audit)
+    # The modules the tests name are loaded now, so that their state before the solution ran is known.
+    for name in MODULES:
+        if name.split('.')[0] in stdlib and name.split('.')[0] not in ('this', 'antigravity', 'idlelib', 'tkinter', 'turtle', 'turtledemo'):
+            try:
+                __import__(name)
+            except BaseException:
+                pass
+    trusted = {'__name__': '__main__', '__builtins__': builtins}
+    if TRUSTED is not None:
+        exec(compile(TRUSTED, '<program>', 'exec'), trusted)
+    pristine = _dict(builtins.__dict__)
+    saved_modules = _dict(modules)
+    # Restored after the solution's definitions and after every call of it: the builtins, sys, signal state and
+    # the modules the tests use directly. (Snapshotting every loaded module costs more than a run's tests.)
+    watched = [builtins, sys]
+    for m in [modules.get(name) for name in MODULES] + _list(trusted.values()):
+        if _type(m) is ModuleType and m not in watched:  # (modules compare by identity)
+            watched.append(m)
+    saved = [[d, _dict(d), None] for d in [modules] + [m.__dict__ for m in watched]]
+    raw_getsignal = modules['_signal'].getsignal
+    handlers = [(s, raw_getsignal(s)) for s in modules['_signal'].valid_signals()]
+    SIG_DFL, baseline_threads, _import, _callable, _map, _all = signal.SIG_DFL, threads(), __import__, callable, map, all
+    from operator import is_
+    missing = object()
+
+    def fingerprint(d):
+        return _list(d), _list(d.values())
+
+    def unchanged(d, clean):
+        # By identity only (==, and id() with its audit event, would run code of the solution's or be slow).
+        keys, values = clean
+        return len(d) == len(keys) and _all(_map(is_, d, keys)) and _all(_map(is_, d.values(), values))
+
+    def reset(entry):
+        # entry: [dict, snapshot, fingerprint of the dict when it was last known to be clean]
+        d, snapshot, clean = entry
+        if unchanged(d, clean):
+            return
+        for k, v in snapshot.items():
+            if d.get(k, missing) is not v:
+                d[k] = v
+        if len(d) != len(snapshot):
+            for k in [k for k in d if _type(k) is not _str or k not in snapshot]:
+                if _type(d[k]) is not ModuleType:
+                    del d[k]
+        entry[2] = fingerprint(d)
+
+    for entry in saved:
+        entry[2] = fingerprint(entry[0])
+
+    def restore():
+        # Timers need no cancelling: with the handlers back to what they were, a late signal ends the run (or is
+        # ignored) and never runs code of the solution's.
+        if threads() > baseline_threads:
+            raise RuntimeError('threads started by the solution are still running')
+        for s, h in handlers:
+            if raw_getsignal(s) is not h:
+                setsignal(s, SIG_DFL if h is None else h)
+        for entry in saved:
+            reset(entry)
+
+    harmless = frozenset(('__module__', '__qualname__', '__doc__', '__dict__', '__weakref__', '__slots__', '__init__',
+                          '__annotations__', '__match_args__', '__orig_bases__', '__parameters__', '__firstlineno__',
+                          '__static_attributes__', '__dataclass_fields__', '__dataclass_params__', '__getnewargs__'))
+    plain = frozenset((int, float, complex, bool, str, bytes, _type(None), range))
+    containers = frozenset((list, tuple, set, frozenset))
+    from _collections import deque
+    sequences = (list, tuple, set, frozenset, deque)
+
+    def library_class(c):
+        # A class of the standard library, reachable under its own name in its own (restored) module.
+        name = dict_of(c).get('__module__')
+        if _type(name) is not _str or name.split('.')[0] not in stdlib or name.split('.')[0] == 'unittest':
+            return False
+        obj = modules.get(name)
+        for part in qualname_of(c).split('.'):
+            obj = _getattr(obj, part, None)
+        return obj is c
+
+    def forged(t, seen):
+        # Whether comparing, converting or operating on an object of type t runs code of the solution's.
+        if t in seen:
+            return seen[t]
+        seen[t] = False
+        result = False
+        for c in mro_of(t):
+            if not flags_of(c) & heap:
+                continue
+            library = library_class(c)
+            for name, v in dict_of(c).items():
+                if name[:2] != '__' or name[-2:] != '__' or name in harmless:
+                    continue
+                code = _getattr(v, '__code__', None) if library else None
+                if not library or (code is not None and code.co_filename == '<program>'):
+                    result = True
+        if not result and flags_of(_type(t)) & heap:
+            result = forged(_type(t), seen)
+        seen[t] = result
+        return result
+
+    def check_result(value):
+        stack, seen = [value], {}
+        while stack:
+            v = stack.pop()
+            t = _type(v)
+            if t in plain:
+                continue
+            if t in containers:
+                stack.extend(v)
+            elif t is _dict:
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif forged(t, seen):
+                raise TypeError('the solution returned an object whose comparisons run its own code')
+            elif _isinstance(v, _dict):  # library subclasses (Counter, OrderedDict, defaultdict) compare contents
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif _isinstance(v, sequences):
+                stack.extend(v)
+
+    def guard(fn):
+        def call(*args, **kwargs):
+            try:
+                value = fn(*args, **kwargs)
+            finally:
+                restore()
+            check_result(value)
+            return value
+        return call
+
+    try:
+        namespace = {'__name__': '__main__', '__builtins__': builtins}
+        exec(compile(CANDIDATE, '<program>', 'exec'), namespace)
+        restore()
+        test_code = compile(TEST, '<program>', 'exec')
+        names, codes = set(), [test_code]
+        while codes:
+            c = codes.pop()
+            names.update(c.co_names)
+            codes.extend(x for x in c.co_consts if _type(x) is _type(test_code))
+        tests = {'__name__': '__main__', '__builtins__': _dict(pristine)}
+        for name in names:
+            if name in ENTRIES and name in namespace:
+                v = namespace[name]
+                tests[name] = guard(v) if _callable(v) else v
+            elif name in trusted and name != '__builtins__':
+                tests[name] = trusted[name]
+            elif name in namespace and name not in pristine:
+                v = namespace[name]
+                if _type(v) is ModuleType:
+                    v = modules.get(v.__name__, v)
+                elif name in stdlib and _type(v) is not FunctionType:
+                    v = _import(name)
+                elif _type(v) is FunctionType:
+                    v = guard(v)
+                tests[name] = v
+        exec(test_code, tests)
+        restore()
+    finally:
+        armed[0] = False
+    write(4, key)
+
+"""#
+}
