@@ -29,7 +29,7 @@ public struct PlusTask: Sendable {
 public enum PlusPhase: String, Sendable, CaseIterable { case base, plus }
 
 public enum PlusTasks {
-    public static func humanEval(_ problems: [HumanEvalPlusProblem]) -> [PlusTask] {
+    public static func humanEval(_ problems: [EvalPlusProblem]) -> [PlusTask] {
         problems.map { p in
             PlusTask(taskID: p.taskID, aliases: [], dataset: "humaneval",
                      number: Int(p.taskID.split(separator: "/").last ?? "") ?? 0, prompt: p.prompt,
@@ -38,11 +38,11 @@ public enum PlusTasks {
         }
     }
 
-    public static func mbpp(_ problems: [MBPPPlusProblem]) -> [PlusTask] {
+    public static func mbpp(_ problems: [EvalPlusProblem]) -> [PlusTask] {
         problems.map { p in
             let n = Int(p.taskID.split(separator: "/").last ?? "") ?? 0
             return PlusTask(taskID: p.taskID, aliases: ["mbpp/\(n)", "\(n)"], dataset: "mbpp", number: n, prompt: p.prompt,
-                            canonicalSolution: p.code, entryPoint: p.entryPoint, baseInputs: p.baseInputs,
+                            canonicalSolution: p.canonicalSolution, entryPoint: p.entryPoint, baseInputs: p.baseInputs,
                             plusInputs: p.plusInputs, atol: p.atol)
         }
     }
