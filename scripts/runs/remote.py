@@ -39,6 +39,24 @@ def run(cmd, what, expect_ok=True):
     return p
 
 
+def start_server(binary, tmp, model):
+    """`codeeval serve --model MODEL` on a free port, once /healthz answers; returns (process, port)."""
+    port = free_port()
+    log = open(os.path.join(tmp, "serve.log"), "w+")
+    # --runs-db too: its default is a file in the working directory, i.e. the checkout.
+    server = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "svc.sqlite"),
+                               "--runs-db", os.path.join(tmp, "runs.sqlite"), "--model", model, "--workers", "1"],
+                              stdout=log, stderr=log)
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200: break
+        except OSError:
+            if server.poll() is not None:
+                log.seek(0); sys.exit("FAIL: server exited: " + log.read()[-2000:])
+            time.sleep(0.1)
+    return server, port
+
+
 def samples(db):
     return sorted(rows(db, "SELECT task_id, sample_index, completion, finish_reason, tokens, prompt_tokens, raw_text FROM samples"))
 
@@ -47,18 +65,8 @@ def served(binary, tmp):
     if os.environ.get("CODEEVAL_SKIP_MODEL_TESTS") == "1":
         print("SKIP remote/served: CODEEVAL_SKIP_MODEL_TESTS=1 (needs the smollm2-135m model)")
         return
-    port = free_port()
-    log = open(os.path.join(tmp, "serve.log"), "w+")
-    server = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "svc.sqlite"),
-                               "--model", "smollm2-135m", "--workers", "1"], stdout=log, stderr=log)
+    server, port = start_server(binary, tmp, "smollm2-135m")
     try:
-        for _ in range(600):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200: break
-            except OSError:
-                if server.poll() is not None:
-                    log.seek(0); sys.exit("FAIL: server exited: " + log.read()[-2000:])
-                time.sleep(0.1)
         local, remote = os.path.join(tmp, "local.sqlite"), os.path.join(tmp, "remote.sqlite")
         a = json.loads(run([binary, "humaneval", "--model", "smollm2-135m", "--db", local] + COMMON, "local-engine run").stdout.splitlines()[-1])
         b = json.loads(run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}", "--remote-model", "smollm2-135m",
