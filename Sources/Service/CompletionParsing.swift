@@ -69,7 +69,8 @@ enum CompletionParsing {
         }
         // Bounded so that matching stops stays cheap per token; OpenAI itself allows 4.
         let stop = try f.optionalStrings("stop", maxCount: 64, maxBytes: 1024) ?? []
-        let seed = try f.optionalInt("seed", range: 0...Int.max)
+        // Any signed 64-bit seed, read as its bit pattern (a codeeval client sends its UInt64 sample seeds that way).
+        let seed = try f.optionalInt("seed", range: Int.min...Int.max)
         _ = try f.optionalNumber("frequency_penalty", range: -2...2)
         _ = try f.optionalNumber("presence_penalty", range: -2...2)
         _ = try f.optionalString("user", maxBytes: 1024)
@@ -84,7 +85,7 @@ enum CompletionParsing {
             temperature: try f.optionalNumber("temperature", range: 0...2) ?? 1,
             topP: try f.optionalNumber("top_p", range: 0...1) ?? 1, topK: max(0, topK),
             minP: try f.optionalNumber("min_p", range: 0...1) ?? 0, n: try f.optionalInt("n", range: 1...128) ?? 1,
-            stop: stop, seed: seed.map { UInt64($0) })
+            stop: stop, seed: seed.map { UInt64(bitPattern: Int64($0)) })
         var call = CompletionCall(request: request, stream: try f.optionalBool("stream") ?? false)
         if let options = f.object["stream_options"], !options.isNull {
             guard call.stream else { throw .badRequest("field \"stream_options\": only allowed with \"stream\": true") }

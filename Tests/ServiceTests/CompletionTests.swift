@@ -15,6 +15,8 @@ import Testing
     @Test func requestParsingIsStrict() throws {
         let ok = try Self.parse(#"{"model":"m","prompt":"def f():","max_tokens":8,"temperature":0,"stop":"\n\n","seed":3,"n":2,"top_p":0.9}"#).request
         #expect(ok.stop == ["\n\n"] && ok.n == 2 && ok.seed == 3 && ok.maxTokens == 8 && ok.prompts == [.text("def f():")])
+        // A signed seed is its 64-bit pattern: the run client sends UInt64 sample seeds that way.
+        #expect(try Self.parse(#"{"model":"m","prompt":"x","seed":-1}"#).request.seed == UInt64.max)
         #expect(throws: ServiceError.self) { try CompletionParsing.parse(Array(#"{"model":"x","prompt":"p"}"#.utf8), models: ["m"]) }
         #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":1}"#).contains("log probabilities are not supported"))
         #expect(Self.message(#"{"model":"m","prompt":"p","stop":[1]}"#) == #"field "stop[0]": expected string, got number"#)

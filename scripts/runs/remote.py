@@ -16,6 +16,8 @@ import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COMMON = ["--profile", "greedy", "--limit", "2", "--max-tokens", "16", "--workers", "2", "--json"]
+SAMPLED = ["--profile", "llama1", "--k", "1", "--n", "2", "--temperature", "0.8", "--limit", "2", "--max-tokens", "24",
+           "--workers", "2", "--json"]
 
 
 def free_port():
@@ -84,6 +86,20 @@ def served(binary, tmp):
     assert a["pass_at_k"] == b["pass_at_k"], (a["pass_at_k"], b["pass_at_k"])
     print(f"OK remote/served: 2 greedy completions via /v1/completions equal the local engine's "
           f"(tokens {[s[4] for s in sb]}), pass@1 {b['pass_at_k']}")
+    # Sampled: every sample's seed reaches the server unchanged, so the samples are the local run's too.
+    server, port = start_server(binary, tmp, "smollm2-135m")
+    try:
+        local, remote = os.path.join(tmp, "local-t.sqlite"), os.path.join(tmp, "remote-t.sqlite")
+        run([binary, "humaneval", "--model", "smollm2-135m", "--db", local] + SAMPLED, "local-engine sampled run")
+        run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}", "--remote-model", "smollm2-135m",
+             "--concurrency", "2", "--db", remote] + SAMPLED, "sampled run via codeeval serve")
+    finally:
+        server.terminate(); server.wait(timeout=30)
+    sa, sb = samples(local), samples(remote)
+    assert len(sa) == len(sb) == 4, (sa, sb)
+    assert [x[:3] for x in sa] == [y[:3] for y in sb], f"sampled local vs remote differ:\n  {sa}\n  {sb}"
+    assert len({x[2] for x in sa}) > 1, f"the sampled completions are all alike; the test would not see a seed bug: {sa}"
+    print(f"OK remote/served: 4 sampled completions (T 0.8, 2 per task) via /v1/completions equal the local engine's")
 
 
 class Stub(BaseHTTPRequestHandler):
