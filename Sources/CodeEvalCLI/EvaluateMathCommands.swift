@@ -7,16 +7,11 @@ import Reports
 /// Options common to `evaluate gsm8k|math|math500`.
 struct MathEvaluateOptions: ParsableArguments {
     @Option(help: "Samples JSONL (.jsonl or .jsonl.gz) with task_id and completion.") var samples: String
-
     @Option(help: "default (our extraction and checkers) or compat (lm-eval gsm8k_cot / minerva_math, quirks included).")
     var mode: ModeArgument = .default
-
     @Flag(help: "Also report maj1@k (majority vote over each task's samples).") var maj = false
-
     @Option(help: "Results file (default: <samples>_results.jsonl).") var output: String?
-
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
-
     @OptionGroup var data: DataOptions
 
     enum ModeArgument: String, ExpressibleByArgument, CaseIterable {
