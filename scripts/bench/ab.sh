@@ -10,7 +10,7 @@ a=$1 b=$2 rounds=$3 out=$4
 shift 4
 [[ ${1:-} == "--" ]] && shift
 mkdir -p "$out"
-grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' >"$out/cpu.txt"
+lscpu | sed -n 's/^Model name: *//p' >"$out/cpu.txt"
 for r in $(seq "$rounds"); do
   for side in A B; do
     bin=$a; [[ $side == B ]] && bin=$b
