@@ -40,7 +40,8 @@ WORKDIR /var/lib/codeeval
 ENV CODEEVAL_DATA=/data
 VOLUME ["/var/lib/codeeval"]
 EXPOSE 8080
+# /readyz, not /healthz: a server whose sandbox failed closed answers but cannot judge, so it is unhealthy.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+  CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
 ENTRYPOINT ["codeeval", "serve", "--host", "0.0.0.0"]
 CMD ["--port", "8080", "--db", "/var/lib/codeeval/service.sqlite", "--api-keys", "/etc/codeeval/api-keys"]

@@ -86,14 +86,16 @@ let package = Package(
 
         // A loopback HTTP file server (Range, dropped connections) for the download tests.
         .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
+        // Datasets for tests, resolved through the CLI's chain.
+        .target(name: "DatasetsTestSupport", dependencies: ["Datasets"], path: "Tests/Support/DatasetsTestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "LoopbackHTTP"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "LoopbackHTTP", "DatasetsTestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "Support", "LoopbackHTTP"]),
-        .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets"]),
+        .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets", "DatasetsTestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "CZlib"], exclude: ["Fixtures"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "DatasetsTestSupport", "CZlib"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Support", "Datasets", "Sandbox", "Evaluation",

@@ -6,7 +6,6 @@ import Reports
 /// Options shared by every command that reads benchmark data.
 struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory holding the dataset files (overrides CODEEVAL_DATA).") var dataDir: String?
-
     var store: DatasetStore { DatasetStore(dataDir: dataDir.map { URL(fileURLWithPath: $0) }) }
 }
 

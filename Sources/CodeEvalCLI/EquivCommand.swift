@@ -21,7 +21,6 @@ struct EquivCommand: ParsableCommand {
     }
 
     @Option(help: "Checker: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var checker: Kind = .default
-
     @Argument(help: "The gold answer.") var gold: String
     @Argument(help: "The answer to check.") var answer: String
 

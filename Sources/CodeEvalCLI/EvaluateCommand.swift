@@ -11,7 +11,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         """,
         subcommands: [
             EvaluateHumanEval.self, EvaluateMBPP.self, EvaluateHumanEvalPlus.self, EvaluateMBPPPlus.self,
-            EvaluateGSM8k.self, EvaluateMATH.self, EvaluateMATH500.self,
+            EvaluateMath<GSM8kRun>.self, EvaluateMath<MATHRun>.self, EvaluateMath<MATH500Run>.self,
         ]
     )
 }

@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
         Examples:
           codeeval serve --port 8080 --db /var/lib/codeeval/service.sqlite --workers 2
           codeeval serve --host 0.0.0.0 --api-keys /etc/codeeval/api-keys
-          codeeval serve --model smollm2-135m   # also serves POST /v1/completions
+          codeeval serve --model smollm2-135m   # also serves the OpenAI routes (/v1/completions, /v1/chat/completions)
           curl -s localhost:8080/v1/execute -d '{"code":"print(1+1)"}'
         """)
 
@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest timeout_s a request may ask for.") var maxTimeout = 60.0
     @Option(help: "Delete finished jobs and recorded executions after this many days (0: keep).") var retentionDays = 30.0
     @Option(name: .customLong("operator"), help: "A key (by name) that sees every tenant's jobs and runs; repeatable.") var operators: [String] = []
-    @Option(help: "Serve POST /v1/completions and /v1/runs with this model (registry name or GGUF path).") var model: String?
+    @Option(help: "Serve the OpenAI-compatible /v1/completions and /v1/chat/completions, and /v1/runs, with this model (registry name or GGUF path).") var model: String?
     @Flag(help: "Run programs even when the host lacks an isolation layer (e.g. no delegated cgroup in a container); default: fail closed. /readyz and every verdict list the layers in force.")
     var allowDegraded = false
     @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?

@@ -187,12 +187,12 @@ public struct DatasetStore: Sendable {
         }
     }
 
-    public func humanEvalPlus(mini: Bool = false) throws -> [HumanEvalPlusProblem] {
-        try records(mini ? .humanevalPlusMini : .humanevalPlus) { f, _ in try HumanEvalPlusProblem(f) }
+    public func humanEvalPlus(mini: Bool = false) throws -> [EvalPlusProblem] {
+        try records(mini ? .humanevalPlusMini : .humanevalPlus) { f, _ in try EvalPlusProblem(f, testField: "test") }
     }
 
-    public func mbppPlus() throws -> [MBPPPlusProblem] {
-        try records(.mbppPlus) { f, _ in try MBPPPlusProblem(f) }
+    public func mbppPlus() throws -> [EvalPlusProblem] {
+        try records(.mbppPlus) { f, _ in try EvalPlusProblem(f, testField: "assertion") }
     }
 
     /// Decodes every record of a dataset with its typed loader (which also checks the record count) and returns

@@ -77,50 +77,26 @@ public struct MATHProblem: Sendable, Equatable {
     public let answer: String?
 }
 
-/// A HumanEval+ problem (EvalPlus). Inputs are lists of argument lists.
-public struct HumanEvalPlusProblem: Sendable, Equatable {
+/// A HumanEval+ or MBPP+ problem (EvalPlus). Inputs are lists of argument lists.
+public struct EvalPlusProblem: Sendable, Equatable {
     public let taskID: String
     public let prompt: String
     public let canonicalSolution: String
     public let entryPoint: String
+    /// HumanEval+'s `test` or MBPP+'s `assertion` (the original asserts); empty in HumanEval+ Mini, which is only
+    /// used differentially.
     public let test: String
     public let contract: String
     public let baseInputs: [JSONValue]
     public let plusInputs: [JSONValue]
     public let atol: Double
 
-    init(_ f: FieldReader) throws {
+    init(_ f: FieldReader, testField: String) throws {
         taskID = try f.string("task_id")
         prompt = try f.string("prompt")
         canonicalSolution = try f.string("canonical_solution")
         entryPoint = try f.string("entry_point")
-        // The Mini variant ships no `test` field (it is only used differentially).
-        test = try f.optionalString("test") ?? ""
-        contract = try f.optionalString("contract") ?? ""
-        baseInputs = try f.inputList("base_input")
-        plusInputs = try f.inputList("plus_input")
-        atol = try f.double("atol")
-    }
-}
-
-/// An MBPP+ problem (EvalPlus). `assertion` holds the original asserts.
-public struct MBPPPlusProblem: Sendable, Equatable {
-    public let taskID: String
-    public let prompt: String
-    public let code: String
-    public let entryPoint: String
-    public let test: String
-    public let contract: String
-    public let baseInputs: [JSONValue]
-    public let plusInputs: [JSONValue]
-    public let atol: Double
-
-    init(_ f: FieldReader) throws {
-        taskID = try f.string("task_id")
-        prompt = try f.string("prompt")
-        code = try f.string("canonical_solution")
-        entryPoint = try f.string("entry_point")
-        test = try f.optionalString("assertion") ?? ""
+        test = try f.optionalString(testField) ?? ""
         contract = try f.optionalString("contract") ?? ""
         baseInputs = try f.inputList("base_input")
         plusInputs = try f.inputList("plus_input")

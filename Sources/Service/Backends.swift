@@ -72,16 +72,30 @@ public protocol EvaluationBackend: Sendable {
         -> SampleVerdict
 }
 
-/// OpenAI-style completion served by our engine.
+/// One prompt of an OpenAI completion request: text, or token ids of the served model's vocabulary (what
+/// lm-evaluation-harness sends with `tokenized_requests`).
+public enum CompletionPrompt: Sendable, Equatable {
+    case text(String)
+    case tokens([Int32])
+}
+
+/// OpenAI-style completion served by our engine: `n` choices for each prompt. Choice `p * n + i` is sample `i` of
+/// prompt `p` (OpenAI's numbering) and is sampled with seed `seed + i`, so a request with several prompts equals
+/// one request per prompt, and a one-choice request with seed s equals a local generation with seed s.
 public struct CompletionRequest: Sendable, Equatable {
     public var model: String
-    public var prompt: String
+    public var prompts: [CompletionPrompt]
     public var maxTokens: Int
     public var temperature: Double
     public var topP: Double
+    public var topK: Int = 0
+    public var minP: Double = 0
     public var n: Int
     public var stop: [String]
     public var seed: UInt64?
+
+    /// The seed of choice `index`.
+    public func seed(ofChoice index: Int) -> UInt64 { (seed ?? 0) &+ UInt64(index % n) }
 }
 
 public struct CompletionChoice: Sendable, Equatable {
@@ -97,7 +111,17 @@ public struct CompletionChoice: Sendable, Equatable {
     }
 }
 
+/// What a streaming completion reports, choice by choice: text as it is generated, then the finished choice.
+public enum CompletionEvent: Sendable {
+    case text(index: Int, String)
+    case finished(index: Int, CompletionChoice)
+}
+
 public protocol CompletionBackend: Sendable {
     var models: [String] { get }
-    func complete(_ request: CompletionRequest) async throws -> [CompletionChoice]
+    /// The model's chat template (GGUF `tokenizer.chat_template`), if it has one.
+    var chatTemplate: String? { get }
+    /// Every choice of every prompt, in OpenAI's order; `events` (when given) sees them while they are generated.
+    func complete(_ request: CompletionRequest, events: (@Sendable (CompletionEvent) -> Void)?) async throws
+        -> [CompletionChoice]
 }

@@ -2,11 +2,12 @@ import Engine
 import Models
 import Foundation
 
-/// `/v1/completions` served by our engine. One model per server; every choice of every request in flight goes
-/// through one `ContinuousBatcher`, so concurrent requests (and the n choices of one) decode together. Each choice
-/// equals a lone generation with its seed, whatever else is in the batch.
+/// `/v1/completions` and `/v1/chat/completions` served by our engine. One model per server; every choice of every
+/// request in flight goes through one `ContinuousBatcher`, so concurrent requests (and the prompts and n choices of
+/// one) decode together. Each choice equals a lone generation with its seed, whatever else is in the batch.
 public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendable {
     public let name: String
+    public let chatTemplate: String?
     private let generator: Generator
     private let batcher: ContinuousBatcher
 
@@ -14,27 +15,68 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
     public init(model: String, batchSize: Int = ContinuousBatcher.defaultBatchSize) throws {
         name = model
         generator = try Generator(path: try ModelRegistry.resolve(model))
+        chatTemplate = generator.model.file.string("tokenizer.chat_template")
         batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)
     }
 
     public var models: [String] { [name] }
 
-    public func complete(_ request: CompletionRequest) async throws -> [CompletionChoice] {
-        let tokens = generator.tokenizer.encode(request.prompt, addSpecial: true)
-        let batcher = self.batcher
-        return try await withThrowingTaskGroup(of: (Int, Generation).self) { group in
-            for i in 0..<request.n {
-                let params = SamplingParams(temperature: Float(request.temperature), topP: Float(request.topP),
-                                            seed: (request.seed ?? 0) &+ UInt64(i))
-                let job = GenerationJob(promptTokens: tokens, params: params, maxTokens: request.maxTokens, stop: request.stop)
-                group.addTask { (i, try await batcher.generate(job)) }
+    public func complete(_ request: CompletionRequest, events: (@Sendable (CompletionEvent) -> Void)?) async throws
+        -> [CompletionChoice]
+    {
+        var prompts: [[Int32]] = []
+        for (p, prompt) in request.prompts.enumerated() { prompts.append(try tokens(prompt, index: p)) }
+        let count = prompts.count * request.n
+        var out = [CompletionChoice?](repeating: nil, count: count)
+        try await withThrowingTaskGroup(of: (Int, CompletionChoice).self) { group in
+            for index in 0..<count {
+                let job = self.job(request, prompt: prompts[index / request.n], index: index, events: events)
+                group.addTask { (index, try await self.generate(job, index: index, events: events)) }
             }
-            var out = [CompletionChoice?](repeating: nil, count: request.n)
-            for try await (i, g) in group {
-                out[i] = CompletionChoice(text: g.text, finishReason: g.finishReason == .length ? "length" : "stop",
-                                          promptTokens: g.promptTokens, completionTokens: g.tokens.count)
+            for try await (i, c) in group { out[i] = c }
+        }
+        return out.map { $0! }
+    }
+
+    private func job(_ r: CompletionRequest, prompt: [Int32], index: Int, events: (@Sendable (CompletionEvent) -> Void)?)
+        -> GenerationJob
+    {
+        let params = SamplingParams(temperature: Float(r.temperature), topK: r.topK, topP: Float(r.topP), minP: Float(r.minP),
+                                    seed: r.seed(ofChoice: index))
+        var onText: (@Sendable (String) -> Void)?
+        if let events { onText = { events(.text(index: index, $0)) } }
+        return GenerationJob(promptTokens: prompt, params: params, maxTokens: r.maxTokens, stop: r.stop, onText: onText)
+    }
+
+    private func generate(_ job: GenerationJob, index: Int, events: (@Sendable (CompletionEvent) -> Void)?) async throws
+        -> CompletionChoice
+    {
+        let g: Generation
+        do {
+            g = try await batcher.generate(job)
+        } catch let e as EngineError {
+            // Every engine refusal (prompt longer than the context, empty prompt, bad parameter) is the request's fault.
+            throw ServiceError.badRequest(e.description)
+        }
+        let choice = CompletionChoice(text: g.text, finishReason: g.finishReason == .length ? "length" : "stop",
+                                      promptTokens: g.promptTokens, completionTokens: g.tokens.count)
+        events?(.finished(index: index, choice))
+        return choice
+    }
+
+    /// Text is encoded as the engine's local runs encode it (BOS as the model's metadata says, special tokens
+    /// parsed); token ids must belong to the model's vocabulary.
+    private func tokens(_ prompt: CompletionPrompt, index: Int) throws(ServiceError) -> [Int32] {
+        switch prompt {
+        case .text(let s):
+            return generator.tokenizer.encode(s, addSpecial: true)
+        case .tokens(let ids):
+            let vocab = generator.tokenizer.vocabSize
+            if let (i, bad) = ids.enumerated().first(where: { $0.element < 0 || Int($0.element) >= vocab }) {
+                throw .badRequest("field \"prompt\": token id \(bad) (prompt \(index), position \(i)) is not in the "
+                                  + "model's vocabulary (0..<\(vocab))")
             }
-            return out.map { $0! }
+            return ids
         }
     }
 }

@@ -5,7 +5,8 @@ public enum OpenAPISpec {
     public static let routes = [
         "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.yaml", "POST /v1/execute",
         "POST /v1/evaluations", "GET /v1/evaluations/{id}", "DELETE /v1/evaluations/{id}",
-        "GET /v1/evaluations/{id}/results", "POST /v1/completions", "POST /v1/runs", "GET /v1/runs", "GET /v1/runs/{id}",
+        "GET /v1/evaluations/{id}/results", "POST /v1/completions", "POST /v1/chat/completions", "GET /v1/models",
+        "POST /v1/runs", "GET /v1/runs", "GET /v1/runs/{id}",
         "GET /v1/runs/{id}/results",
     ]
 
@@ -140,15 +141,48 @@ public enum OpenAPISpec {
           /v1/completions:
             post:
               summary: OpenAI-compatible text completion from the codeeval engine (served only when a model is loaded)
+              description: >-
+                One or more prompts (text or token ids), n choices each: choice p*n+i is sample i of prompt p, sampled
+                with seed seed+i. With stream true the answer is server-sent events (`data: <chunk>` lines, then
+                `data: [DONE]`).
               requestBody:
                 required: true
                 content:
                   application/json:
                     schema: {$ref: '#/components/schemas/CompletionRequest'}
               responses:
-                '200': {description: Completion, content: {application/json: {schema: {$ref: '#/components/schemas/Completion'}}}}
+                '200':
+                  description: Completion, or its chunks as server-sent events when stream is true
+                  content:
+                    application/json: {schema: {$ref: '#/components/schemas/Completion'}}
+                    text/event-stream: {schema: {type: string}}
                 '400': {$ref: '#/components/responses/BadRequest'}
                 '404': {$ref: '#/components/responses/NotFound'}
+          /v1/chat/completions:
+            post:
+              summary: OpenAI-compatible chat completion (served only when a model is loaded)
+              description: >-
+                The messages are rendered with the model's own chat template (GGUF tokenizer.chat_template), which must
+                be ChatML, Gemma or Llama 3; a model without one, or with another, answers 400. Generation stops at the
+                template's end-of-turn token.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: '#/components/schemas/ChatCompletionRequest'}
+              responses:
+                '200':
+                  description: Chat completion, or its chunks as server-sent events when stream is true
+                  content:
+                    application/json: {schema: {$ref: '#/components/schemas/ChatCompletion'}}
+                    text/event-stream: {schema: {type: string}}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '404': {$ref: '#/components/responses/NotFound'}
+          /v1/models:
+            get:
+              summary: The served model (an empty list when the server has none), in OpenAI's list format
+              responses:
+                '200': {description: Models, content: {application/json: {schema: {$ref: '#/components/schemas/ModelList'}}}}
           /v1/runs:
             post:
               summary: Start a benchmark run with the server's model (served only when a model is loaded), planned as `codeeval humaneval|mbpp|gsm8k|math|math500` plans it
@@ -287,38 +321,105 @@ public enum OpenAPISpec {
                   properties: {samples_total: {type: integer}, samples: {type: integer}, verdicts: {type: integer}}
                 summary: {type: object, description: 'manifest essentials and scores (pass_at_k, maj1_at_k, verdict counts)'}
                 results_url: {type: string}
-            CompletionRequest:
+            SamplingOptions:
+              description: The fields /v1/completions and /v1/chat/completions share
               type: object
-              additionalProperties: false
-              required: [model, prompt]
+              required: [model]
               properties:
                 model: {type: string}
-                prompt: {type: string}
-                max_tokens: {type: integer, minimum: 1, default: 16}
                 temperature: {type: number, minimum: 0, maximum: 2, default: 1}
                 top_p: {type: number, minimum: 0, maximum: 1, default: 1}
-                n: {type: integer, minimum: 1, maximum: 16, default: 1}
-                stop: {oneOf: [{type: string}, {type: array, items: {type: string}, maxItems: 4}]}
-                seed: {type: integer, minimum: 0}
-            Completion:
+                top_k: {type: integer, minimum: -1, default: 0, description: 'vLLM/llama.cpp extension; -1 and 0 disable it'}
+                min_p: {type: number, minimum: 0, maximum: 1, default: 0, description: vLLM/llama.cpp extension}
+                n: {type: integer, minimum: 1, maximum: 128, default: 1}
+                stop: {oneOf: [{type: string}, {type: array, items: {type: string}, maxItems: 64}]}
+                seed: {type: integer, minimum: 0, description: 'choice i of each prompt uses seed + i (0 when absent)'}
+                stream: {type: boolean, default: false}
+                stream_options: {type: object, properties: {include_usage: {type: boolean}}}
+                logit_bias: {type: object, maxProperties: 0}
+                frequency_penalty: {type: number, description: accepted and ignored}
+                presence_penalty: {type: number, description: accepted and ignored}
+                user: {type: string, description: accepted and ignored}
+            CompletionRequest:
+              allOf: [{$ref: '#/components/schemas/SamplingOptions'}]
+              unevaluatedProperties: false
+              required: [prompt]
+              properties:
+                prompt:
+                  oneOf:
+                    - {type: string}
+                    - {type: array, items: {type: string}, minItems: 1}
+                    - {type: array, items: {type: integer}, minItems: 1}
+                    - {type: array, items: {type: array, items: {type: integer}, minItems: 1}, minItems: 1}
+                max_tokens: {type: integer, minimum: 1, maximum: 8192, default: 16}
+                best_of: {type: integer, description: must equal n}
+                echo: {type: boolean, const: false}
+                suffix: {type: string, description: must be empty}
+                logprobs: {type: [integer, 'null'], description: 'must be null or 0: log probabilities are not served'}
+            CompletionEnvelope:
               type: object
               properties:
                 id: {type: string}
-                object: {type: string, const: text_completion}
+                object: {type: string, enum: [text_completion, chat.completion]}
                 created: {type: integer}
                 model: {type: string}
+                usage: {$ref: '#/components/schemas/Usage'}
+            Completion:
+              allOf: [{$ref: '#/components/schemas/CompletionEnvelope'}]
+              properties:
                 choices:
                   type: array
                   items:
+                    allOf: [{$ref: '#/components/schemas/ChoiceBase'}]
+                    properties: {text: {type: string}}
+            ChoiceBase:
+              type: object
+              properties: {index: {type: integer}, logprobs: {type: 'null'}, finish_reason: {type: string, enum: [stop, length]}}
+            Usage:
+              type: object
+              properties: {prompt_tokens: {type: integer}, completion_tokens: {type: integer}, total_tokens: {type: integer}}
+            ChatCompletionRequest:
+              allOf: [{$ref: '#/components/schemas/SamplingOptions'}]
+              unevaluatedProperties: false
+              required: [messages]
+              properties:
+                messages:
+                  type: array
+                  minItems: 1
+                  items:
                     type: object
+                    additionalProperties: false
+                    required: [role, content]
                     properties:
-                      text: {type: string}
-                      index: {type: integer}
-                      logprobs: {type: 'null'}
-                      finish_reason: {type: string, enum: [stop, length]}
-                usage:
-                  type: object
-                  properties: {prompt_tokens: {type: integer}, completion_tokens: {type: integer}, total_tokens: {type: integer}}
+                      role: {type: string, enum: [system, user, assistant]}
+                      content:
+                        oneOf:
+                          - {type: string}
+                          - type: array
+                            items: {type: object, required: [type, text], properties: {type: {const: text}, text: {type: string}}}
+                      name: {type: string}
+                max_tokens: {type: integer, minimum: 1, maximum: 8192, default: 1024}
+                max_completion_tokens: {type: integer, minimum: 1, maximum: 8192}
+                logprobs: {type: boolean, const: false}
+                top_logprobs: {type: integer, const: 0}
+            ChatCompletion:
+              allOf: [{$ref: '#/components/schemas/CompletionEnvelope'}]
+              properties:
+                choices:
+                  type: array
+                  items:
+                    allOf: [{$ref: '#/components/schemas/ChoiceBase'}]
+                    properties:
+                      message: {type: object, properties: {role: {type: string, const: assistant}, content: {type: string}}}
+            ModelList:
+              type: object
+              properties:
+                object: {type: string, const: list}
+                data:
+                  type: array
+                  items:
+                    type: object
+                    properties: {id: {type: string}, object: {type: string, const: model}, created: {type: integer}, owned_by: {type: string}}
 
         """
 }

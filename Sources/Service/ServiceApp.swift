@@ -51,6 +51,7 @@ public enum ServiceApp {
         let body = RequestBodyReader(config: deps.config)
         ExecutionController(deps: deps, handle: handle, body: body).register(on: v1)
         EvaluationController(deps: deps, handle: handle, body: body, logger: logger).register(on: v1)
+        CompletionController.registerModels(on: v1, models: deps.completions?.models ?? [])
         if let completions = deps.completions {
             CompletionController(backend: completions, body: body).register(on: v1)
         }

@@ -9,7 +9,7 @@ public struct ServiceOptions: Sendable {
     public var config = ServiceConfig()
     public var databasePath = "codeeval-service.sqlite"
     public var apiKeysFile: String?
-    /// Serve `/v1/completions` with this model (registry name or GGUF path).
+    /// Serve the OpenAI-compatible routes with this model (registry name or GGUF path).
     public var model: String?
     public var allowDegraded = false
     /// Run programs with plain python3 (trusted code only; loopback only).

@@ -1,16 +1,10 @@
 import Foundation
+import DatasetsTestSupport
 import Testing
 @testable import Datasets
 
-/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache that
-/// `codeeval datasets fetch` fills); tests that need them fail loudly, saying how to get them.
 func sharedStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
-    let store = DatasetStore()
-    do { _ = try store.locate(.humaneval) } catch {
-        Issue.record("\(error)", sourceLocation: sourceLocation)
-        throw error
-    }
-    return store
+    try resolvedDatasets(sourceLocation: sourceLocation)
 }
 
 @Suite("Datasets from the mirror")

@@ -92,4 +92,32 @@ struct BatchGenerationTests {
             _ = try await batcher.generate(GenerationJob(promptTokens: [], params: .greedy, maxTokens: 4))
         }
     }
+
+    /// What a job streams adds up to its final text, in batch, with stop sequences held back and cut (what the
+    /// server's `stream: true` sends).
+    @Test func streamedPiecesAddUpToTheText() async throws {
+        let gen = try Generator(path: try TestModels.require("smollm2-135m").path, contextLength: 256)
+        let batcher = ContinuousBatcher(generator: gen, batchSize: 4)
+        let streamed = try await withThrowingTaskGroup(of: (Generation, String).self) { group in
+            for var job in Self.mixedJobs(gen) + [GenerationJob(promptTokens: gen.tokenizer.encode("def f():\n", addSpecial: true),
+                                                                params: .greedy, maxTokens: 24, stop: ["return", "\n\n"])] {
+                let pieces = Pieces()
+                job.onText = { pieces.add($0) }
+                group.addTask { (try await batcher.generate(job), pieces.text) }
+            }
+            var all: [(Generation, String)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(streamed.count == 5)
+        for (g, text) in streamed { #expect(text == g.text) }
+    }
+}
+
+/// Text pieces collected from the decode thread.
+final class Pieces: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [String] = []
+    func add(_ s: String) { lock.withLock { parts.append(s) } }
+    var text: String { lock.withLock { parts.joined() } }
 }

@@ -4,6 +4,7 @@ import Testing
 @testable import Engine
 import Models
 import Datasets
+import DatasetsTestSupport
 
 /// Where the model files and fixtures are, and small readers the tokenizer and llama.cpp
 /// comparison tests share.
@@ -102,10 +103,7 @@ enum TestCorpus {
     /// The dataset files, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache that
     /// `codeeval datasets fetch` fills).
     static func file(_ b: Benchmark, sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
-        do { return try DatasetStore().locate(b).url } catch {
-            Issue.record("\(error)", sourceLocation: sourceLocation)
-            throw error
-        }
+        try resolvedDatasets(sourceLocation: sourceLocation).locate(b).url
     }
 
     static func jsonl(_ url: URL) throws -> [[String: Any]] {

@@ -1,17 +1,12 @@
 import Datasets
 import Foundation
 import Scoring
+import DatasetsTestSupport
 import Testing
 @testable import Evaluation
 
-/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache).
 func mirrorStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
-    let store = DatasetStore()
-    do { _ = try store.locate(.humaneval) } catch {
-        Issue.record("\(error)", sourceLocation: sourceLocation)
-        throw error
-    }
-    return store
+    try resolvedDatasets(sourceLocation: sourceLocation)
 }
 
 func sample(_ line: Int, _ taskID: String, _ completion: String) -> Sample {

@@ -1,17 +1,12 @@
 import Foundation
+import DatasetsTestSupport
 import Testing
 @testable import Prompting
 import Datasets
 
 /// Tests are named after the conformance checklist items in docs/conformance.md.
-/// The datasets, resolved as the CLI resolves them (`CODEEVAL_DATA`, then the user cache).
 func mirrorStore(sourceLocation: SourceLocation = #_sourceLocation) throws -> DatasetStore {
-    let store = DatasetStore()
-    do { _ = try store.locate(.humaneval) } catch {
-        Issue.record("\(error)", sourceLocation: sourceLocation)
-        throw error
-    }
-    return store
+    try resolvedDatasets(sourceLocation: sourceLocation)
 }
 
 @Suite struct StopSequenceTests {

@@ -20,6 +20,8 @@ import Testing
     static func exec(_ name: String, _ text: String) -> Case { Case(name: name, chunks: [post("/v1/execute", Array(text.utf8))]) }
     static func execBytes(_ name: String, _ bytes: [UInt8]) -> Case { Case(name: name, chunks: [post("/v1/execute", bytes)]) }
     static func eval(_ name: String, _ text: String) -> Case { Case(name: name, chunks: [post("/v1/evaluations", Array(text.utf8))]) }
+    static func chat(_ name: String, _ text: String) -> Case { Case(name: name, chunks: [post("/v1/chat/completions", Array(text.utf8))]) }
+    static func completion(_ name: String, _ text: String) -> Case { Case(name: name, chunks: [post("/v1/completions", Array(text.utf8))]) }
 
     static var corpus: [Case] {
         let big = String(repeating: "x", count: 1024 * 1024 + 1)
@@ -74,7 +76,32 @@ import Testing
             Case(name: "unknown path", chunks: [RawHTTP.build(method: "POST", path: "/v2/run", body: Array("{}".utf8))]),
             Case(name: "unknown job", chunks: [RawHTTP.build(method: "GET", path: "/v1/evaluations/nope")]),
             Case(name: "cancel unknown job", chunks: [RawHTTP.build(method: "DELETE", path: "/v1/evaluations/nope")]),
-            Case(name: "completions without a model", chunks: [post("/v1/completions", Array(#"{"model":"m","prompt":"p"}"#.utf8))]),
+            // OpenAI routes (the corpus server serves the fake model "fake")
+            completion("completions for an unknown model", #"{"model":"m","prompt":"p"}"#),
+            completion("completions prompt object", #"{"model":"fake","prompt":{}}"#),
+            completion("completions prompt empty array", #"{"model":"fake","prompt":[]}"#),
+            completion("completions prompt mixed array", #"{"model":"fake","prompt":["a",[1]," ",true]}"#),
+            completion("completions token id too big", #"{"model":"fake","prompt":[99999999999]}"#),
+            completion("completions stop number", #"{"model":"fake","prompt":"p","stop":5}"#),
+            completion("completions logprobs", #"{"model":"fake","prompt":"p","logprobs":5}"#),
+            completion("completions echo", #"{"model":"fake","prompt":"p","echo":true}"#),
+            completion("completions stream string", #"{"model":"fake","prompt":"p","stream":"true"}"#),
+            completion("completions n too big", #"{"model":"fake","prompt":"p","n":100000}"#),
+            chat("chat missing messages", #"{"model":"fake"}"#),
+            chat("chat empty messages", #"{"model":"fake","messages":[]}"#),
+            chat("chat messages object", #"{"model":"fake","messages":{"role":"user","content":"x"}}"#),
+            chat("chat unknown role", #"{"model":"fake","messages":[{"role":"wizard","content":"x"}]}"#),
+            chat("chat missing role", #"{"model":"fake","messages":[{"content":"x"}]}"#),
+            chat("chat missing content", #"{"model":"fake","messages":[{"role":"user"}]}"#),
+            chat("chat null content", #"{"model":"fake","messages":[{"role":"user","content":null}]}"#),
+            chat("chat content number", #"{"model":"fake","messages":[{"role":"user","content":1}]}"#),
+            chat("chat content object", #"{"model":"fake","messages":[{"role":"user","content":{"text":"x"}}]}"#),
+            chat("chat image part", #"{"model":"fake","messages":[{"role":"user","content":[{"type":"image_url","text":"x"}]}]}"#),
+            chat("chat message string", #"{"model":"fake","messages":["hello"]}"#),
+            chat("chat message extra field", #"{"model":"fake","messages":[{"role":"user","content":"x","mood":"happy"}]}"#),
+            chat("chat tools", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"tools":[]}"#),
+            chat("chat unknown model", #"{"model":"nope","messages":[{"role":"user","content":"x"}]}"#),
+            chat("chat max_tokens string", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"max_tokens":"5"}"#),
             // Body size
             Case(name: "declared 11 MiB body", chunks: [RawHTTP.build(method: "POST", path: "/v1/execute", body: Array("{}".utf8), contentLength: 11 * 1024 * 1024)]),
         ]
@@ -92,7 +119,7 @@ import Testing
         let cases = Self.corpus
         #expect(cases.count >= 50)
         print("malformed-request corpus: \(cases.count) cases")
-        try await withServer { port, _ in
+        try await withServer(completions: FakeCompletionBackend()) { port, _ in
             let outcomes = await withTaskGroup(of: (String, Int?, Bool, String).self) { group in
                 for c in cases {
                     group.addTask {

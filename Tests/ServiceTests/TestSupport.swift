@@ -117,3 +117,10 @@ func waitForJob(port: Int, id: String, headers: [String: String] = [:], timeout:
     }
     throw StoreError(description: "job \(id) did not finish in \(timeout) s")
 }
+
+/// The `data:` payloads of a server-sent-events body, in order.
+func sseEvents(_ r: RawResponse?) -> [String] {
+    (r?.text ?? "").components(separatedBy: "\n\n").compactMap { block in
+        block.hasPrefix("data: ") ? String(block.dropFirst(6)) : nil
+    }
+}

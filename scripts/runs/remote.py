@@ -16,6 +16,8 @@ import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COMMON = ["--profile", "greedy", "--limit", "2", "--max-tokens", "16", "--workers", "2", "--json"]
+SAMPLED = ["--profile", "llama1", "--k", "1", "--n", "2", "--temperature", "0.8", "--limit", "2", "--max-tokens", "24",
+           "--workers", "2", "--json"]
 
 
 def free_port():
@@ -39,6 +41,24 @@ def run(cmd, what, expect_ok=True):
     return p
 
 
+def start_server(binary, tmp, model):
+    """`codeeval serve --model MODEL` on a free port, once /healthz answers; returns (process, port)."""
+    port = free_port()
+    log = open(os.path.join(tmp, "serve.log"), "w+")
+    # --runs-db too: its default is a file in the working directory, i.e. the checkout.
+    server = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "svc.sqlite"),
+                               "--runs-db", os.path.join(tmp, "runs.sqlite"), "--model", model, "--workers", "1"],
+                              stdout=log, stderr=log)
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200: break
+        except OSError:
+            if server.poll() is not None:
+                log.seek(0); sys.exit("FAIL: server exited: " + log.read()[-2000:])
+            time.sleep(0.1)
+    return server, port
+
+
 def samples(db):
     return sorted(rows(db, "SELECT task_id, sample_index, completion, finish_reason, tokens, prompt_tokens, raw_text FROM samples"))
 
@@ -47,18 +67,8 @@ def served(binary, tmp):
     if os.environ.get("CODEEVAL_SKIP_MODEL_TESTS") == "1":
         print("SKIP remote/served: CODEEVAL_SKIP_MODEL_TESTS=1 (needs the smollm2-135m model)")
         return
-    port = free_port()
-    log = open(os.path.join(tmp, "serve.log"), "w+")
-    server = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "svc.sqlite"),
-                               "--model", "smollm2-135m", "--workers", "1"], stdout=log, stderr=log)
+    server, port = start_server(binary, tmp, "smollm2-135m")
     try:
-        for _ in range(600):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200: break
-            except OSError:
-                if server.poll() is not None:
-                    log.seek(0); sys.exit("FAIL: server exited: " + log.read()[-2000:])
-                time.sleep(0.1)
         local, remote = os.path.join(tmp, "local.sqlite"), os.path.join(tmp, "remote.sqlite")
         a = json.loads(run([binary, "humaneval", "--model", "smollm2-135m", "--db", local] + COMMON, "local-engine run").stdout.splitlines()[-1])
         b = json.loads(run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}", "--remote-model", "smollm2-135m",
@@ -76,6 +86,20 @@ def served(binary, tmp):
     assert a["pass_at_k"] == b["pass_at_k"], (a["pass_at_k"], b["pass_at_k"])
     print(f"OK remote/served: 2 greedy completions via /v1/completions equal the local engine's "
           f"(tokens {[s[4] for s in sb]}), pass@1 {b['pass_at_k']}")
+    # Sampled: every sample's seed reaches the server unchanged, so the samples are the local run's too.
+    server, port = start_server(binary, tmp, "smollm2-135m")
+    try:
+        local, remote = os.path.join(tmp, "local-t.sqlite"), os.path.join(tmp, "remote-t.sqlite")
+        run([binary, "humaneval", "--model", "smollm2-135m", "--db", local] + SAMPLED, "local-engine sampled run")
+        run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}", "--remote-model", "smollm2-135m",
+             "--concurrency", "2", "--db", remote] + SAMPLED, "sampled run via codeeval serve")
+    finally:
+        server.terminate(); server.wait(timeout=30)
+    sa, sb = samples(local), samples(remote)
+    assert len(sa) == len(sb) == 4, (sa, sb)
+    assert [x[:3] for x in sa] == [y[:3] for y in sb], f"sampled local vs remote differ:\n  {sa}\n  {sb}"
+    assert len({x[2] for x in sa}) > 1, f"the sampled completions are all alike; the test would not see a seed bug: {sa}"
+    print(f"OK remote/served: 4 sampled completions (T 0.8, 2 per task) via /v1/completions equal the local engine's")
 
 
 class Stub(BaseHTTPRequestHandler):

@@ -4,12 +4,17 @@ public struct GenerationJob: Sendable {
     public var params: SamplingParams
     public var maxTokens: Int
     public var stop: [String]
+    /// Called on the decode thread with each piece of text as soon as no stop sequence can still cover it (the
+    /// pieces add up to the final text), so a server can stream a completion while it is generated.
+    public var onText: (@Sendable (String) -> Void)?
 
-    public init(promptTokens: [Int32], params: SamplingParams, maxTokens: Int, stop: [String] = []) {
+    public init(promptTokens: [Int32], params: SamplingParams, maxTokens: Int, stop: [String] = [],
+                onText: (@Sendable (String) -> Void)? = nil) {
         self.promptTokens = promptTokens
         self.params = params
         self.maxTokens = maxTokens
         self.stop = stop
+        self.onText = onText
     }
 }
 
@@ -26,6 +31,7 @@ struct BatchDecoder {
         var sampler: Sampler
         var stops: StopMatcher
         var decoder: StreamingDecoder
+        let onText: (@Sendable (String) -> Void)?
         let maxTokens: Int
         let promptTokens: Int
         let promptMs: Double
@@ -71,7 +77,7 @@ struct BatchDecoder {
         let t1 = monotonicMs()
         live.append(Live(id: id, cache: cache, sampler: Sampler(params: job.params),
                          stops: StopMatcher(job.stop.filter { !$0.isEmpty }),
-                         decoder: generator.tokenizer.makeStreamingDecoder(), maxTokens: job.maxTokens,
+                         decoder: generator.tokenizer.makeStreamingDecoder(), onText: job.onText, maxTokens: job.maxTokens,
                          promptTokens: job.promptTokens.count, promptMs: t1 - t0, admitted: t1,
                          promptLogits: promptLogits))
     }
@@ -83,8 +89,8 @@ struct BatchDecoder {
         var finished: [(Int, Generation)] = []
         func finish(_ s: inout Live, _ reason: FinishReason) {
             var reason = reason
-            if reason != .stop, s.stops.append(s.decoder.finish(), emit: nil) { reason = .stop }
-            if reason != .stop { s.stops.flush(emit: nil) }
+            if reason != .stop, s.stops.append(s.decoder.finish(), emit: s.onText) { reason = .stop }
+            if reason != .stop { s.stops.flush(emit: s.onText) }
             finished.append((s.id, Generation(text: s.stops.text, tokens: s.tokens, promptTokens: s.promptTokens,
                                               finishReason: reason, promptMs: s.promptMs,
                                               decodeMs: monotonicMs() - s.admitted)))
@@ -117,7 +123,7 @@ struct BatchDecoder {
             s.promptLogits = nil
             if tokenizer.isEndOfGeneration(next) { finish(&s, .eos); continue }
             s.tokens.append(next)
-            if s.stops.append(s.decoder.append(next), emit: nil) { finish(&s, .stop); continue }
+            if s.stops.append(s.decoder.append(next), emit: s.onText) { finish(&s, .stop); continue }
             if s.tokens.count == s.maxTokens || s.cache.count >= s.cache.capacity { finish(&s, .length); continue }
             stepTokens.append(next)
             continuing.append(s)

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Sandbox
 import Scoring
+import Support
 
 /// One problem: how to turn a completion into the program that is executed.
 public struct CodeTask: Sendable {
@@ -98,25 +99,17 @@ public enum CodeEvaluation {
         let start = DispatchTime.now()
         let total = samples.count
         var executions = [Execution?](repeating: nil, count: total)
-        try await withThrowingTaskGroup(of: (Int, Execution).self) { group in
-            var next = 0
-            var done = 0
-            var passedSoFar = 0
-            // Keep at most a few runs queued beyond the pool width: memory stays bounded for huge sample files.
-            let inFlight = pool.width * 2
-            func submit(_ i: Int) {
-                let task = tasks[index[samples[i].taskID]!]
-                let program = Program(source: task.judgedProgram(completion: samples[i].completion), requireProof: true)
-                group.addTask { (i, await pool.run(program, limits: limits)) }
-            }
-            while next < min(inFlight, total) { submit(next); next += 1 }
-            while let (i, execution) = try await group.next() {
-                executions[i] = execution
-                done += 1
-                if execution.status == .passed { passedSoFar += 1 }
-                progress?(done, total, passedSoFar)
-                if next < total { submit(next); next += 1 }
-            }
+        var done = 0, passedSoFar = 0
+        // A few runs queued beyond the pool width keep it busy; memory stays bounded for huge sample files.
+        try await forEachConcurrently(count: total, width: pool.width * 2, { i in
+            let task = tasks[index[samples[i].taskID]!]
+            let program = Program(source: task.judgedProgram(completion: samples[i].completion), requireProof: true)
+            return await pool.run(program, limits: limits)
+        }) { i, execution in
+            executions[i] = execution
+            done += 1
+            if execution.status == .passed { passedSoFar += 1 }
+            progress?(done, total, passedSoFar)
         }
         let finished = executions.map { $0! }
         var results: [JSONObject] = []

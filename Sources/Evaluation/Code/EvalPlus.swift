@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Sandbox
 import Scoring
+import Support
 
 /// One HumanEval+/MBPP+ problem in the form the harness needs. Inputs stay JSON text (numbers exactly as written).
 public struct PlusTask: Sendable {
@@ -29,7 +30,7 @@ public struct PlusTask: Sendable {
 public enum PlusPhase: String, Sendable, CaseIterable { case base, plus }
 
 public enum PlusTasks {
-    public static func humanEval(_ problems: [HumanEvalPlusProblem]) -> [PlusTask] {
+    public static func humanEval(_ problems: [EvalPlusProblem]) -> [PlusTask] {
         problems.map { p in
             PlusTask(taskID: p.taskID, aliases: [], dataset: "humaneval",
                      number: Int(p.taskID.split(separator: "/").last ?? "") ?? 0, prompt: p.prompt,
@@ -38,11 +39,11 @@ public enum PlusTasks {
         }
     }
 
-    public static func mbpp(_ problems: [MBPPPlusProblem]) -> [PlusTask] {
+    public static func mbpp(_ problems: [EvalPlusProblem]) -> [PlusTask] {
         problems.map { p in
             let n = Int(p.taskID.split(separator: "/").last ?? "") ?? 0
             return PlusTask(taskID: p.taskID, aliases: ["mbpp/\(n)", "\(n)"], dataset: "mbpp", number: n, prompt: p.prompt,
-                            canonicalSolution: p.code, entryPoint: p.entryPoint, baseInputs: p.baseInputs,
+                            canonicalSolution: p.canonicalSolution, entryPoint: p.entryPoint, baseInputs: p.baseInputs,
                             plusInputs: p.plusInputs, atol: p.atol)
         }
     }
@@ -202,33 +203,26 @@ public enum EvalPlus {
         let jobs = tasks.indices.flatMap { t in PlusPhase.allCases.map { (t, $0) } }
         var truths = [PlusGroundTruth](repeating: PlusGroundTruth(expected: [:], times: [:]), count: tasks.count)
         var failures: [String] = []
-        try await withThrowingTaskGroup(of: (Int, PlusPhase, Execution).self) { group in
-            var next = 0
-            func submit() {
-                let (t, phase) = jobs[next]
-                next += 1
-                let task = tasks[t]
-                let source = program(mode: "ground_truth", task: task, code: task.referenceProgram,
-                                     inputs: task.inputs(phase), expected: "", limits: [], fastCheck: true,
-                                     inlineAbove: settings.inlineAbove)
-                group.addTask { (t, phase, await pool.run(Program(source: source, requireProof: true), limits: limits)) }
+        try await forEachConcurrently(count: jobs.count, width: pool.width * 2, { j in
+            let (t, phase) = jobs[j]
+            let task = tasks[t]
+            let source = program(mode: "ground_truth", task: task, code: task.referenceProgram, inputs: task.inputs(phase),
+                                 expected: "", limits: [], fastCheck: true, inlineAbove: settings.inlineAbove)
+            return await pool.run(Program(source: source, requireProof: true), limits: limits)
+        }) { j, e in
+            let (t, phase) = jobs[j]
+            guard e.status == .passed, let r = report(e), let times = r["times"] as? [Double],
+                  times.count == tasks[t].inputs(phase).count else {
+                let why = report(e)?["error"] as? String ?? e.failureMessage
+                failures.append("\(tasks[t].taskID) \(phase.rawValue): \(why)")
+                return
             }
-            while next < min(jobs.count, pool.width * 2) { submit() }
-            while let (t, phase, e) = try await group.next() {
-                if next < jobs.count { submit() }
-                guard e.status == .passed, let r = report(e), let times = r["times"] as? [Double],
-                      times.count == tasks[t].inputs(phase).count else {
-                    let why = report(e)?["error"] as? String ?? e.failureMessage
-                    failures.append("\(tasks[t].taskID) \(phase.rawValue): \(why)")
-                    continue
-                }
-                if let expected = r["expected"] as? String {
-                    truths[t].expected[phase] = expected
-                } else {
-                    truths[t].inline.insert(phase)
-                }
-                truths[t].times[phase] = times
+            if let expected = r["expected"] as? String {
+                truths[t].expected[phase] = expected
+            } else {
+                truths[t].inline.insert(phase)
             }
+            truths[t].times[phase] = times
         }
         guard failures.isEmpty else {
             throw CodeEvaluationError(description: "the ground truth failed for \(failures.count) task phase(s): "
@@ -274,7 +268,7 @@ public enum EvalPlus {
         if let precomputed { truths = precomputed } else { truths = try await groundTruth(tasks: tasks, pool: pool, settings: settings) }
         let gtSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 
-        func runLimits(_ t: Int, _ phase: PlusPhase) -> Limits {
+        @Sendable func runLimits(_ t: Int, _ phase: PlusPhase) -> Limits {
             var limits = settings.limits
             let times = truths[t].times[phase] ?? []
             // Recomputing inline outputs costs the canonical solution's time again (with the same factor).
@@ -288,33 +282,26 @@ public enum EvalPlus {
         }
         let jobs = samples.indices.flatMap { s in PlusPhase.allCases.map { (s, $0) } }
         var outcomes = [[PlusPhase: PlusOutcome]](repeating: [:], count: samples.count)
-        try await withThrowingTaskGroup(of: (Int, PlusPhase, Execution).self) { group in
-            var next = 0, done = 0, passed = 0
-            func submit() {
-                let (s, phase) = jobs[next]
-                next += 1
-                let t = index[samples[s].taskID]!
-                let task = tasks[t]
-                let perInput = settings.inputLimits(truths[t].times[phase] ?? [])
-                let limits = runLimits(t, phase)
-                let source = program(mode: "candidate", task: task, code: code(of: samples[s], task: task),
-                                     inputs: task.inputs(phase), expected: truths[t].expected[phase],
-                                     limits: perInput, fastCheck: settings.fastCheck,
-                                     asLimit: truths[t].inline.contains(phase) ? settings.limits.memoryBytes : nil)
-                group.addTask { (s, phase, await pool.run(Program(source: source, requireProof: true), limits: limits)) }
-            }
-            while next < min(jobs.count, pool.width * 2) { submit() }
-            while let (s, phase, e) = try await group.next() {
-                if next < jobs.count { submit() }
-                var o = outcome(e)
-                o.wallMs = e.wallMs
-                o.limitMs = Int(runLimits(index[samples[s].taskID]!, phase).wallSeconds * 1000)
-                outcomes[s][phase] = o
-                if outcomes[s].count == PlusPhase.allCases.count {
-                    done += 1
-                    if outcomes[s].values.allSatisfy({ $0.status == "pass" }) { passed += 1 }
-                    progress?(done, samples.count, passed)
-                }
+        var done = 0, passed = 0
+        try await forEachConcurrently(count: jobs.count, width: pool.width * 2, { j in
+            let (s, phase) = jobs[j]
+            let t = index[samples[s].taskID]!
+            let task = tasks[t]
+            let source = program(mode: "candidate", task: task, code: code(of: samples[s], task: task),
+                                 inputs: task.inputs(phase), expected: truths[t].expected[phase],
+                                 limits: settings.inputLimits(truths[t].times[phase] ?? []), fastCheck: settings.fastCheck,
+                                 asLimit: truths[t].inline.contains(phase) ? settings.limits.memoryBytes : nil)
+            return await pool.run(Program(source: source, requireProof: true), limits: runLimits(t, phase))
+        }) { j, e in
+            let (s, phase) = jobs[j]
+            var o = outcome(e)
+            o.wallMs = e.wallMs
+            o.limitMs = Int(runLimits(index[samples[s].taskID]!, phase).wallSeconds * 1000)
+            outcomes[s][phase] = o
+            if outcomes[s].count == PlusPhase.allCases.count {
+                done += 1
+                if outcomes[s].values.allSatisfy({ $0.status == "pass" }) { passed += 1 }
+                progress?(done, samples.count, passed)
             }
         }
 

@@ -41,7 +41,10 @@ public struct RemoteCompletionSource: CompletionSource {
         let max_tokens: Int
         let temperature: Double
         let top_p: Double
+        let top_k: Int?
         let stop: [String]?
+        /// OpenAI's seed is a signed 64-bit integer: the sample's seed travels as its bit pattern, so a codeeval
+        /// server samples with exactly the seed a local run would use.
         let seed: Int64
         let n: Int
     }
@@ -61,8 +64,8 @@ public struct RemoteCompletionSource: CompletionSource {
 
     public func complete(_ r: CompletionRequest) async throws -> CompletionResult {
         let body = Body(model: model, prompt: r.prompt, max_tokens: r.maxTokens, temperature: r.temperature,
-                        top_p: r.topP, stop: r.stops.isEmpty ? nil : Array(r.stops.prefix(4)),
-                        seed: Int64(bitPattern: r.seed >> 1), n: 1)
+                        top_p: r.topP, top_k: r.topK > 0 ? r.topK : nil, stop: r.stops.isEmpty ? nil : Array(r.stops.prefix(4)),
+                        seed: Int64(bitPattern: r.seed), n: 1)
         var req = URLRequest(url: url, timeoutInterval: timeout)
         req.httpMethod = "POST"
         req.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -1,5 +1,6 @@
 import Foundation
 import Prompting
+import Support
 
 /// Live counters of a run, reported after every sample and verdict.
 public struct RunProgress: Sendable, Equatable {
@@ -107,22 +108,11 @@ public struct RunOrchestrator: Sendable {
     func generateMissing(skip: Set<Key>, counter: ProgressCounter, progress: @escaping @Sendable (RunProgress) -> Void,
                          emit: @escaping @Sendable (StoredSample) -> Void) async throws {
         let todo = tasks.flatMap { t in (0..<manifest.n).filter { !skip.contains(Key(t.taskID, $0)) }.map { (t, $0) } }
-        let limit = max(1, source.maxConcurrency)
-        try await withThrowingTaskGroup(of: StoredSample.self) { group in
-            func finished(_ s: StoredSample) async throws {
-                if try store.insertSample(runID: runID, s) { emit(s) }
-                progress(await counter.generated(tokens: s.tokens))
-            }
-            var inFlight = 0
-            for (t, i) in todo {
-                if inFlight >= limit, let s = try await group.next() {
-                    inFlight -= 1
-                    try await finished(s)
-                }
-                group.addTask { try await generateOne(t, index: i) }
-                inFlight += 1
-            }
-            for try await s in group { try await finished(s) }
+        try await forEachConcurrently(count: todo.count, width: max(1, source.maxConcurrency), {
+            try await generateOne(todo[$0].0, index: todo[$0].1)
+        }) { _, s in
+            if try store.insertSample(runID: runID, s) { emit(s) }
+            progress(await counter.generated(tokens: s.tokens))
         }
     }
 
