@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Sandbox
 
 /// Runs a program with `python3 -I -S` as a plain child process: **no isolation at all**. Only for trusted
 /// code (canonical solutions, HTTP-layer benchmarks) when the Sandbox is unavailable; `codeeval serve` uses it
@@ -24,8 +25,24 @@ public struct UnsandboxedPythonExecutor: Executor {
 
     func run(_ request: ExecutionRequest) throws -> ExecutionOutcome {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-I", "-S", "-c", request.code]
+        // The proof-of-pass channel as the launcher provides it: a fresh key readable on fd 3, and fd 4 for the
+        // program to write it back only when its tests returned (files here, set up by the shell's redirections).
+        let proofDir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-unsandboxed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: proofDir) }
+        let key = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let keyFile = proofDir.appendingPathComponent("key"), proofFile = proofDir.appendingPathComponent("proof")
+        var code = request.code
+        if request.requireProof {
+            try FileManager.default.createDirectory(at: proofDir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try Data(key.utf8).write(to: keyFile)
+            if !request.judged { code = ProofOfPass.wrap(code) }
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", #"exec "$0" -I -S -c "$1" 3<"$2" 4>"$3""#, python, code, keyFile.path, proofFile.path]
+        } else {
+            p.executableURL = URL(fileURLWithPath: python)
+            p.arguments = ["-I", "-S", "-c", code]
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -56,7 +73,10 @@ public struct UnsandboxedPythonExecutor: Executor {
         let status: String
         if timedOut { status = "timeout" }
         else if p.terminationReason == .uncaughtSignal { status = "signal" }
-        else { status = p.terminationStatus == 0 ? "passed" : "failed" }
+        else {
+            let proved = !request.requireProof || (try? Data(contentsOf: proofFile)) == Data(key.utf8)
+            status = p.terminationStatus == 0 && proved ? "passed" : "failed"
+        }
         let execution = JSONObject([
             ("status", .string(status)),
             ("exit_code", timedOut || p.terminationReason == .uncaughtSignal ? .null : .int(Int(p.terminationStatus))),

@@ -261,7 +261,7 @@ struct ZygoteTests {
         // Killed while idle: the next run notices and starts a new one.
         let idle = try #require(z.pid)
         kill(idle, SIGKILL)
-        #expect(try await eventually { !alive(idle) || (try? String(contentsOfFile: "/proc/\(idle)/stat"))?.contains(" Z ") == true })
+        #expect(try await eventually { !alive(idle) || (try? String(contentsOfFile: "/proc/\(idle)/stat", encoding: .utf8))?.contains(" Z ") == true })
         let afterIdle = await z.run(Program(source: "print('again')"), limits: Limits())
         #expect(afterIdle.status == .passed || afterIdle.status == .sandboxError)
         let settled = await z.run(Program(source: "print('again')"), limits: Limits())

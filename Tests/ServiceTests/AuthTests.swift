@@ -114,3 +114,17 @@ import Testing
         #expect(limiter.authenticate("") == nil)
     }
 }
+
+/// `--unsafe-no-sandbox` still judges through the proof-of-pass channel: an early exit is not a pass.
+@Suite struct UnsandboxedProofTests {
+    @Test func passesOnlyWhenTheProgramReturns() async throws {
+        let executor = UnsandboxedPythonExecutor()
+        let ok = try await executor.execute(ExecutionRequest(code: "print(1)", timeoutSeconds: 10, memoryMB: 256, requireProof: true))
+        #expect(ok.status == "passed")
+        let early = try await executor.execute(ExecutionRequest(code: "import sys\nsys.exit(0)\nassert False", timeoutSeconds: 10,
+                                                                memoryMB: 256, requireProof: true))
+        #expect(early.status == "failed")
+        let plain = try await executor.execute(ExecutionRequest(code: "import sys\nsys.exit(0)", timeoutSeconds: 10, memoryMB: 256))
+        #expect(plain.status == "passed", "without requireProof the exit status decides")
+    }
+}
