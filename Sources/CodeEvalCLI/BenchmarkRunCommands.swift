@@ -38,12 +38,15 @@ struct BenchmarkRunOptions: ParsableArguments {
     @OptionGroup var run: RunOptions
     @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
+    @Option(help: "API of --endpoint: completions (the prompt as text) or chat (the prompt as one user message).") var api: String = "completions"
     @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
 
     func request(_ benchmark: Benchmark) throws -> RunRequest {
         var r = try run.request(benchmark, model: model)
         (r.endpoint, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
+        guard let a = RemoteAPI(rawValue: api) else { throw ValidationError("--api must be completions or chat") }
+        r.api = a
         return r
     }
 }

@@ -100,6 +100,20 @@ def served(binary, tmp):
     assert [x[:3] for x in sa] == [y[:3] for y in sb], f"sampled local vs remote differ:\n  {sa}\n  {sb}"
     assert len({x[2] for x in sa}) > 1, f"the sampled completions are all alike; the test would not see a seed bug: {sa}"
     print(f"OK remote/served: 4 sampled completions (T 0.8, 2 per task) via /v1/completions equal the local engine's")
+    # --api chat: each prompt goes as one user message through the model's chat template on the server.
+    server, port = start_server(binary, tmp, "smollm2-135m")
+    try:
+        chat = os.path.join(tmp, "chat.sqlite")
+        run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m",
+             "--api", "chat", "--db", chat] + COMMON, "chat run via codeeval serve")
+    finally:
+        server.terminate(); server.wait(timeout=30)
+    (api, src), = rows(chat, "SELECT json_extract(manifest, '$.api'), json_extract(manifest, '$.source') FROM runs")
+    got = samples(chat)
+    assert api == "chat" and src == "remote" and len(got) == 2, (api, src, got)
+    assert all(s[4] > 0 for s in got), f"no completion tokens recorded: {got}"
+    print(f"OK remote/chat: a run with --api chat completed through /v1/chat/completions ({len(got)} samples, "
+          f"manifest api={api})")
 
 
 class Stub(BaseHTTPRequestHandler):

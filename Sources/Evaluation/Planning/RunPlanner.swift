@@ -30,6 +30,8 @@ public struct RunRequest: Sendable {
     /// An OpenAI-compatible server instead of the local engine.
     public var endpoint: String?
     public var remoteModel: String?
+    /// The OpenAI API spoken with `endpoint`.
+    public var api: RemoteAPI = .completions
     public var concurrency: Int = 4
 
     public init(benchmark: Benchmark) { self.benchmark = benchmark }
@@ -97,11 +99,11 @@ public struct RunPlanner: Sendable {
         var modelSHA: String? = nil, modelPath: String? = nil, params: Int? = nil, modelName = r.model
         if let endpoint = r.endpoint {
             guard let rm = r.remoteModel else { throw PlanError("--endpoint needs --remote-model NAME") }
-            let probe = try RemoteCompletionSource(endpoint: endpoint, model: rm, maxConcurrency: r.concurrency,
+            let probe = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency,
                                                    maxAttempts: 2, baseDelay: 0.2)
             // Probe once so an unreachable endpoint fails before anything is written.
             _ = try await probe.complete(CompletionRequest(prompt: "Hello", stops: [], maxTokens: 1, temperature: 0, topP: 1, topK: 0, seed: 0))
-            source = try RemoteCompletionSource(endpoint: endpoint, model: rm, maxConcurrency: r.concurrency)
+            source = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency)
             modelName = rm
         } else {
             let path = try ModelRegistry.resolve(r.model)
@@ -111,7 +113,7 @@ public struct RunPlanner: Sendable {
             params = ParameterCount.of(local.generator.model.file).count
             modelSHA = try ModelRegistry.entry(named: r.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
         }
-        let manifest = RunManifest(
+        var manifest = RunManifest(
             benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
             modelPath: modelPath, parameterCount: params, source: r.endpoint == nil ? "local" : "remote", endpoint: r.endpoint,
             ks: r.ks, n: n, temperature: r.temperature ?? profile.temperature(for: benchmark, ks: r.ks),
@@ -119,6 +121,7 @@ public struct RunPlanner: Sendable {
             promptTemplateHash: set.templateHash, datasetSHA256: try datasets.sha256(of: benchmark),
             taskIDs: tasks.map(\.taskID), codeVersion: codeVersion, greedy: profile.greedy,
             kernels: r.endpoint == nil ? KernelLevel.name : nil)
+        manifest.api = r.endpoint == nil ? nil : r.api.rawValue
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
     }
 
@@ -141,7 +144,11 @@ public struct RunPlanner: Sendable {
         }
         let source: any CompletionSource
         if let endpoint = m.endpoint {
-            source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, maxConcurrency: concurrency)
+            let api = try m.api.map { name -> RemoteAPI in
+                guard let a = RemoteAPI(rawValue: name) else { throw PlanError("run \(info.id): unknown API '\(name)' in its manifest") }
+                return a
+            } ?? .completions
+            source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, api: api, maxConcurrency: concurrency)
         } else {
             guard let path = m.modelPath else { throw PlanError("run \(info.id) has no model path") }
             source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)

@@ -33,6 +33,9 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// remote runs and for runs stored before it was recorded. Logits differ between kernel
     /// families at rounding level, so it is part of what determines the samples.
     public var kernels: String?
+    /// For a remote run, the API spoken: `completions` (the prompt as text) or `chat` (the prompt as one user
+    /// message, the server's chat template applied there). Nil for local runs and runs stored before it existed.
+    public var api: String? = nil
 
     public init(benchmark: String, profile: String, model: String, modelSHA256: String?, modelPath: String?,
                 parameterCount: Int?, source: String, endpoint: String?, ks: [Int], n: Int, temperature: Double,
