@@ -39,6 +39,7 @@ public struct EngineBench: Sendable {
         let problems = try datasets.humanEval()
         let text = problems.prefix(12).map(\.prompt).joined()
         let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
+        report("cpu \(DecodeBound.cpu())")
         report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
 
         var ptps: [Double] = [], dtps: [Double] = []
@@ -61,6 +62,12 @@ public struct EngineBench: Sendable {
         }
         let ourPrompt = median(ptps), ourDecode = median(dtps)
         report(String(format: "codeeval  prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (medians of %d)", prompt.count, ourPrompt, ourDecode, repeats))
+        // Decode reads every weight once per token: bandwidth ÷ bytes per token is the most it could reach.
+        let perToken = DecodeBound.bytesPerToken(m.file)
+        let bandwidth = DecodeBound.readBandwidth(threads: threads)
+        let bound = bandwidth / Double(perToken)
+        report(String(format: "bound     read bandwidth %.1f GB/s with %d threads, %.0f MB of weights per token → at most %.1f tok/s; decode is %.0f%% of it",
+                      bandwidth / 1e9, threads, Double(perToken) / 1e6, bound, 100 * ourDecode / bound))
 
         var aggregate: [Int: Double] = [:]
         for n in [8, 32] {
