@@ -3,11 +3,6 @@ import Benchmarking
 import Foundation
 import Models
 
-/// Benchmark failures are about this machine's set-up (model, data, baseline): exit 2 with the message.
-func benched(_ body: () async throws -> Void) async throws {
-    do { try await body() } catch let e as BenchError { throw ValidationError(e.message) }
-}
-
 struct BenchEngine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
@@ -39,7 +34,7 @@ struct BenchEngine: AsyncParsableCommand {
         bench.llamaCppBaseline = baseline != nil
         bench.llamaPython = llamaPython
         bench.kernels = kernels
-        try await benched { try await bench.run { print($0) } }
+        try await usage { try await bench.run { print($0) } }
     }
 }
 
@@ -61,7 +56,7 @@ struct BenchScoring: AsyncParsableCommand {
         var bench = ScoringBench(datasets: data.store)
         bench.perProblem = perProblem
         bench.repeats = repeats
-        try await benched { try bench.run { print($0) } }
+        try await usage { try bench.run { print($0) } }
     }
 }
 
@@ -96,6 +91,6 @@ struct BenchSandbox: AsyncParsableCommand {
         bench.skipHumanEval = skipHumanEval
         bench.noPrespawn = noPrespawn
         bench.zygote = zygote
-        try await benched { try await bench.run { print($0) } }
+        try await usage { try await bench.run { print($0) } }
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Service
+import Benchmarking
 import Datasets
 import Engine
 import Evaluation
@@ -60,11 +62,21 @@ func runPlanner(_ data: DataOptions) -> RunPlanner {
     RunPlanner(datasets: data.store, codeVersion: CodeEvalVersion.string) { try SandboxPoolSetup.pool(width: $0, zygote: nil) }
 }
 
-/// Planning errors are the user's input: exit 2 with the message, as ArgumentParser's own validation does.
-func planned<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let e as PlanError { throw ValidationError(e.message) } catch let e as ModelError {
-        throw ValidationError(e.description)
+/// Errors about what the user asked for (a model, a benchmark, an option value, a run that cannot be planned or
+/// measured here): exit 2 with the library's message, as ArgumentParser's own validation does. Any other error keeps
+/// its own exit status.
+func usageError(_ error: Error) -> Error {
+    switch error {
+    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError:
+        return ValidationError("\(error)")
+    default:
+        return error
     }
+}
+
+/// `body`, with `usageError` applied to what it throws.
+func usage<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch { throw usageError(error) }
 }
 
 enum RunCommand {
@@ -82,7 +94,7 @@ enum RunCommand {
     }
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
-        let prepared = try await planned { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
+        let prepared = try await usage { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
         let store = try openRunStore(o.run.db)
         let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
         try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)

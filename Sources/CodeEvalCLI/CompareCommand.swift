@@ -40,7 +40,7 @@ struct CompareCommand: AsyncParsableCommand {
         let benches = try Self.list(benchmarks, "benchmarks").map(parseBenchmark)
         let ks = try parseKList(run.k)
         let store = try openRunStore(run.db)
-        let results = try await planned {
+        let results = try await usage {
             try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
                 model, b, prepared, start in
                 switch start {

@@ -65,8 +65,6 @@ struct GenerateCommand: AsyncParsableCommand {
                 print("")
                 FileHandle.standardError.write(Data((GenerationReport.stats(g) + "\n").utf8))
             }
-        } catch let e as GGUFError { throw ValidationError(e.description) } catch let e as EngineError {
-            throw ValidationError(e.description)
-        } catch let e as ModelError { throw ValidationError(e.description) }
+        } catch { throw usageError(error) }
     }
 }

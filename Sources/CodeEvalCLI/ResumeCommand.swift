@@ -18,7 +18,7 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try openRunStore(db)
         let info = try store.run(runID)
-        let prepared = try await planned {
+        let prepared = try await usage {
             try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
         }
         try await RunCommand.execute(prepared, runID: runID, store: store, workers: workers, json: json)

@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let deps: ServiceDependencies
         do {
             deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
-        } catch let e as ServiceSetupError { throw ValidationError(e.message) }
+        } catch { throw usageError(error) }
         let log = logger, boundHost = host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
             log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])

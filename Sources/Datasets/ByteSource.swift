@@ -21,7 +21,7 @@ final class ByteSource {
     private var pendingPlain: [UInt8]? = nil
     private static let chunkSize = 1 << 16
 
-    init(path: String, decompress: Bool = true) throws {
+    init(path: String) throws {
         self.path = path
         var isDir: ObjCBool = false
         // Linux opens a directory for reading without complaint; only the first read fails, obscurely.
@@ -36,7 +36,7 @@ final class ByteSource {
         }
         self.handle = handle
         let head = try Self.read(handle, path: path, count: Self.chunkSize)
-        if decompress && head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
             gzip = true
             pendingInput = head
             // 15 + 32: zlib window with automatic gzip/zlib header detection.

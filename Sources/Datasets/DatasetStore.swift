@@ -74,10 +74,9 @@ public struct DatasetStore: Sendable {
             """)
     }
 
-    /// sha256 of the decompressed content of a dataset file.
-    /// With `decompress: false`, the sha256 of the bytes as stored (a wheel is a zip, not gzip, but be exact).
-    public func contentSHA256(of url: URL, decompress: Bool = true) throws -> String {
-        let source = try ByteSource(path: url.path, decompress: decompress)
+    /// sha256 of the decompressed content of a dataset file (a file's bytes as stored: `SHA256Hasher.hex(ofFile:)`).
+    public func contentSHA256(of url: URL) throws -> String {
+        let source = try ByteSource(path: url.path)
         var hasher = SHA256Hasher()
         while let chunk = try source.next() { hasher.update(chunk) }
         return hasher.finalizeHex()
