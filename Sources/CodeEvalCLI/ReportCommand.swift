@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Evaluation
 import Foundation
 import Reports
@@ -12,7 +13,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Flag(help: "Print the JSON summary instead.") var json = false
     @Option(help: "Also write a self-contained HTML report to this file.") var html: String?
     func run() async throws {
-        let r = try RunResults.load(try openRunStore(db), runID: runID)
+        let store = try openRunStore(db)
+        if try Benchmark.parse(try store.run(runID).manifest.benchmark).isLikelihood { return try Section3Report.print(store, runID: runID, json: json) }
+        let r = try RunResults.load(store, runID: runID)
         if let html { try writeHTML(RunReport.html(r), to: html) }
         if json { print(RunReport.jsonSummary(r)) } else {
             print(RunReport.text(r))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Engine
 import Evaluation
 import Foundation
@@ -18,6 +19,9 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try openRunStore(db)
         let info = try store.run(runID)
+        if try Benchmark.parse(info.manifest.benchmark).isLikelihood {  // §3 runs score options, not samples
+            return try Section3Command.execute(try await usage { try section3Planner(data).resume(info) }, runID: runID, store: store, json: json)
+        }
         let prepared = try await usage {
             try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
         }

@@ -36,6 +36,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// For a remote run, the API spoken: `completions` (the prompt as text) or `chat` (the prompt as one user
     /// message, the server's chat template applied there). Nil for local runs and runs stored before it existed.
     public var api: String? = nil
+    /// Shots in the prompt of a §3 benchmark (likelihood or exact match); nil for the code and math runs.
+    public var shots: Int? = nil
 
     public init(benchmark: String, profile: String, model: String, modelSHA256: String?, modelPath: String?,
                 parameterCount: Int?, source: String, endpoint: String?, ks: [Int], n: Int, temperature: Double,
