@@ -15,6 +15,15 @@ public struct Section3Item: Sendable, Equatable {
     public let continuations: [String]
     public let gold: Int
     public let answers: [String]
+
+    public init(taskID: String, subject: String?, contexts: [String], continuations: [String], gold: Int, answers: [String]) {
+        self.taskID = taskID
+        self.subject = subject
+        self.contexts = contexts
+        self.continuations = continuations
+        self.gold = gold
+        self.answers = answers
+    }
 }
 
 /// All items of one §3 benchmark at a number of shots, with what the protocol needs besides the items.
@@ -80,7 +89,7 @@ public enum Section3Prompts {
     // MARK: Formats
 
     /// Context and options joined as lm-evaluation-harness does (`target_delimiter` " " before each option).
-    static func choice(_ id: String, _ context: String, _ options: [String], _ gold: Int, subject: String? = nil) -> Section3Item {
+    public static func choice(_ id: String, _ context: String, _ options: [String], _ gold: Int, subject: String? = nil) -> Section3Item {
         Section3Item(taskID: id, subject: subject, contexts: Array(repeating: context, count: options.count),
                      continuations: options.map { " " + $0 }, gold: gold, answers: [])
     }

@@ -75,7 +75,10 @@ public struct Section3Results: Sendable {
         if b == .mmlu {
             // Task ids are mmlu/SUBJECT/test/N.
             var groups: [String: [OptionScores]] = [:]
-            for (v, s) in zip(ordered, scores) { groups[v.taskID.split(separator: "/")[1].description, default: []].append(s) }
+            for (v, s) in zip(ordered, scores) {
+                let parts = v.taskID.split(separator: "/")
+                groups[parts.count > 1 ? String(parts[1]) : "?", default: []].append(s)
+            }
             r.subjects = groups.keys.sorted().map { k in
                 let g = groups[k]!
                 return SubjectScore(subject: k, acc: Accuracy(correct: g.filter { $0.choice == $0.gold }.count, of: g.count),
