@@ -23,7 +23,7 @@ struct CompareCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Comma-separated registry model names or GGUF paths.") var models: String
-    @Option(help: "Comma-separated benchmarks (humaneval, mbpp, gsm8k, math, math500).") var benchmarks = "humaneval,mbpp"
+    @Option(help: "Comma-separated benchmarks (humaneval, mbpp, gsm8k, math, math500; or the §3 ones, boolq … mmlu).") var benchmarks = "humaneval,mbpp"
     @OptionGroup var run: RunOptions
     @Flag(help: "Print the table as Markdown.") var markdown = false
     @Flag(help: "Print the table as JSON.") var json = false
@@ -40,6 +40,17 @@ struct CompareCommand: AsyncParsableCommand {
         let benches = try Self.list(benchmarks, "benchmarks").map(parseBenchmark)
         let ks = try parseKList(run.k)
         let store = try openRunStore(run.db)
+        if benches.allSatisfy(\.isLikelihood) {  // LLaMA Tables 3-6 and 9 (docs/likelihood.md)
+            var base = Section3Request(benchmark: benches[0])
+            base.limit = run.limit
+            let line = RunProgressLine(), results = try await usage {
+                try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, base: base, store: store) { line.update($0) }
+            }
+            line.finish()
+            let t = Section3Comparison.build(models: modelNames, results: results)
+            if let html { try writeHTML(t.html(), to: html) }
+            return print(json ? t.json() : markdown ? t.markdown() : t.text(), terminator: "")
+        }
         let results = try await usage {
             try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
                 model, b, prepared, start in

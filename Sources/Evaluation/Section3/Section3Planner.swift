@@ -85,4 +85,29 @@ public struct Section3Planner: Sendable {
         return PreparedSection3Run(manifest: m, items: items, unconditionalContext: set.unconditionalContext,
                                    stops: set.stops, maxTokens: set.maxTokens, model: try load(path))
     }
+
+    /// Every model × benchmark at its default shots (the compare command): a completed run with the same manifest is
+    /// reused, an unfinished one resumed, otherwise a new one is scored (`progress` sees each item). Every model name
+    /// is resolved before the first run starts.
+    public func compare(models: [String], benchmarks: [Benchmark], base: Section3Request, store: RunStore,
+                        progress: (RunProgress) -> Void) throws -> [Section3Results] {
+        for m in models { _ = try ModelRegistry.resolve(m) }
+        var out: [Section3Results] = []
+        for model in models {
+            for b in benchmarks {
+                var r = base
+                (r.model, r.benchmark) = (model, b)
+                let p = try plan(r)
+                var id = try store.completedRuns(matching: p.manifest).first?.id
+                if id == nil {
+                    let runID = try store.runs().last { $0.status != "complete" && $0.manifest == p.manifest }?.id
+                        ?? store.createRun(manifest: p.manifest)
+                    try Section3Runner(store: store, runID: runID, prepared: p).run(progress: progress)
+                    id = runID
+                }
+                out.append(try Section3Results.load(store, runID: id!))
+            }
+        }
+        return out
+    }
 }
