@@ -18,7 +18,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Run seed; per-sample seeds derive from it, the task id and the sample index.") var seed: UInt64 = 1234
     @Option(help: "Only the first L tasks.") var limit: Int?
     @Option(help: "Only these comma-separated task ids.") var tasks: String?
-    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    @OptionGroup var store: StoreOptions
     @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile: String = "llama1"
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
@@ -53,8 +53,10 @@ struct BenchmarkRunOptions: ParsableArguments {
     }
 }
 
-func openRunStore(_ path: String?) throws -> RunStore {
-    try RunStore(path: path ?? RunStore.defaultPath())
+/// Where runs are stored: every command that starts, resumes or reads runs takes this.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    func open() throws -> RunStore { try RunStore(path: db ?? RunStore.defaultPath()) }
 }
 
 /// The planner with the CLI's sandbox pool (which says on stderr when it cannot use a zygote).
@@ -79,13 +81,17 @@ func usage<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch { throw usageError(error) }
 }
 
+/// The synchronous twin of `usage`.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw usageError(error) }
+}
+
 enum RunCommand {
     /// `quiet`: no report on stdout (the caller prints its own), only the progress on stderr.
     static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
-        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
+        printError("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)")
         let line = RunProgressLine()
-        try await RunOrchestrator(store: store, runID: runID, manifest: p.manifest, tasks: p.tasks, source: p.source,
-                                  judge: p.judge, workers: workers).run { line.update($0) }
+        try await p.execute(in: store, runID: runID, workers: workers) { line.update($0) }
         line.finish()
         if quiet { return }
         let results = try RunResults.load(store, runID: runID)
@@ -95,7 +101,7 @@ enum RunCommand {
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
         let prepared = try await usage { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
-        let store = try openRunStore(o.run.db)
+        let store = try o.run.store.open()
         let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
         try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)
     }

@@ -50,6 +50,9 @@ public enum RunReport {
         return s
     }
 
+    /// `text` followed by the per-task table (`runs show`, `report`).
+    public static func full(_ r: RunResults) -> String { text(r) + "\n" + taskTable(r) }
+
     public static func taskTable(_ r: RunResults) -> String {
         var s = "task\tn\tc\tverdicts\n"
         for t in r.tasks {

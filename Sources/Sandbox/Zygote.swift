@@ -43,6 +43,13 @@ public final class Zygote: @unchecked Sendable {
         return currentPID
     }
 
+    /// One program in a zygote started for it and stopped after it (`codeeval exec --zygote`).
+    public static func runOnce(_ program: Program, limits: Limits) async -> Execution {
+        let zygote = Zygote(limits: limits)
+        defer { zygote.shutdown() }
+        return await zygote.run(program, limits: limits)
+    }
+
     public func run(_ program: Program, limits: Limits) async -> Execution {
         await BlockingThread.run { self.runBlocking(program, limits: limits) }
     }

@@ -50,6 +50,13 @@ public struct PreparedRun: Sendable {
     public let tasks: [PromptedTask]
     public let source: any CompletionSource
     public let judge: any SampleJudge
+
+    /// Generates what `runID` still lacks and judges what is unjudged, recording each result as it completes.
+    public func execute(in store: RunStore, runID: String, workers: Int,
+                        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws {
+        try await RunOrchestrator(store: store, runID: runID, manifest: manifest, tasks: tasks, source: source, judge: judge,
+                                  workers: workers).run(progress: progress)
+    }
 }
 
 /// How a planned run relates to the store: a completed run with the same manifest is reused, an interrupted one
