@@ -19,7 +19,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Only the first L tasks.") var limit: Int?
     @Option(help: "Only these comma-separated task ids.") var tasks: String?
     @OptionGroup var store: StoreOptions
-    @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile: String = "llama1"
+    @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode, instruct.") var profile: String = "llama1"
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
     var batchSize: Int = ContinuousBatcher.defaultBatchSize

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Prompting
 
 /// A parsed `/v1/completions` or `/v1/chat/completions` request: what to generate and how to answer.
 struct CompletionCall: Sendable {

@@ -106,6 +106,14 @@ def served(binary, tmp):
         chat = os.path.join(tmp, "chat.sqlite")
         run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m",
              "--api", "chat", "--db", chat] + COMMON, "chat run via codeeval serve")
+        # The instruct profile through the chat API (the server opens the reply), and refused through completions.
+        instruct = os.path.join(tmp, "instruct-remote.sqlite")
+        run([binary, "mbpp", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m", "--api", "chat",
+             "--profile", "instruct", "--limit", "2", "--max-tokens", "48", "--db", instruct, "--json"],
+            "instruct run via /v1/chat/completions")
+        p = run([binary, "mbpp", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m",
+                 "--profile", "instruct", "--limit", "2", "--db", instruct], "instruct via completions", expect_ok=False)
+        assert p.returncode == 2 and "--api chat" in p.stderr, (p.returncode, p.stderr)
     finally:
         server.terminate(); server.wait(timeout=30)
     (api, src), = rows(chat, "SELECT json_extract(manifest, '$.api'), json_extract(manifest, '$.source') FROM runs")
@@ -114,6 +122,18 @@ def served(binary, tmp):
     assert all(s[4] > 0 for s in got), f"no completion tokens recorded: {got}"
     print(f"OK remote/chat: a run with --api chat completed through /v1/chat/completions ({len(got)} samples, "
           f"manifest api={api})")
+    got = samples(instruct)
+    assert len(got) == 2 and all(s[6] for s in got), got
+    # The stored completion is the code taken out of the reply (the whole reply when it has no fence).
+    assert all(s[2] == s[6] or s[2] in s[6] for s in got), got
+    # Locally the reply is opened for the model with the fence, so the stored reply starts with it.
+    local = os.path.join(tmp, "instruct-local.sqlite")
+    run([binary, "mbpp", "--model", "smollm2-135m", "--profile", "instruct", "--limit", "2", "--max-tokens", "48",
+         "--db", local, "--json"], "instruct run on the local engine")
+    got = samples(local)
+    assert len(got) == 2 and all(s[6].startswith("Below is a Python script") and "```python" not in s[2] for s in got), got
+    print("OK remote/instruct: the instruct profile runs locally (reply opened with the fence) and via --api chat; "
+          "refused via /v1/completions")
 
 
 class Stub(BaseHTTPRequestHandler):

@@ -101,7 +101,10 @@ public struct RunPlanner: Sendable {
         let set = try PromptSet.build(benchmark, profile: profile, store: datasets)
         let tasks = try select(set.tasks, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
         let maxTokens = r.maxTokens ?? profile.maxTokens(for: benchmark)
-        let judge = try judge(benchmark, workers: r.workers)
+        let judge = try judge(benchmark, workers: r.workers, profile: profile)
+        if profile.name == .instruct, r.endpoint != nil, r.api != .chat {
+            throw PlanError("profile 'instruct' sends each task as a chat message: use --api chat with --endpoint")
+        }
         let source: any CompletionSource
         var modelSHA: String? = nil, modelPath: String? = nil, params: Int? = nil, modelName = r.model
         if let endpoint = r.endpoint {
@@ -160,7 +163,8 @@ public struct RunPlanner: Sendable {
             guard let path = m.modelPath else { throw PlanError("run \(info.id) has no model path") }
             source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)
         }
-        return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, workers: workers))
+        return PreparedRun(manifest: m, tasks: tasks, source: source,
+                           judge: try judge(benchmark, workers: workers, profile: set.profile))
     }
 
     /// Where a planned run goes in the store: reuse a completed run of the same manifest, resume an interrupted
@@ -191,9 +195,10 @@ public struct RunPlanner: Sendable {
         return tasks
     }
 
-    func judge(_ b: Benchmark, workers: Int) throws -> any SampleJudge {
+    func judge(_ b: Benchmark, workers: Int, profile: Profile) throws -> any SampleJudge {
         switch b.scoring {
-        case .execution: return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers))
+        case .execution:
+            return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers), selfContained: profile.name == .instruct)
         case .answer: return try MathJudge(benchmark: b, store: datasets)
         case .differential: throw PlanError("\(b.rawValue): runs do not judge EvalPlus yet; score samples with `codeeval evaluate \(b.rawValue)`")
         }
@@ -201,16 +206,23 @@ public struct RunPlanner: Sendable {
 
     func localSource(modelPath: String, tasks: [PromptedTask], maxTokens: Int, batchSize: Int) throws -> EngineCompletionSource {
         guard batchSize >= 1 else { throw PlanError("--batch-size must be ≥ 1") }
-        let generator = try Generator(path: modelPath)
-        // Refuse up front if the longest prompt plus the generation budget does not fit the context.
+        let source = EngineCompletionSource(generator: try Generator(path: modelPath), batchSize: batchSize)
+        let generator = source.generator
+        // Refuse up front if the longest prompt plus the generation budget does not fit the context (and a chat task
+        // on a model without a chat format at all).
         if let longest = tasks.max(by: { $0.prompt.utf8.count < $1.prompt.utf8.count }) {
-            let needed = generator.tokenizer.encode(longest.prompt, addSpecial: true).count + maxTokens
+            let text: String
+            do {
+                text = try source.promptText(CompletionRequest(prompt: longest.prompt, stops: [], maxTokens: 0, temperature: 0,
+                                                               topP: 1, topK: 0, seed: 0, replyPrefix: longest.replyPrefix))
+            } catch { throw PlanError("\(modelPath): \(error)") }
+            let needed = generator.tokenizer.encode(text, addSpecial: true).count + maxTokens
             guard needed <= generator.contextLength else {
                 throw PlanError("context too short: task \(longest.taskID) needs \(needed) tokens (prompt + --max-tokens), "
                     + "the model context is \(generator.contextLength); lower --max-tokens or use a model with a longer context")
             }
         }
-        return EngineCompletionSource(generator: generator, batchSize: batchSize)
+        return source
     }
 
     /// Every model × benchmark of a comparison, each run reused, resumed or started (`run` executes one, reporting

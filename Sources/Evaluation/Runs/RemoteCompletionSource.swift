@@ -85,6 +85,7 @@ public struct RemoteCompletionSource: CompletionSource {
     }
 
     public func complete(_ r: CompletionRequest) async throws -> CompletionResult {
+        // A chat request's reply opening (replyPrefix) cannot be written through the chat API: the server opens it.
         let chat = api == .chat
         let body = Body(model: model, prompt: chat ? nil : r.prompt, messages: chat ? [Message(role: "user", content: r.prompt)] : nil,
                         max_tokens: r.maxTokens, temperature: r.temperature,
