@@ -38,15 +38,16 @@ struct RunOptions: ParsableArguments {
 struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Registry model name or GGUF path (default: qwen2.5-coder-0.5b).") var model: String = ModelRegistry.defaultModel
     @OptionGroup var run: RunOptions
-    @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
+    @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine; repeat to spread requests over several.")
+    var endpoint: [String] = []
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
     @Option(help: "API of --endpoint: completions (the prompt as text) or chat (the prompt as one user message).") var api: String = "completions"
-    @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
+    @Option(help: "Requests in flight to the endpoints, all together.") var concurrency: Int = 4
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
 
     func request(_ benchmark: Benchmark) throws -> RunRequest {
         var r = try run.request(benchmark, model: model)
-        (r.endpoint, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
+        (r.endpoints, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
         guard let a = RemoteAPI(rawValue: api) else { throw ValidationError("--api must be completions or chat") }
         r.api = a
         return r

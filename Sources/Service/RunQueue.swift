@@ -30,7 +30,7 @@ public actor RunQueue {
     public func submit(_ request: RunRequest, owner: String?) async throws -> RunInfo {
         var r = request
         r.model = model
-        r.endpoint = nil
+        r.endpoints = []
         r.workers = workers
         let prepared = try await planner.plan(r)
         let id = try RunPlanner.start(prepared, in: store, reuse: false, owner: owner).runID

@@ -27,11 +27,12 @@ public struct RunRequest: Sendable {
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Samples the local engine decodes at once (any value gives the same samples).
     public var batchSize: Int = ContinuousBatcher.defaultBatchSize
-    /// An OpenAI-compatible server instead of the local engine.
-    public var endpoint: String?
+    /// OpenAI-compatible servers of one model instead of the local engine (empty: the local engine), used in turn.
+    public var endpoints: [String] = []
     public var remoteModel: String?
-    /// The OpenAI API spoken with `endpoint`.
+    /// The OpenAI API spoken with the endpoints.
     public var api: RemoteAPI = .completions
+    /// Requests in flight to the endpoints, all together.
     public var concurrency: Int = 4
 
     public init(benchmark: Benchmark) { self.benchmark = benchmark }
@@ -102,18 +103,20 @@ public struct RunPlanner: Sendable {
         let tasks = try select(set.tasks, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
         let maxTokens = r.maxTokens ?? profile.maxTokens(for: benchmark)
         let judge = try judge(benchmark, workers: r.workers, profile: profile)
-        if profile.name == .instruct, r.endpoint != nil, r.api != .chat {
+        let remote = !r.endpoints.isEmpty
+        if profile.name == .instruct, remote, r.api != .chat {
             throw PlanError("profile 'instruct' sends each task as a chat message: use --api chat with --endpoint")
         }
         let source: any CompletionSource
         var modelSHA: String? = nil, modelPath: String? = nil, params: Int? = nil, modelName = r.model
-        if let endpoint = r.endpoint {
+        var served: [String] = []
+        if remote {
             guard let rm = r.remoteModel else { throw PlanError("--endpoint needs --remote-model NAME") }
-            let probe = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency,
-                                                   maxAttempts: 2, baseDelay: 0.2)
-            // Probe once so an unreachable endpoint fails before anything is written.
-            _ = try await probe.complete(CompletionRequest(prompt: "Hello", stops: [], maxTokens: 1, temperature: 0, topP: 1, topK: 0, seed: 0))
-            source = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency)
+            guard (1...1024).contains(r.concurrency) else { throw PlanError("--concurrency must be in 1...1024") }
+            // Probe every endpoint once, so an unreachable one fails before anything is written.
+            served = try await RemoteCompletionSource(endpoints: r.endpoints, model: rm, api: r.api, maxConcurrency: r.concurrency,
+                                                      maxAttempts: 2, baseDelay: 0.2).probe()
+            source = try RemoteCompletionSource(endpoints: r.endpoints, model: rm, api: r.api, maxConcurrency: r.concurrency)
             modelName = rm
         } else {
             let path = try ModelRegistry.resolve(r.model)
@@ -125,13 +128,18 @@ public struct RunPlanner: Sendable {
         }
         var manifest = RunManifest(
             benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
-            modelPath: modelPath, parameterCount: params, source: r.endpoint == nil ? "local" : "remote", endpoint: r.endpoint,
+            modelPath: modelPath, parameterCount: params, source: remote ? "remote" : "local", endpoint: r.endpoints.first,
             ks: r.ks, n: n, temperature: r.temperature ?? profile.temperature(for: benchmark, ks: r.ks),
             topP: r.topP ?? profile.topP, topK: 0, maxTokens: maxTokens, stops: profile.stops(for: benchmark), seed: r.seed,
             promptTemplateHash: set.templateHash, datasetSHA256: try datasets.sha256(of: benchmark),
             taskIDs: tasks.map(\.taskID), codeVersion: codeVersion, greedy: profile.greedy,
-            kernels: r.endpoint == nil ? KernelLevel.name : nil)
-        manifest.api = r.endpoint == nil ? nil : r.api.rawValue
+            kernels: remote ? nil : KernelLevel.name)
+        if remote {
+            manifest.api = r.api.rawValue
+            manifest.endpoints = r.endpoints.count > 1 ? r.endpoints : nil
+            manifest.servedModels = Array(Set(served)).sorted()
+            manifest.bitReproducible = false
+        }
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
     }
 
@@ -154,11 +162,12 @@ public struct RunPlanner: Sendable {
         }
         let source: any CompletionSource
         if let endpoint = m.endpoint {
+            let endpoints = m.endpoints ?? [endpoint]
             let api = try m.api.map { name -> RemoteAPI in
                 guard let a = RemoteAPI(rawValue: name) else { throw PlanError("run \(info.id): unknown API '\(name)' in its manifest") }
                 return a
             } ?? .completions
-            source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, api: api, maxConcurrency: concurrency)
+            source = try RemoteCompletionSource(endpoints: endpoints, model: m.model, api: api, maxConcurrency: concurrency)
         } else {
             guard let path = m.modelPath else { throw PlanError("run \(info.id) has no model path") }
             source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)
