@@ -40,7 +40,7 @@ public struct EngineBench: Sendable {
         let text = problems.prefix(12).map(\.prompt).joined()
         let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
         report("cpu \(DecodeBound.cpu())")
-        report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
+        report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name), weights: \(m.weightPlacement) (CODEEVAL_WEIGHTS)")
 
         var ptps: [Double] = [], dtps: [Double] = []
         for r in 0...repeats {
