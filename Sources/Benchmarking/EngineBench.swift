@@ -106,7 +106,8 @@ public struct EngineBench: Sendable {
         defer { try? FileManager.default.removeItem(at: tokFile) }
         let scriptPath = BenchScripts.path("bench/llamacpp_engine.py")
         let o = try Subprocess.capture([llamaPython, scriptPath, "--model", path, "--tokens", tokFile.path,
-                                        "--threads", String(threads), "--repeats", String(repeats)])
+                                        "--threads", String(threads), "--repeats", String(repeats), "--steps", String(steps),
+                                        "--batched", Self.batchSizes.map(String.init).joined(separator: ",")])
         guard o.status == 0, let obj = try? JSONSerialization.jsonObject(with: o.stdout) as? [String: Any],
               let lp = obj["prompt_tps"] as? [Double], let ld = obj["decode_tps"] as? [Double] else {
             throw BenchError("llama.cpp baseline failed (\(llamaPython) \(scriptPath)): \(String(decoding: o.stderr, as: UTF8.self).suffix(800))")
@@ -114,7 +115,7 @@ public struct EngineBench: Sendable {
         let theirPrompt = median(lp), theirDecode = median(ld)
         report(String(format: "llama.cpp prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (llama-cpp-python %@, medians of %d)",
                      prompt.count, theirPrompt, theirDecode, (obj["llama_cpp_python"] as? String) ?? "?", repeats))
-        let theirBatched = try llamaCppBatched(path: path, tokens: tokFile.path)
+        let theirBatched = try Self.medians(obj["batched"], sizes: Self.batchSizes)
         for n in Self.batchSizes {
             report(String(format: "llama.cpp batched decode n=%d: %.1f tok/s aggregate (one llama_decode per step, flash attention, a KV stream per sequence)",
                           n, theirBatched[n]!))
@@ -132,19 +133,12 @@ public struct EngineBench: Sendable {
 
     static let batchSizes = [8, 32, 64]
 
-    /// llama.cpp's own batched decode of the same prompt at each of `batchSizes` (median aggregate tokens/s).
-    func llamaCppBatched(path: String, tokens: String) throws -> [Int: Double] {
-        let script = BenchScripts.path("bench/llamacpp_batched.py")
-        let o = try Subprocess.capture([llamaPython, script, "--model", path, "--tokens", tokens, "--threads", String(threads),
-                                        "--repeats", String(repeats), "--steps", String(steps),
-                                        "--n", Self.batchSizes.map(String.init).joined(separator: ",")])
-        guard o.status == 0, let obj = try? JSONSerialization.jsonObject(with: o.stdout) as? [String: Any],
-              let b = obj["batched"] as? [String: [Double]] else {
-            throw BenchError("llama.cpp batched baseline failed (\(llamaPython) \(script)): \(String(decoding: o.stderr, as: UTF8.self).suffix(800))")
-        }
+    /// The median aggregate rate per batch size from the script's `batched` object.
+    static func medians(_ batched: Any?, sizes: [Int]) throws -> [Int: Double] {
+        guard let b = batched as? [String: [Double]] else { throw BenchError("llama.cpp baseline printed no batched rates") }
         var out: [Int: Double] = [:]
-        for n in Self.batchSizes {
-            guard let r = b[String(n)], !r.isEmpty else { throw BenchError("llama.cpp batched baseline printed no rate for n=\(n)") }
+        for n in sizes {
+            guard let r = b[String(n)], !r.isEmpty else { throw BenchError("llama.cpp baseline printed no rate for n=\(n)") }
             out[n] = median(r)
         }
         return out
