@@ -42,6 +42,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     import sys, builtins, signal, _thread
     write, modules, ModuleType, FunctionType, BuiltinType = os.write, sys.modules, type(os), type(lambda: 0), type(len)
     _type, _dict, _list, _isinstance, _str, _bytes, _getattr = type, dict, list, isinstance, str, bytes, getattr
+    _set, _any = set, any
     heap = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes made by Python code
     mro_of, dict_of = type.__dict__['__mro__'].__get__, type.__dict__['__dict__'].__get__
     qualname_of, flags_of = type.__dict__['__qualname__'].__get__, type.__dict__['__flags__'].__get__
@@ -110,7 +111,10 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
                 pass
     trusted = {'__name__': '__main__', '__builtins__': builtins}
     if TRUSTED is not None:
-        exec(compile(TRUSTED, '<program>', 'exec'), trusted)
+        # Source, or (source, values of globals it starts with): large data passed as values is compiled once.
+        source, values = TRUSTED if _type(TRUSTED) is tuple else (TRUSTED, {})
+        trusted.update(values)
+        exec(compile(source, '<program>', 'exec'), trusted)
     pristine = _dict(builtins.__dict__)
     saved_modules = _dict(modules)
     # Restored after the solution's definitions and after every call of it: the builtins, sys, signal state and
@@ -171,6 +175,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
                           '__static_attributes__', '__dataclass_fields__', '__dataclass_params__', '__getnewargs__'))
     plain = frozenset((int, float, complex, bool, str, bytes, _type(None), range))
     containers = frozenset((list, tuple, set, frozenset))
+    weakrefable = frozenset((set, frozenset))
     from _collections import deque
     sequences = (list, tuple, set, frozenset, deque)
 
@@ -205,26 +210,53 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
         seen[t] = result
         return result
 
+    from itertools import chain
+    flatten = chain.from_iterable
+
+    def level(v, depth):
+        items = (v,)
+        for _ in range(depth):
+            items = flatten(items)
+        return items
+
     def check_result(value, arguments=False):
         # Also: nothing in it may carry a weak reference (its callback would run the solution's code when the tests
         # drop the object), nor be an iterator or coroutine (lazy code: only a returned iterator is allowed, and
         # it is iterated under the guard, see `lazily`). The tests' own arguments may be iterators.
+        # Containers are scanned element types first, at C speed: results can hold millions of items.
         stack, seen = [value], {}
         while stack:
             v = stack.pop()
             t = _type(v)
             if t in plain:
                 continue
+            if t in containers:
+                if t in weakrefable and getweakrefcount(v):
+                    raise TypeError('the solution returned an object with a weak reference to it')
+                # Level by level while every item is a list, tuple, set or frozenset (a list of tuples of str, say):
+                # the items at depth d are v flattened d - 1 times, visited again from v for each depth.
+                depth = 1
+                while True:
+                    kinds = _set(_map(_type, level(v, depth)))
+                    if kinds <= plain:
+                        break
+                    if not kinds <= containers:
+                        stack.extend(level(v, depth))
+                        break
+                    if kinds & weakrefable and _any(_map(getweakrefcount, level(v, depth))):
+                        raise TypeError('the solution returned an object with a weak reference to it')
+                    depth += 1
+                continue
+            if t is _dict:
+                for part in (v.keys(), v.values()):
+                    if not _set(_map(_type, part)) <= plain:
+                        stack.extend(part)
+                continue
             if getweakrefcount(v):
                 raise TypeError('the solution returned an object with a weak reference to it')
             if not arguments and v is not value and (_getattr(t, '__next__', None) is not None or t in lazy):
                 raise TypeError('the solution returned a lazy object inside its result')
-            if t in containers:
-                stack.extend(v)
-            elif t is _dict:
-                stack.extend(v.keys())
-                stack.extend(v.values())
-            elif forged(t, seen):
+            if forged(t, seen):
                 raise TypeError('the solution returned an object whose comparisons run its own code')
             elif _isinstance(v, _dict):  # library subclasses (Counter, OrderedDict, defaultdict) compare contents
                 stack.extend(v.keys())
