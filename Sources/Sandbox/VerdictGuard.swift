@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Python side of `ProofOfPass.judge` (our own text). Why each part is there: docs/sandbox.md, "Verdict integrity".
 ///
 /// In order: read the key; install an audit hook that denies frames, tracing, gc introspection, ctypes and
@@ -29,10 +31,17 @@ enum VerdictGuard {
     /// `source` as a zygote runs it: a judged program's loader (34 KB of literals, more to compile than most
     /// tests take to run) swapped for `zygoteLoader`; any other program unchanged.
     static func forZygote(_ source: String) -> String {
-        let prefix = loader.utf8
-        guard source.utf8.count > prefix.count, source.utf8.starts(with: prefix) else { return source }
-        return zygoteLoader + String(decoding: source.utf8.dropFirst(prefix.count), as: UTF8.self)
+        let prefix = loaderBytes
+        let swapped = source.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            guard bytes.count > prefix.count, prefix.withUnsafeBytes({ memcmp(bytes.baseAddress!, $0.baseAddress!, prefix.count) }) == 0
+            else { return nil }
+            return zygoteLoader + String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix.count...]), as: UTF8.self)
+        }
+        return (swapped ?? nil) ?? source
     }
+
+    /// `loader` as bytes, compared with every program sent to a zygote.
+    private static let loaderBytes = Array(loader.utf8)
 
     static let script = #"""
 def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):

@@ -277,6 +277,17 @@ struct VerdictIntegrityTests {
         #expect(compiled == VerdictGuard.bytecode.filter { !$0.isWhitespace }, "run scripts/verdict-guard-bytecode")
     }
 
+    /// A zygote defines the guard once: judged programs reach it with a one-line marker instead of the loader.
+    @Test func zygotesGetJudgedProgramsWithoutTheLoader() {
+        let judged = honest.humanEval
+        let sent = VerdictGuard.forZygote(judged)
+        #expect(sent.hasPrefix(VerdictGuard.zygoteLoader) && !sent.contains("__codeeval_load"))
+        #expect(judged.hasSuffix(String(sent.dropFirst(VerdictGuard.zygoteLoader.count))))
+        #expect(judged.utf8.count - sent.utf8.count > 30_000)
+        let plain = ProofOfPass.wrap("print(1)")
+        #expect(VerdictGuard.forZygote(plain) == plain)
+    }
+
     @Test func atLeastFifteenClasses() {
         #expect(fakePasses.filter { !$0.open }.count >= 15)
     }
