@@ -65,6 +65,8 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     class Denied(RuntimeError, ValueError, AttributeError):
         pass
     armed = [True]
+    # Every handler change goes through the hook (step 3), which flags it: the restore then skips the handlers.
+    signals_changed = [False]
     always = frozenset(('sys.settrace', 'sys.setprofile', 'sys._current_frames', 'sys.addaudithook',
                         'gc.get_objects', 'gc.get_referrers', 'gc.get_referents'))
     frame_attrs = frozenset(('tb_frame', 'gi_frame', 'cr_frame', 'ag_frame'))
@@ -81,6 +83,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
             if _isinstance(path, (_str, _bytes)) and path[:6] in ('/proc/', b'/proc/') and path[-3:] in ('mem', b'mem'):
                 raise Denied('process memory is not available to a judged program')
         elif event == 'codeeval.signal':
+            signals_changed[0] = True
             args[2][0] = raw['signal'](args[0], wrap_handler(args[1]))
         elif event == 'codeeval.create_builtin':
             if args[0].name in ('_signal', '_imp'):
@@ -173,9 +176,11 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
         # ignored) and never runs code of the solution's.
         if threads() > baseline_threads:
             raise RuntimeError('threads started by the solution are still running')
-        for s, h in handlers:
-            if raw_getsignal(s) is not h:
-                setsignal(s, SIG_DFL if h is None else h)
+        if signals_changed[0]:
+            signals_changed[0] = False
+            for s, h in handlers:
+                if raw_getsignal(s) is not h:
+                    setsignal(s, SIG_DFL if h is None else h)
         for entry in saved:
             reset(entry)
 
