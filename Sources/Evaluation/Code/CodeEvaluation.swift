@@ -21,6 +21,14 @@ public struct CodeTask: Sendable {
     public func judgedProgram(completion: String) -> String {
         judge?(completion) ?? ProofOfPass.wrap(assemble(completion))
     }
+
+    /// The same task without the verdict guard (the assembled program in `ProofOfPass.wrap`): the baseline the
+    /// guard's cost is measured against (`bench sandbox`), never a way to evaluate.
+    public var unguarded: CodeTask {
+        var task = self
+        task.judge = nil
+        return task
+    }
 }
 
 public enum CodeTasks {
