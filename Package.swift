@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation",
+            "Service", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation", "Engine", "Models",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

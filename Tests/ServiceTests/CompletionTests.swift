@@ -19,7 +19,12 @@ import Testing
         // A signed seed is its 64-bit pattern: the run client sends UInt64 sample seeds that way.
         #expect(try Self.parse(#"{"model":"m","prompt":"x","seed":-1}"#).request.seed == UInt64.max)
         #expect(throws: ServiceError.self) { try CompletionParsing.parse(Array(#"{"model":"x","prompt":"p"}"#.utf8), models: ["m"]) }
-        #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":1}"#).contains("log probabilities are not supported"))
+        let scoring = try Self.parse(#"{"model":"m","prompt":[1,2,3],"echo":true,"max_tokens":0,"logprobs":1,"temperature":0}"#).request
+        #expect(scoring.echo && scoring.maxTokens == 0 && scoring.logprobs == 1)
+        #expect(try Self.parse(#"{"model":"m","prompt":"p","logprobs":null,"echo":false}"#).request.logprobs == nil)
+        #expect(Self.message(#"{"model":"m","prompt":"p","max_tokens":0}"#).contains(#"0 is only allowed with "echo": true"#))
+        #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":21}"#).contains(#""logprobs" = 21 is out of range"#))
+        #expect(Self.message(#"{"model":"m","prompt":"p","echo":true,"stream":true}"#).contains("not supported with \"stream\""))
         #expect(Self.message(#"{"model":"m","prompt":"p","stop":[1]}"#) == #"field "stop[0]": expected string, got number"#)
     }
 
@@ -40,7 +45,6 @@ import Testing
     @Test func openAIFieldsAcceptedOrRefusedByName() throws {
         let lmEval = try Self.parse(#"{"model":"m","prompt":["q"],"max_tokens":256,"temperature":0,"stop":["\n\n","Question:","<|endoftext|>","a","b"],"seed":1234,"frequency_penalty":0,"presence_penalty":0.5,"user":"u","logit_bias":{},"best_of":1,"echo":false,"logprobs":null,"suffix":"","top_k":-1,"min_p":0.05,"stream":false}"#)
         #expect(lmEval.request.stop.count == 5 && lmEval.request.topK == 0 && lmEval.request.minP == 0.05 && !lmEval.stream)
-        #expect(Self.message(#"{"model":"m","prompt":"p","echo":true}"#).contains("echo"))
         #expect(Self.message(#"{"model":"m","prompt":"p","best_of":3}"#).contains("best_of = n"))
         #expect(Self.message(#"{"model":"m","prompt":"p","logit_bias":{"5":1}}"#).contains("logit bias is not supported"))
         #expect(Self.message(#"{"model":"m","prompt":"p","frequency_penalty":"0"}"#) == #"field "frequency_penalty": expected finite number, got string"#)
