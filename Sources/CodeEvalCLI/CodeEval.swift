@@ -25,7 +25,7 @@ struct CodeEval: AsyncParsableCommand {
             BenchmarkRunCommand<HumanEvalRun>.self, BenchmarkRunCommand<MBPPRun>.self, BenchmarkRunCommand<GSM8kRun>.self,
             BenchmarkRunCommand<MATHRun>.self, BenchmarkRunCommand<MATH500Run>.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
             ServeCommand.self,
-        ]
+        ] + section3Commands
     )
 }
 

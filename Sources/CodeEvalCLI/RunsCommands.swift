@@ -58,7 +58,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Flag(help: "Print the JSON summary instead.") var json = false
     @Option(help: "Also write a self-contained HTML report to this file.") var html: String?
     func run() async throws {
-        let r = try RunResults.load(try store.open(), runID: runID)
+        let runs = try store.open()
+        if try Benchmark.parse(try runs.run(runID).manifest.benchmark).isLikelihood { return try Section3Report.print(runs, runID: runID, json: json) }
+        let r = try RunResults.load(runs, runID: runID)
         if let html { try writeHTML(RunReport.html(r), to: html) }
         print(json ? RunReport.jsonSummary(r) + "\n" : RunReport.full(r), terminator: "")
     }
@@ -87,6 +89,9 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let runs = try store.open()
         let info = try runs.run(runID)
+        if try Benchmark.parse(info.manifest.benchmark).isLikelihood {  // §3 runs score options, not samples
+            return try Section3Command.execute(try usage { try section3Planner(data).resume(info) }, runID: runID, store: runs, json: json)
+        }
         let prepared = try await usage {
             try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
         }

@@ -17,6 +17,15 @@ public struct DatasetFile: Sendable, Equatable {
     public let upstreamURL: String
     /// Whether the upstream URL serves the file gzipped.
     public let upstreamGzipped: Bool
+    /// The file is a `sha256sum` listing of member files (paths relative to its own directory), each fetched from
+    /// the same place and verified against its line: data sets of many small files (RACE, MMLU).
+    public var isMemberList = false
+    /// Other content hashes accepted for this role: the upstream original of a file the mirror holds as a
+    /// content-identical re-serialisation (HellaSwag), so fetching from upstream verifies too.
+    public var alternateContentSHA256: [String] = []
+
+    /// Whether `sha` is a content hash this role accepts.
+    public func accepts(contentSHA256 sha: String) -> Bool { sha == contentSHA256 || alternateContentSHA256.contains(sha) }
 }
 
 public struct DatasetInfo: Sendable {
@@ -156,7 +165,7 @@ public enum Catalog {
                 upstreamGzipped: true)],
             pypi: nil,
             notes: "task_ids Mbpp/N"),
-    ]
+    ] + section3
 
     /// The manifest as JSON (the content of `datasets/manifest.json`).
     public static func manifestJSON() -> String {
@@ -173,7 +182,8 @@ public enum Catalog {
                     ("content_sha256", .string(f.contentSHA256)), ("stored_sha256", .string(f.storedSHA256)),
                     ("records", .int(f.records)), ("upstream_url", .string(f.upstreamURL)),
                     ("upstream_gzipped", .bool(f.upstreamGzipped)),
-                ]))
+                ] + (f.isMemberList ? [("member_list", .bool(true))] : [])
+                  + (f.alternateContentSHA256.isEmpty ? [] : [("alternate_content_sha256", .array(f.alternateContentSHA256.map { .string($0) }))])))
             })
             if let p = d.pypi {
                 o["pypi"] = .object(JSONObject([

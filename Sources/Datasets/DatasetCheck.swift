@@ -14,7 +14,7 @@ public struct DatasetFileStatus: Sendable {
     public var status: String {
         guard resolved != nil else { return "missing" }
         guard let actualSHA256 else { return "unverified" }
-        return actualSHA256 == file.contentSHA256 ? "ok" : "CHECKSUM-MISMATCH"
+        return file.accepts(contentSHA256: actualSHA256) ? "ok" : "CHECKSUM-MISMATCH"
     }
 }
 

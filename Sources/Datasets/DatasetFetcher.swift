@@ -51,8 +51,9 @@ public struct DatasetFetcher: Sendable {
         for file in info.files {
             let dest = store.cacheDir.appendingPathComponent(file.path)
             if FileManager.default.fileExists(atPath: dest.path),
-               (try? store.contentSHA256(of: dest)) == file.contentSHA256 {
+               let sha = try? store.contentSHA256(of: dest), file.accepts(contentSHA256: sha) {
                 log("\(id.rawValue): \(dest.path) already present and verified")
+                if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
                 result.append(dest)
                 continue
             }
@@ -87,9 +88,40 @@ public struct DatasetFetcher: Sendable {
                     and pass --data-dir DIR / set CODEEVAL_DATA=DIR, with DIR holding \(file.path) or \((file.path as NSString).lastPathComponent).
                     """)
             }
+            if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
             result.append(dest)
         }
         return result
+    }
+
+    /// Fetches the files a member list names (from the mirror, beside the list's own path), each verified against
+    /// its line before it is moved into place. The authors publish these data sets only as archives, so there is
+    /// no per-file upstream: without a mirror, the error says how to unpack the archive by hand.
+    private func fetchMembers(_ id: Benchmark, list: DatasetFile, at dest: URL, log: (String) -> Void) throws {
+        let text = String(decoding: try Data(contentsOf: dest), as: UTF8.self)
+        let dir = (list.path as NSString).deletingLastPathComponent
+        var fetched = 0
+        for m in try DatasetStore.parseMemberList(text, file: dest.path, base: dest.deletingLastPathComponent()) {
+            if FileManager.default.fileExists(atPath: m.url.path), (try? store.memberBytes(m)) != nil { continue }
+            guard let mirror, let url = URL(string: "\(dir)/\(m.path)", relativeTo: mirror)?.absoluteURL else {
+                throw DatasetError("""
+                    could not fetch \(id.rawValue) file \(dir)/\(m.path): without a mirror (CODEEVAL_DATASETS_URL) there is \
+                    no per-file source. Fix: download \(list.upstreamURL), unpack it so that DIR/\(dir)/\(m.path) exists \
+                    (docs/datasets.md), and pass --data-dir DIR / set CODEEVAL_DATA=DIR.
+                    """)
+            }
+            let tmp = try download(url)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let sha = try store.contentSHA256(of: tmp)
+            guard sha == m.sha256 else {
+                throw DatasetError("\(url.absoluteString): checksum mismatch: expected \(m.sha256), got \(sha)")
+            }
+            try FileManager.default.createDirectory(at: m.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: m.url.path) { try FileManager.default.removeItem(at: m.url) }
+            try FileManager.default.moveItem(at: tmp, to: m.url)
+            fetched += 1
+        }
+        log("\(id.rawValue): \(fetched) member files downloaded and verified")
     }
 
     /// One line per failure: Foundation's URL errors print a whole userInfo dictionary otherwise.
@@ -140,7 +172,7 @@ public struct DatasetFetcher: Sendable {
     private func install(_ tmp: URL, as file: DatasetFile, to dest: URL) throws {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let sha = try store.contentSHA256(of: tmp)
-        guard sha == file.contentSHA256 else {
+        guard file.accepts(contentSHA256: sha) else {
             throw DatasetError("checksum mismatch: expected \(file.contentSHA256), got \(sha)")
         }
         try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -102,13 +102,16 @@ public struct Profile: Sendable, Equatable {
             return name == .lmEval ? ["Q:", "</s>", "<|im_end|>"] : ["Q:"]
         case .math, .math500:
             return ["Problem:"]
+        default:
+            return []  // the §3 benchmarks are planned by LikelihoodPlanner with their own stops (QAPrompts)
         }
     }
 
     /// Benchmarks the profile defines prompts for (bigcode's GSM8k is program-aided, which codeeval does not run).
     /// The sanitized MBPP and HumanEval+ mini are subsets for scoring sample files (`codeeval evaluate`), not runs.
+    /// The §3 benchmarks (likelihood and exact match) have one protocol, the paper's, outside the profiles.
     public func supports(_ benchmark: Benchmark) -> Bool {
-        if benchmark == .mbppSanitized || benchmark == .humanevalPlusMini { return false }
+        if benchmark == .mbppSanitized || benchmark == .humanevalPlusMini || benchmark.isLikelihood { return false }
         if name == .instruct { return [.humaneval, .humanevalPlus, .mbpp, .mbppPlus].contains(benchmark) }
         return !(name == .bigcode && !benchmark.isCode)
     }

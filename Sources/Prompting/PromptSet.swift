@@ -72,6 +72,8 @@ public struct PromptSet: Sendable {
             tasks = try store.math500().map { PromptedTask(taskID: mathTaskID($0, prefix: "math500"), prompt: MATHPrompt.build(problem: $0.problem), stops: stops) }
         case .mbppSanitized, .humanevalPlusMini:
             throw PromptingError("\(benchmark.rawValue) is scored from sample files only; it has no generation protocol")
+        default:
+            throw PromptingError("\(benchmark.rawValue) is prompted by Section3Prompts, not by a profile")
         }
         return PromptSet(benchmark: benchmark, profile: profile, tasks: tasks,
                          templateHash: templateHash(benchmark, profile: profile, mbppShots: shots))
@@ -126,6 +128,7 @@ public struct PromptSet: Sendable {
         case .mbppPlus: rendered = "{prompt}"
         case .gsm8k: rendered = GSM8kPrompt.build(question: "{question}")
         case .math, .math500: rendered = MATHPrompt.build(problem: "{problem}")
+        default: rendered = "{section3:\(benchmark.rawValue)}"  // never planned through a profile (see `build`)
         }
         if profile.name == .instruct { rendered = InstructPrompt.message(task: rendered) + InstructPrompt.replyPrefix }
         var h = SHA256Hasher()

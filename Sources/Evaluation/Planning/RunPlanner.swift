@@ -100,7 +100,7 @@ public struct RunPlanner: Sendable {
         if let bad = r.ks.first(where: { $0 > n }) { throw PlanError("k = \(bad) needs n ≥ \(bad) samples per task (n = \(n))") }
         if profile.greedy && n > 1 { throw PlanError("profile '\(profile.name.rawValue)' decodes greedily: n must be 1") }
         let set = try PromptSet.build(benchmark, profile: profile, store: datasets)
-        let tasks = try select(set.tasks, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
+        let tasks = try Self.select(set.tasks, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
         let maxTokens = r.maxTokens ?? profile.maxTokens(for: benchmark)
         let judge = try judge(benchmark, workers: r.workers, profile: profile)
         let remote = !r.endpoints.isEmpty
@@ -188,14 +188,15 @@ public struct RunPlanner: Sendable {
         return .new(try store.createRun(manifest: p.manifest, owner: owner))
     }
 
-    func select(_ all: [PromptedTask], ids: [String]?, limit: Int?, benchmark: Benchmark) throws -> [PromptedTask] {
+    /// The requested tasks (`--tasks`, then `--limit`), in dataset order; unknown ids are an error.
+    static func select<T>(_ all: [T], taskID: KeyPath<T, String>, ids: [String]?, limit: Int?, benchmark: Benchmark) throws -> [T] {
         var tasks = all
         if let ids {
-            let known = Set(tasks.map(\.taskID))
+            let known = Set(tasks.map { $0[keyPath: taskID] })
             let unknown = ids.filter { !known.contains($0) }
             guard unknown.isEmpty else { throw PlanError("unknown task ids for \(benchmark.rawValue): \(unknown.joined(separator: ", "))") }
             let wanted = Set(ids)
-            tasks = tasks.filter { wanted.contains($0.taskID) }
+            tasks = tasks.filter { wanted.contains($0[keyPath: taskID]) }
         }
         if let limit {
             guard limit >= 1 else { throw PlanError("--limit must be ≥ 1") }
@@ -210,6 +211,7 @@ public struct RunPlanner: Sendable {
             return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers), selfContained: profile.name == .instruct)
         case .answer: return try MathJudge(benchmark: b, store: datasets)
         case .differential: throw PlanError("\(b.rawValue): runs do not judge EvalPlus yet; score samples with `codeeval evaluate \(b.rawValue)`")
+        case .likelihood, .exactMatch: throw PlanError("\(b.rawValue) is planned by Section3Planner (`codeeval \(b.rawValue)`)")
         }
     }
 

@@ -43,6 +43,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// False for a remote run: another server's batching, kernels or version may change its samples, so rerunning it
     /// need not reproduce them bit for bit. Nil for local runs (their model hash and kernel level pin the samples).
     public var bitReproducible: Bool? = nil
+    /// Shots in the prompt of a §3 benchmark (likelihood or exact match); nil for the code and math runs.
+    public var shots: Int? = nil
 
     public init(benchmark: String, profile: String, model: String, modelSHA256: String?, modelPath: String?,
                 parameterCount: Int?, source: String, endpoint: String?, ks: [Int], n: Int, temperature: Double,

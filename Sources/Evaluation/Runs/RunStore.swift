@@ -113,22 +113,38 @@ public final class RunStore: Sendable {
     @discardableResult
     public func insertSample(runID: String, _ s: StoredSample) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO samples (run_id, task_id, sample_index, completion, raw_text, finish_reason, tokens,
-                    prompt_tokens, prompt_ms, decode_ms, seed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, s.taskID, s.index, s.completion, s.rawText, s.finishReason, s.tokens,
-                                 s.promptTokens, s.promptMs, s.decodeMs, String(s.seed), Self.now()])
+            try Self.insert(s, runID: runID, db)
             return db.changesCount > 0
         }
+    }
+
+    /// A sample and its verdict in one transaction: a scored §3 item is stored whole or not at all.
+    public func insertScored(runID: String, _ s: StoredSample, _ v: StoredVerdict) throws {
+        try pool.write { db in
+            try Self.insert(s, runID: runID, db)
+            try Self.insert(v, runID: runID, db)
+        }
+    }
+
+    static func insert(_ s: StoredSample, runID: String, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO samples (run_id, task_id, sample_index, completion, raw_text, finish_reason, tokens,
+                prompt_tokens, prompt_ms, decode_ms, seed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, s.taskID, s.index, s.completion, s.rawText, s.finishReason, s.tokens,
+                             s.promptTokens, s.promptMs, s.decodeMs, String(s.seed), Self.now()])
+    }
+
+    static func insert(_ v: StoredVerdict, runID: String, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO verdicts (run_id, task_id, sample_index, status, passed, detail, duration_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, v.taskID, v.index, v.status, v.passed ? 1 : 0, v.detail, v.durationMs])
     }
 
     @discardableResult
     public func insertVerdict(runID: String, _ v: StoredVerdict) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO verdicts (run_id, task_id, sample_index, status, passed, detail, duration_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, v.taskID, v.index, v.status, v.passed ? 1 : 0, v.detail, v.durationMs])
+            try Self.insert(v, runID: runID, db)
             return db.changesCount > 0
         }
     }
