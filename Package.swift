@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Datasets", "Engine", "Models", "Sandbox", "Evaluation", "Scoring"]),
         // HTTP API over Sandbox/Evaluation/Engine: jobs persisted in SQLite (GRDB), auth, limits, metrics.
         .target(name: "Service", dependencies: [
-            "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
+            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Support", "Datasets", "Sandbox", "Evaluation",
+            "Service", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation", "Engine", "Models",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

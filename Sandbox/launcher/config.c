@@ -38,6 +38,7 @@ int config_option(struct config *cfg, const char *a, const char *v) {
     else if (with_value(a, "--work-mb", v)) cfg->work_mb = parse_long(a, v, 1, 1 << 16);
     else if (with_value(a, "--python", v)) cfg->python = v;
     else if (with_value(a, "--cgroup-root", v)) cfg->cgroup_root = v;
+    else if (with_value(a, "--judge-harness", v)) cfg->judge_harness = v;
     else if (with_value(a, "--profile", v)) {
         if (strcmp(v, "strict") == 0) cfg->standard_profile = 0;
         else if (strcmp(v, "standard") == 0) cfg->standard_profile = 1;
@@ -57,7 +58,7 @@ void config_usage(void) {
     fprintf(stderr,
             "usage: codeeval-sandbox [--timeout-ms N] [--cpu-s N] [--mem-mb N] [--fsize-mb N] [--nofile N]\n"
             "                        [--nproc N] [--output-cap BYTES] [--work-mb N] [--profile strict|standard]\n"
-            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote [--no-snapshot]]\n"
+            "                        [--python PATH] [--cgroup-root DIR] [--allow-degraded] [--framed | --zygote [--no-snapshot] [--judge-harness SOURCE]]\n"
             "                        < program.py\n"
             "       codeeval-sandbox [--python PATH] --zygote-check\n"
             "Runs the Python program read from stdin in a jail and prints one JSON result object. The jail is built\n"
@@ -65,6 +66,8 @@ void config_usage(void) {
             "end of input before that = cancelled (exit 4, no output). --zygote: framed runs one after another, each\n"
             "header with a fourth field, the run id (echoed as \"run_id\"), one JSON verdict line per run, exit at end of input.\n"
             "--no-snapshot: the zygote keeps its memory anonymous (each fork copies its page tables; for A/B measurements).\n"
+            "--judge-harness: Python source defining __codeeval_judge, defined once in the zygote; a program whose first\n"
+            "line is \"#codeeval:judge\" finds it in its globals instead of defining it itself.\n"
             "--zygote-check: prints \"ok\" (exit 0) if --zygote can run with this interpreter, else why not (exit 3).\n");
     exit(2);
 }

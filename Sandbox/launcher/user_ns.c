@@ -7,13 +7,15 @@
 #include "jail.h"
 
 /* C, before the namespaces: a per-run host uid keeps concurrent runs' RLIMIT_NPROC budgets apart, and makes
- * RLIMIT_NPROC apply at all when the launcher runs as root. Not root: the launcher's own ids are the run's. */
+ * RLIMIT_NPROC apply at all when the launcher runs as root ("per_run_uid" in the verdict). Not root: the launcher's
+ * own ids are the run's, shared with every other run and the caller ("unprivileged_uid" only). */
 void user_ns_unprivileged(struct jail *j) {
     j->host_gid = (gid_t)j->host_uid;
     if (getuid() == 0) {
         if (setgroups(0, NULL) != 0) jail_fail(j, "setgroups");
         if (setresgid(j->host_gid, j->host_gid, j->host_gid) != 0) jail_fail(j, "setresgid");
         if (setresuid(j->host_uid, j->host_uid, j->host_uid) != 0) jail_fail(j, "setresuid");
+        j->layers |= LAYER_RUN_UID;
     } else {
         j->host_uid = getuid();
         j->host_gid = getgid();

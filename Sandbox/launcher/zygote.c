@@ -102,7 +102,7 @@ static int zygote_prepare(const struct config *cfg) {
     clearenv();
     for (int i = 0; program_env[i]; i++) putenv(program_env[i]);
     char err[300];
-    if (zygote_python_init(cfg->python, err, sizeof err) != 0) {
+    if (zygote_python_init(cfg->python, cfg->judge_harness, err, sizeof err) != 0) {
         report_zygote_error(err, 0, 0);
         return 3;
     }

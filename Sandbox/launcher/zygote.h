@@ -18,8 +18,9 @@ void zygote_notify(const struct run *r, char kind);
  * library loads. Else -1 and the reason in err. */
 int zygote_python_check(const char *python, char *err, size_t errlen);
 /* Loads libpython and initialises it as `python -I -S -B` would be, then imports the standard-library modules runs
- * commonly use. Called once, in the zygote, before any run exists. 0 on success, else a reason in err. */
-int zygote_python_init(const char *python, char *err, size_t errlen);
+ * commonly use, and defines the verdict guard from `judge_harness` (if not NULL) for the runs that ask for it. Called
+ * once, in the zygote, before any run exists. 0 on success, else a reason in err. */
+int zygote_python_init(const char *python, const char *judge_harness, char *err, size_t errlen);
 /* Runs the program file in the inherited interpreter and exits with its status, like `python3 path`. Called only
  * in a run's program process, after every isolation layer (where the per-run launcher would execve). */
 void zygote_python_run(const char *path) __attribute__((noreturn));

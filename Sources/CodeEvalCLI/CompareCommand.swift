@@ -13,13 +13,9 @@ struct CompareCommand: AsyncParsableCommand {
         A completed run in the store whose manifest equals the one this command would start (same model file,
         profile, n, k, temperature, max tokens, seed, tasks, prompts, dataset, code version) is reused, not re-run;
         an unfinished one (interrupted by Ctrl-C or kill -9) is resumed.
-        Parameter counts are read from the GGUF, each weight once (a tied embedding stored twice counts once).
-        The paper's LLaMA, PaLM, LaMDA (and, for math, Minerva) rows are appended and marked "paper".
-
-        Examples:
-          codeeval compare --models smollm2-135m,qwen2.5-coder-0.5b --benchmarks humaneval,mbpp --limit 20
-          codeeval compare --models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b --benchmarks gsm8k,math500 --profile greedy --markdown
-          codeeval compare --models smollm2-135m --benchmarks humaneval --limit 2 --max-tokens 16 --html table8.html
+        Parameter counts are the model authors' (a tied embedding counts once). The paper's rows are appended,
+        marked "paper". Example:
+          codeeval compare --models smollm2-135m,qwen2.5-coder-0.5b --benchmarks humaneval,mbpp --limit 20 --html t.html
         """)
 
     @Option(help: "Comma-separated registry model names or GGUF paths.") var models: String
@@ -39,7 +35,7 @@ struct CompareCommand: AsyncParsableCommand {
         let modelNames = try Self.list(models, "models")
         let benches = try Self.list(benchmarks, "benchmarks").map(parseBenchmark)
         let ks = try parseKList(run.k)
-        let store = try openRunStore(run.db)
+        let store = try run.store.open()
         if benches.allSatisfy(\.isLikelihood) {  // LLaMA Tables 3-6 and 9 (docs/likelihood.md)
             var base = Section3Request(benchmark: benches[0])
             base.limit = run.limit
@@ -55,9 +51,9 @@ struct CompareCommand: AsyncParsableCommand {
             try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
                 model, b, prepared, start in
                 switch start {
-                case let .reuse(id): FileHandle.standardError.write(Data("\(model) × \(b.rawValue): reusing completed run \(id)\n".utf8))
+                case let .reuse(id): printError("\(model) × \(b.rawValue): reusing completed run \(id)")
                 case let .resume(id):
-                    FileHandle.standardError.write(Data("\(model) × \(b.rawValue): resuming unfinished run \(id)\n".utf8))
+                    printError("\(model) × \(b.rawValue): resuming unfinished run \(id)")
                     try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
                 case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
                 }

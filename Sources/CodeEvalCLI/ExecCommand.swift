@@ -33,9 +33,7 @@ struct ExecCommand: AsyncParsableCommand {
         Exit status: 0 if the program passed (exit 0), 1 for any other program outcome, 2 for usage errors,
         3 for a sandbox error. --json prints the verdict (status, exit_code, signal, wall_ms, cpu_ms, max_rss_kb,
         stdout, stderr, stdout_truncated, stderr_truncated, layers).
-        Examples:
-          codeeval exec solution.py
-          codeeval exec --timeout 10 --memory-mb 512 --json untrusted.py
+        Example: codeeval exec --timeout 10 --memory-mb 512 --json untrusted.py
         """)
 
     @Argument(help: "The Python file to run (- for stdin).") var file: String
@@ -45,33 +43,15 @@ struct ExecCommand: AsyncParsableCommand {
     var zygote = false
 
     func run() async throws {
-        let source: String
-        if file == "-" {
-            source = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file)")
-            }
-            source = String(decoding: data, as: UTF8.self)
-        }
-        let execution: Execution
-        if zygote {
-            let z = Zygote(limits: limitOptions.limits)
-            execution = await z.run(Program(source: source), limits: limitOptions.limits)
-            z.shutdown()
-        } else {
-            execution = await Runner().run(Program(source: source), limits: limitOptions.limits)
-        }
+        let program = Program(source: try readInput(file)), limits = limitOptions.limits
+        let execution = zygote ? await Zygote.runOnce(program, limits: limits) : await Runner().run(program, limits: limits)
         if json {
             print(try ExecutionReport.json(execution))
         } else {
             FileHandle.standardOutput.write(Data(execution.stdout.utf8))
             FileHandle.standardError.write(Data((execution.stderr + ExecutionReport.line(execution) + "\n").utf8))
         }
-        switch execution.status {
-        case .passed: return
-        case .sandboxError: throw ExitCode(3)
-        default: throw ExitCode(1)
-        }
+        let status = ExecutionReport.exitStatus(execution)
+        if status != 0 { throw ExitCode(status) }
     }
 }

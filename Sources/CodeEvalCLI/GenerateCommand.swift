@@ -30,41 +30,28 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (one per line with --n) instead of streaming text.") var json = false
 
     func run() async throws {
-        let text: String
-        switch (prompt, promptFile) {
-        case let (p?, nil): text = p
-        case let (nil, f?):
-            guard let d = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read prompt file \(f)") }
-            text = String(decoding: d, as: UTF8.self)
-        default: throw ValidationError("give exactly one of --prompt or --prompt-file")
-        }
-        do {
-            let path = try ModelRegistry.resolve(model)
-            let gen = try Generator(path: path, threads: threads, contextLength: contextLength)
+        guard (prompt == nil) != (promptFile == nil) else { throw ValidationError("give exactly one of --prompt or --prompt-file") }
+        guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
+        let text = try prompt ?? readInput(promptFile)
+        try usage {
+            let gen = try Generator(path: try ModelRegistry.resolve(model), threads: threads, contextLength: contextLength)
             let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
-            guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
             if n > 1 {
-                let promptTokens = gen.tokenizer.encode(text, addSpecial: true)
                 let seeds = (0..<n).map { seed &+ UInt64($0) }
-                let all = try gen.generateBatch(promptTokens: promptTokens, params: params, seeds: seeds, maxTokens: maxTokens,
-                                                stop: stop, batchSize: batchSize)
+                let all = try gen.generateBatch(promptTokens: gen.tokenizer.encode(text, addSpecial: true), params: params,
+                                                seeds: seeds, maxTokens: maxTokens, stop: stop, batchSize: batchSize)
                 for (i, g) in all.enumerated() {
                     print(json ? try GenerationReport.json(g, sample: i, seed: seeds[i])
                                : "--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
                 }
-                FileHandle.standardError.write(Data((GenerationReport.batchStats(all) + "\n").utf8))
-                return
+                return printError(GenerationReport.batchStats(all))
             }
-            let stream = !json
             let out = FileHandle.standardOutput
             let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,
-                                     onToken: stream ? { out.write(Data($0.utf8)) } : nil)
-            if json {
-                print(try GenerationReport.json(g))
-            } else {
-                print("")
-                FileHandle.standardError.write(Data((GenerationReport.stats(g) + "\n").utf8))
-            }
-        } catch { throw usageError(error) }
+                                     onToken: json ? nil : { out.write(Data($0.utf8)) })
+            if json { return print(try GenerationReport.json(g)) }
+            print("")
+            printError(GenerationReport.stats(g))
+        }
     }
 }

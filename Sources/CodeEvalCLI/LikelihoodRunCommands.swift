@@ -16,16 +16,16 @@ struct Section3RunCommand<B: Section3Benchmark>: AsyncParsableCommand {
     @Option(help: "Shots (nq, triviaqa: 0, 1, 5 or 64; mmlu: 5 or 0; the others 0).") var shots: Int?
     @Option(help: "Only the first L items.") var limit: Int?
     @Option(help: "Only these comma-separated task ids.") var tasks: String?
-    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
+    @OptionGroup var store: StoreOptions
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
     @OptionGroup var data: DataOptions
 
     func run() async throws {
         var r = Section3Request(benchmark: B.benchmark)
         (r.model, r.shots, r.limit, r.taskIDs) = (model, shots, limit, try tasks.map { try CompareCommand.list($0, "tasks") })
-        let prepared = try await usage { try section3Planner(data).plan(r) }
-        let store = try openRunStore(db)
-        try Section3Command.execute(prepared, runID: try store.createRun(manifest: prepared.manifest), store: store, json: json)
+        let prepared = try usage { try section3Planner(data).plan(r) }
+        let runs = try store.open()
+        try Section3Command.execute(prepared, runID: try runs.createRun(manifest: prepared.manifest), store: runs, json: json)
     }
 }
 
@@ -33,7 +33,7 @@ func section3Planner(_ data: DataOptions) -> Section3Planner { Section3Planner(d
 
 enum Section3Command {
     static func execute(_ p: PreparedSection3Run, runID: String, store: RunStore, json: Bool) throws {
-        FileHandle.standardError.write(Data("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.items.count) items); resume with: codeeval resume \(runID)\n".utf8))
+        printError("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.items.count) items); resume with: codeeval resume \(runID)")
         let line = RunProgressLine()
         try Section3Runner(store: store, runID: runID, prepared: p).run { line.update($0) }
         line.finish()

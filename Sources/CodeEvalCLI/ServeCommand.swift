@@ -12,10 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         Jobs and finished executions are kept in a SQLite database (WAL); a restarted server resumes
         unfinished jobs. Binding to a non-loopback address requires --api-keys.
 
-        Examples:
-          codeeval serve --port 8080 --db /var/lib/codeeval/service.sqlite --workers 2
-          codeeval serve --host 0.0.0.0 --api-keys /etc/codeeval/api-keys
-          codeeval serve --model smollm2-135m   # also serves the OpenAI routes (/v1/completions, /v1/chat/completions)
+        Examples (the API: docs/service.md):
+          codeeval serve --host 0.0.0.0 --api-keys /etc/codeeval/api-keys --model smollm2-135m
           curl -s localhost:8080/v1/execute -d '{"code":"print(1+1)"}'
         """)
 
@@ -41,24 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "codeeval.service")
         logger.logLevel = .info
         var o = ServiceOptions()
-        o.config.host = host
-        o.config.port = port
-        o.config.databasePath = db
-        if let workers { o.config.workers = workers }
-        o.config.maxWaiting = maxWaiting
-        o.config.maxBodyBytes = maxBodyMb * 1024 * 1024
-        o.config.maxTimeoutSeconds = maxTimeout
+        (o.config.host, o.config.port, o.config.databasePath, o.config.maxWaiting) = (host, port, db, maxWaiting)
+        (o.config.maxBodyBytes, o.config.maxTimeoutSeconds) = (maxBodyMb * 1024 * 1024, maxTimeout)
         (o.config.retentionSeconds, o.config.operatorKeys) = (retentionDays * 86_400, Set(operators))
-        o.databasePath = db
-        o.apiKeysFile = apiKeys
-        o.model = model
-        o.allowDegraded = allowDegraded
-        o.unsafeNoSandbox = unsafeNoSandbox
-        (o.runsDatabasePath, o.codeVersion) = (runsDb, CodeEvalVersion.string)
-        let deps: ServiceDependencies
-        do {
-            deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
-        } catch { throw usageError(error) }
+        if let workers { o.config.workers = workers }
+        (o.databasePath, o.apiKeysFile, o.model, o.allowDegraded) = (db, apiKeys, model, allowDegraded)
+        (o.unsafeNoSandbox, o.runsDatabasePath, o.codeVersion) = (unsafeNoSandbox, runsDb, CodeEvalVersion.string)
+        let deps = try await usage {
+            try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
+        }
         let log = logger, boundHost = host, dbPath = db
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
             log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])

@@ -15,10 +15,8 @@ struct TokenizeCommand: AsyncParsableCommand {
         Without TEXT, reads standard input.
 
         Examples:
-          codeeval tokenize --model gemma3-270m 'def add(a, b):'
-          codeeval tokenize --model qwen2.5-coder-0.5b --json 'x = 1'
+          codeeval tokenize --model gemma3-270m --json 'def add(a, b):'
           codeeval tokenize --model gemma3-270m --decode 2 2063 1138
-          codeeval tokenize --model ~/.cache/codeeval/models/smollm2-135m.gguf < prompt.txt
         """
     )
     @Option(name: .long, help: "Registry name (smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b) or a path to a .gguf file.")
@@ -36,38 +34,21 @@ struct TokenizeCommand: AsyncParsableCommand {
         let path = try failing("") { try ModelRegistry.resolve((model as NSString).expandingTildeInPath) }
         let clock = ContinuousClock(), loadStart = clock.now
         let tokenizer = try failing("\(path): ") { try Tokenizer(gguf: GGUFFile(path: path)) }
-        if time { Self.log("load \(TokenReport.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
-        let input = text.isEmpty ? Self.readStandardInput() : text.joined(separator: " ")
+        if time { printError("load \(TokenReport.ms(clock.now - loadStart)) ms (GGUF metadata + tokenizer tables)") }
+        let input = text.isEmpty ? try readInput(nil) : text.joined(separator: " ")
         if decode {
             guard let ids = TokenReport.parseIDs(input) else { throw ValidationError("--decode: expected token ids separated by spaces or commas") }
             let bytes = try failing("") { try tokenizer.decodeBytes(ids, special: renderSpecial) }
-            if json {
-                print(try TokenReport.json(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self)))
-            } else {
-                FileHandle.standardOutput.write(Data(bytes))
-                if bytes.last != UInt8(ascii: "\n") { print() }
-            }
+            if json { return print(try TokenReport.json(model: model, tokens: ids, pieces: nil, text: String(decoding: bytes, as: UTF8.self))) }
+            FileHandle.standardOutput.write(Data(bytes))
+            if bytes.last != UInt8(ascii: "\n") { print() }
             return
         }
-        let ids = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial)
-        if time {
-            let t = TokenReport.encodeTimes(runs: 9) { _ = tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial) }
-            Self.log("encode \(input.utf8.count) bytes -> \(ids.count) tokens: median \(TokenReport.ms(t[4])) ms (min \(TokenReport.ms(t[0])), max \(TokenReport.ms(t[8])))")
-        }
-        if json {
-            let pieces = ids.map { String(decoding: tokenizer.piece($0, special: true), as: UTF8.self) }
-            print(try TokenReport.json(model: model, tokens: ids, pieces: pieces, text: nil))
-        } else {
-            print(ids.map(String.init).joined(separator: " "))
-        }
-    }
-
-    static func log(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
-    }
-
-    static func readStandardInput() -> String {
-        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let encode = { tokenizer.encode(input, addSpecial: !noSpecial, parseSpecial: !noParseSpecial) }
+        let ids = encode()
+        if time { printError(TokenReport.encodeTimings(bytes: input.utf8.count, tokens: ids.count) { _ = encode() }) }
+        let pieces = json ? ids.map { String(decoding: tokenizer.piece($0, special: true), as: UTF8.self) } : nil
+        print(json ? try TokenReport.json(model: model, tokens: ids, pieces: pieces, text: nil) : ids.map(String.init).joined(separator: " "))
     }
 }
 

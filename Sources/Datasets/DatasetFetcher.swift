@@ -26,7 +26,13 @@ public struct DatasetFetcher: Sendable {
     /// `$CODEEVAL_DATASETS_URL`, when set.
     public static func mirror(environment: [String: String]) -> URL? {
         guard let s = environment["CODEEVAL_DATASETS_URL"], !s.isEmpty else { return nil }
-        return URL(string: s.hasSuffix("/") ? s : s + "/")
+        return mirrorURL(s)
+    }
+
+    /// A mirror's base URL as a directory (trailing slash), or nil when `s` is not an absolute URL.
+    public static func mirrorURL(_ s: String) -> URL? {
+        guard let u = URL(string: s.hasSuffix("/") ? s : s + "/"), u.scheme != nil else { return nil }
+        return u
     }
 
     /// Where a file is downloaded from, in order.

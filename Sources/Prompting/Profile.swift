@@ -9,6 +9,7 @@ public struct Profile: Sendable, Equatable {
         case llama1, greedy
         case lmEval = "lm-eval"
         case bigcode
+        case instruct
     }
 
     public let name: Name
@@ -42,7 +43,13 @@ public struct Profile: Sendable, Equatable {
             + "T=0.2 (HumanEval) / 0.1 (MBPP), top-p 0.95",
         greedy: false, pass1Temperature: 0.2, passKTemperature: 0.2, topP: 0.95, stripHumanEvalPrompt: true)
 
-    public static let all: [Profile] = [.llama1, .greedyProfile, .lmEval, .bigcode]
+    public static let instruct = Profile(
+        name: .instruct,
+        summary: "EvalPlus's instruct protocol for chat models: the task as a user message asking for a self-contained "
+            + "script, the reply opened with a ```python fence, the code taken from the fenced block; greedy, 768 tokens",
+        greedy: true, pass1Temperature: 0, passKTemperature: 0, topP: 1, stripHumanEvalPrompt: false)
+
+    public static let all: [Profile] = [.llama1, .greedyProfile, .lmEval, .bigcode, .instruct]
 
     public static func named(_ raw: String) throws -> Profile {
         guard let n = Name(rawValue: raw), let p = all.first(where: { $0.name == n }) else {
@@ -72,6 +79,7 @@ public struct Profile: Sendable, Equatable {
     /// Default maximum number of new tokens.
     public func maxTokens(for benchmark: Benchmark) -> Int {
         switch (name, benchmark) {
+        case (.instruct, _): return 768
         case (.lmEval, .humaneval), (.lmEval, .humanevalPlus): return 1024
         case (.lmEval, _) where !benchmark.isCode: return 256
         case (_, .gsm8k): return 256
@@ -82,6 +90,7 @@ public struct Profile: Sendable, Equatable {
 
     /// Stop sequences for a benchmark under this profile.
     public func stops(for benchmark: Benchmark) -> [String] {
+        if name == .instruct { return InstructPrompt.stops }
         switch benchmark {
         case .humaneval, .humanevalPlus, .humanevalPlusMini:
             return name == .bigcode ? StopSequences.bigcodeHumanEval : StopSequences.codex
@@ -103,6 +112,7 @@ public struct Profile: Sendable, Equatable {
     /// The §3 benchmarks (likelihood and exact match) have one protocol, the paper's, outside the profiles.
     public func supports(_ benchmark: Benchmark) -> Bool {
         if benchmark == .mbppSanitized || benchmark == .humanevalPlusMini || benchmark.isLikelihood { return false }
+        if name == .instruct { return [.humaneval, .humanevalPlus, .mbpp, .mbppPlus].contains(benchmark) }
         return !(name == .bigcode && !benchmark.isCode)
     }
 }

@@ -4,13 +4,18 @@ import Support
 /// One task ready for generation: what to send, where to stop, and enough to score it later.
 public struct PromptedTask: Sendable, Equatable {
     public let taskID: String
+    /// The text to continue; for a chat task, the user message.
     public let prompt: String
     public let stops: [String]
+    /// A chat task (the instruct profile): `prompt` is one user message and this opens the assistant's reply where
+    /// the backend lets us write it; the code is taken out of the reply (`InstructPrompt.code(fromReply:)`).
+    public let replyPrefix: String?
 
-    public init(taskID: String, prompt: String, stops: [String]) {
+    public init(taskID: String, prompt: String, stops: [String], replyPrefix: String? = nil) {
         self.taskID = taskID
         self.prompt = prompt
         self.stops = stops
+        self.replyPrefix = replyPrefix
     }
 }
 
@@ -36,6 +41,10 @@ public struct PromptSet: Sendable {
             throw PromptingError("profile '\(profile.name.rawValue)' defines no prompt for \(benchmark.rawValue)")
         }
         let stops = profile.stops(for: benchmark)
+        if profile.name == .instruct {
+            return PromptSet(benchmark: benchmark, profile: profile, tasks: try instructTasks(benchmark, store: store, stops: stops),
+                             templateHash: templateHash(benchmark, profile: profile))
+        }
         var tasks: [PromptedTask] = []
         var shots: [Shot] = []
         switch benchmark {
@@ -70,6 +79,25 @@ public struct PromptSet: Sendable {
                          templateHash: templateHash(benchmark, profile: profile, mbppShots: shots))
     }
 
+    /// The instruct profile's tasks: each task's code prompt (HumanEval's, or MBPP's docstring with its first test,
+    /// as EvalPlus writes MBPP+ prompts) wrapped in the instruction.
+    static func instructTasks(_ benchmark: Benchmark, store: DatasetStore, stops: [String]) throws -> [PromptedTask] {
+        let code: [(id: String, prompt: String)]
+        switch benchmark {
+        case .humaneval: code = try store.humanEval().map { ($0.taskID, $0.prompt) }
+        case .humanevalPlus: code = try store.humanEvalPlus().map { ($0.taskID, $0.prompt) }
+        case .mbpp:
+            code = try store.mbpp().filter { MBPPPrompt.evaluationTaskIDs.contains($0.taskID) }.map {
+                ($0.taskIDString, MBPPPrompt.bigcode(text: $0.text, firstTest: $0.testList.first ?? ""))
+            }
+        case .mbppPlus: code = try store.mbppPlus().map { ($0.taskID, $0.prompt) }
+        default: throw PromptingError("profile 'instruct' defines no prompt for \(benchmark.rawValue)")
+        }
+        return code.map {
+            PromptedTask(taskID: $0.id, prompt: InstructPrompt.message(task: $0.prompt), stops: stops, replyPrefix: InstructPrompt.replyPrefix)
+        }
+    }
+
     static func mathTaskID(_ p: MATHProblem, prefix: String) -> String {
         "\(prefix)/\(p.index)"  // same ids as `codeeval evaluate math` (0-based line index)
     }
@@ -93,7 +121,7 @@ public struct PromptSet: Sendable {
 
     /// The hash of the template: the prompt rendered for placeholder inputs, the profile and the stops.
     public static func templateHash(_ benchmark: Benchmark, profile: Profile, mbppShots: [(text: String, tests: [String], code: String)] = []) -> String {
-        let rendered: String
+        var rendered: String
         switch benchmark {
         case .humaneval, .humanevalPlus, .humanevalPlusMini: rendered = HumanEvalPrompt.build(prompt: "{prompt}\n", profile: profile)
         case .mbpp, .mbppSanitized: rendered = mbppPrompt(text: "{text}", tests: ["{t0}", "{t1}", "{t2}"], shots: mbppShots, profile: profile)
@@ -102,6 +130,7 @@ public struct PromptSet: Sendable {
         case .math, .math500: rendered = MATHPrompt.build(problem: "{problem}")
         default: rendered = "{section3:\(benchmark.rawValue)}"  // never planned through a profile (see `build`)
         }
+        if profile.name == .instruct { rendered = InstructPrompt.message(task: rendered) + InstructPrompt.replyPrefix }
         var h = SHA256Hasher()
         let canonical = ["codeeval-prompt-v1", profile.name.rawValue, benchmark.rawValue, rendered]
             + profile.stops(for: benchmark)

@@ -3,6 +3,15 @@ import Sandbox
 
 /// What `codeeval exec` prints: the verdict as JSON, or one status line.
 public enum ExecutionReport {
+    /// `codeeval exec`'s exit status: 0 passed, 3 sandbox error (ours), 1 any other outcome of the program.
+    public static func exitStatus(_ e: Execution) -> Int32 {
+        switch e.status {
+        case .passed: 0
+        case .sandboxError: 3
+        default: 1
+        }
+    }
+
     public static func json(_ e: Execution) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

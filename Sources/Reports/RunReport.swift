@@ -17,7 +17,17 @@ public enum RunReport {
             ("stops", m.stops.map { $0.debugDescription }.joined(separator: " ")), ("seed", String(m.seed)),
             ("dataset sha256", m.datasetSHA256), ("prompt template sha256", m.promptTemplateHash),
             ("tasks", String(m.taskIDs.count)), ("code version", m.codeVersion), ("kernels", m.kernels ?? (m.source == "local" ? "not recorded" : "n/a")),
-        ]
+        ] + remoteLines(m)
+    }
+
+    /// A remote run's other endpoints, API, the model names its servers answered with, and that it is not pinned.
+    static func remoteLines(_ m: RunManifest) -> [(String, String)] {
+        guard m.source == "remote" else { return [] }
+        var out: [(String, String)] = [("api", m.api ?? "completions")]
+        if let all = m.endpoints { out.append(("endpoints", all.joined(separator: " "))) }
+        if let served = m.servedModels { out.append(("served model", served.joined(separator: ", "))) }
+        out.append(("bit-reproducible", "no (the samples depend on the remote servers' software and batching)"))
+        return out
     }
 
     public static func scoreLines(_ r: RunResults) -> [(String, String)] {
@@ -49,6 +59,9 @@ public enum RunReport {
         for (k, v) in rows { s += k.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + v + "\n" }
         return s
     }
+
+    /// `text` followed by the per-task table (`runs show`, `report`).
+    public static func full(_ r: RunResults) -> String { text(r) + "\n" + taskTable(r) }
 
     public static func taskTable(_ r: RunResults) -> String {
         var s = "task\tn\tc\tverdicts\n"

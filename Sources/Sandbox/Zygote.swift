@@ -43,6 +43,13 @@ public final class Zygote: @unchecked Sendable {
         return currentPID
     }
 
+    /// One program in a zygote started for it and stopped after it (`codeeval exec --zygote`).
+    public static func runOnce(_ program: Program, limits: Limits) async -> Execution {
+        let zygote = Zygote(limits: limits)
+        defer { zygote.shutdown() }
+        return await zygote.run(program, limits: limits)
+    }
+
     public func run(_ program: Program, limits: Limits) async -> Execution {
         await BlockingThread.run { self.runBlocking(program, limits: limits) }
     }
@@ -61,7 +68,9 @@ public final class Zygote: @unchecked Sendable {
         guard let input, let process else { return .sandboxFailure("zygote: not running") }
         let id = nextRunID
         nextRunID += 1
-        var frame = Runner.frame(program, limits: limits)
+        var sent = program
+        sent.source = VerdictGuard.forZygote(program.source)
+        var frame = Runner.frame(sent, limits: limits)
         // The frame's header line gets the run id as a fourth field (the launcher echoes it as "run_id").
         if let newline = frame.firstIndex(of: UInt8(ascii: "\n")) {
             frame.replaceSubrange(newline..<newline + 1, with: Data(" \(id)\n".utf8))
@@ -114,7 +123,8 @@ public final class Zygote: @unchecked Sendable {
         if let problem = runner.launcherProblem { return problem }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: runner.launcher)
-        p.arguments = setup + ["--zygote"]
+        // The verdict guard is defined once in the zygote; judged programs then arrive without its loader.
+        p.arguments = setup + ["--zygote", "--judge-harness", VerdictGuard.script]
         p.environment = [:]
         let stdin = Pipe(), stdout = Pipe()
         p.standardInput = stdin

@@ -93,6 +93,10 @@ public struct CompletionRequest: Sendable, Equatable {
     public var n: Int
     public var stop: [String]
     public var seed: UInt64?
+    /// OpenAI's legacy `logprobs`: per-token log-probabilities with this many alternatives per position (nil: none).
+    public var logprobs: Int? = nil
+    /// `echo`: the choice's text and log-probabilities start with the prompt.
+    public var echo = false
 
     /// The seed of choice `index`.
     public func seed(ofChoice index: Int) -> UInt64 { (seed ?? 0) &+ UInt64(index % n) }
@@ -103,11 +107,40 @@ public struct CompletionChoice: Sendable, Equatable {
     public var finishReason: String
     public var promptTokens: Int
     public var completionTokens: Int
-    public init(text: String, finishReason: String, promptTokens: Int, completionTokens: Int) {
+    /// Present when the request asked for `logprobs`.
+    public var logprobs: CompletionLogprobs?
+    public init(text: String, finishReason: String, promptTokens: Int, completionTokens: Int, logprobs: CompletionLogprobs? = nil) {
         self.text = text
         self.finishReason = finishReason
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.logprobs = logprobs
+    }
+}
+
+/// OpenAI's legacy completions `logprobs` object (as vLLM and llama.cpp's server return it), one entry per token of
+/// the choice: the prompt's tokens first when echoed (the first has no log-probability: nothing predicts it).
+public struct CompletionLogprobs: Sendable, Equatable {
+    public struct Alternative: Sendable, Equatable {
+        public var token: String
+        public var logprob: Float
+        public init(token: String, logprob: Float) {
+            self.token = token
+            self.logprob = logprob
+        }
+    }
+    /// Each token's text.
+    public var tokens: [String]
+    public var tokenLogprobs: [Float?]
+    /// The most likely tokens at each position, best first, plus the chosen token when it is not among them.
+    public var topLogprobs: [[Alternative]?]
+    /// Where each token's text starts: characters (Unicode scalars) of the token texts before it.
+    public var textOffset: [Int]
+    public init(tokens: [String], tokenLogprobs: [Float?], topLogprobs: [[Alternative]?], textOffset: [Int]) {
+        self.tokens = tokens
+        self.tokenLogprobs = tokenLogprobs
+        self.topLogprobs = topLogprobs
+        self.textOffset = textOffset
     }
 }
 

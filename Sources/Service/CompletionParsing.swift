@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Prompting
 
 /// A parsed `/v1/completions` or `/v1/chat/completions` request: what to generate and how to answer.
 struct CompletionCall: Sendable {
@@ -11,9 +12,9 @@ struct CompletionCall: Sendable {
 
 /// OpenAI `/v1/completions` and `/v1/chat/completions` request/response shapes (the subset our engine serves).
 /// OpenAI clients send fields we have no use for (`user`, the penalties, an empty `logit_bias`, `best_of` = n):
-/// they are type-checked and ignored, so such clients work unchanged. A feature we cannot serve (log probabilities,
-/// echo, suffix, a non-empty logit bias, best_of ≠ n) is refused with a 400 naming it rather than silently dropped,
-/// and any other field is unknown and refused, as everywhere in this service.
+/// they are type-checked and ignored, so such clients work unchanged. A feature we cannot serve (suffix, a non-empty
+/// logit bias, best_of ≠ n, chat log probabilities, echo or log probabilities while streaming) is refused with a 400
+/// naming it rather than silently dropped, and any other field is unknown and refused, as everywhere in this service.
 enum CompletionParsing {
     /// Both endpoints; `top_k` and `min_p` are vLLM's and llama.cpp's sampling extensions.
     static let sharedFields: Set<String> = [
@@ -24,14 +25,20 @@ enum CompletionParsing {
     static let chatFields = sharedFields.union(["messages", "max_completion_tokens", "top_logprobs"])
     /// Requests may ask for up to this many choices (prompts × n) at once.
     static let maxChoices = 1024
+    /// Alternatives per position a request may ask for (vLLM's default limit; OpenAI's is 5).
+    static let maxLogprobs = 20
 
     static func parse(_ body: [UInt8], models: [String]) throws(ServiceError) -> CompletionCall {
         let f = try StrictFields(try parseJSONBody(body), allowed: fields)
-        var call = try shared(f, models: models, maxTokens: try f.optionalInt("max_tokens", range: 1...8192) ?? 16)
-        if let logprobs = try f.optionalInt("logprobs", range: 0...20), logprobs > 0 {
-            throw .badRequest("field \"logprobs\": log probabilities are not supported by this server")
+        var call = try shared(f, models: models, maxTokens: try f.optionalInt("max_tokens", range: 0...8192) ?? 16)
+        call.request.echo = try f.optionalBool("echo") ?? false
+        call.request.logprobs = try f.optionalInt("logprobs", range: 0...maxLogprobs)
+        if call.request.maxTokens == 0 && !call.request.echo {
+            throw .badRequest("field \"max_tokens\": 0 is only allowed with \"echo\": true (scoring the prompt)")
         }
-        if try f.optionalBool("echo") == true { throw .badRequest("field \"echo\": echoing the prompt is not supported") }
+        if call.stream && (call.request.echo || call.request.logprobs != nil) {
+            throw .badRequest("fields \"echo\" and \"logprobs\" are not supported with \"stream\": true")
+        }
         if let suffix = try f.optionalString("suffix", maxBytes: 1 << 20), !suffix.isEmpty {
             throw .badRequest("field \"suffix\": insertion (suffix) is not supported")
         }
@@ -194,9 +201,26 @@ extension CompletionParsing {
         return o
     }
 
-    static func textChoice(_ index: Int, text: String, finish: String?) -> JSONValue {
+    static func textChoice(_ index: Int, text: String, finish: String?, logprobs: CompletionLogprobs? = nil) -> JSONValue {
         .object(JSONObject([
-            ("text", .string(text)), ("index", .int(index)), ("logprobs", .null), ("finish_reason", finish.map(JSONValue.string) ?? .null),
+            ("text", .string(text)), ("index", .int(index)), ("logprobs", logprobs.map(logprobsObject) ?? .null),
+            ("finish_reason", finish.map(JSONValue.string) ?? .null),
+        ]))
+    }
+
+    /// The legacy completions `logprobs` object; `top_logprobs` entries map token text to log-probability (a text
+    /// two alternatives share keeps the better one, as a JSON object can hold a key once).
+    static func logprobsObject(_ l: CompletionLogprobs) -> JSONValue {
+        func number(_ x: Float) -> JSONValue { .number("\(x)") }
+        return .object(JSONObject([
+            ("tokens", .array(l.tokens.map(JSONValue.string))),
+            ("token_logprobs", .array(l.tokenLogprobs.map { $0.map(number) ?? .null })),
+            ("top_logprobs", .array(l.topLogprobs.map { top in
+                guard let top else { return .null }
+                var seen = Set<String>()
+                return .object(JSONObject(top.filter { seen.insert($0.token).inserted }.map { ($0.token, number($0.logprob)) }))
+            })),
+            ("text_offset", .array(l.textOffset.map(JSONValue.int))),
         ]))
     }
 
@@ -217,7 +241,7 @@ extension CompletionParsing {
 
     static func response(_ r: CompletionRequest, _ choices: [CompletionChoice]) -> JSONObject {
         envelope(id: newID("cmpl-"), object: "text_completion", created: now(), model: r.model,
-                 choices: choices.enumerated().map { textChoice($0, text: $1.text, finish: $1.finishReason) },
+                 choices: choices.enumerated().map { textChoice($0, text: $1.text, finish: $1.finishReason, logprobs: $1.logprobs) },
                  usage: usage(r, choices))
     }
 

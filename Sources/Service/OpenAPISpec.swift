@@ -351,11 +351,11 @@ public enum OpenAPISpec {
                     - {type: array, items: {type: string}, minItems: 1}
                     - {type: array, items: {type: integer}, minItems: 1}
                     - {type: array, items: {type: array, items: {type: integer}, minItems: 1}, minItems: 1}
-                max_tokens: {type: integer, minimum: 1, maximum: 8192, default: 16}
+                max_tokens: {type: integer, minimum: 0, maximum: 8192, default: 16, description: '0 only with echo (scoring the prompt)'}
                 best_of: {type: integer, description: must equal n}
-                echo: {type: boolean, const: false}
+                echo: {type: boolean, default: false, description: 'text and logprobs start with the prompt; not with stream'}
                 suffix: {type: string, description: must be empty}
-                logprobs: {type: [integer, 'null'], description: 'must be null or 0: log probabilities are not served'}
+                logprobs: {type: [integer, 'null'], minimum: 0, maximum: 20, description: 'per-token log-probabilities with this many alternatives; not with stream'}
             CompletionEnvelope:
               type: object
               properties:
@@ -371,7 +371,18 @@ public enum OpenAPISpec {
                   type: array
                   items:
                     allOf: [{$ref: '#/components/schemas/ChoiceBase'}]
-                    properties: {text: {type: string}}
+                    properties:
+                      text: {type: string}
+                      logprobs:
+                        oneOf:
+                          - {type: 'null'}
+                          - type: object
+                            description: 'one entry per token; with echo the first prompt token has null log-probability and alternatives'
+                            properties:
+                              tokens: {type: array, items: {type: string}}
+                              token_logprobs: {type: array, items: {type: [number, 'null']}}
+                              top_logprobs: {type: array, items: {type: [object, 'null'], additionalProperties: {type: number}}}
+                              text_offset: {type: array, items: {type: integer}}
             ChoiceBase:
               type: object
               properties: {index: {type: integer}, logprobs: {type: 'null'}, finish_reason: {type: string, enum: [stop, length]}}

@@ -30,7 +30,7 @@ public actor RunQueue {
     public func submit(_ request: RunRequest, owner: String?) async throws -> RunInfo {
         var r = request
         r.model = model
-        r.endpoint = nil
+        r.endpoints = []
         r.workers = workers
         let prepared = try await planner.plan(r)
         let id = try RunPlanner.start(prepared, in: store, reuse: false, owner: owner).runID
@@ -61,8 +61,7 @@ public actor RunQueue {
         while !pending.isEmpty {
             let (id, p) = pending.removeFirst()
             do {
-                try await RunOrchestrator(store: store, runID: id, manifest: p.manifest, tasks: p.tasks, source: p.source,
-                                          judge: p.judge, workers: workers).run()
+                try await p.execute(in: store, runID: id, workers: workers)
                 logger.info("run complete", metadata: ["run": "\(id)"])
             } catch {
                 logger.error("run failed", metadata: ["run": "\(id)", "error": "\(error)"])

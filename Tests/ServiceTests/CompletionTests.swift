@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Prompting
 import Testing
 @testable import Service
 
@@ -18,7 +19,12 @@ import Testing
         // A signed seed is its 64-bit pattern: the run client sends UInt64 sample seeds that way.
         #expect(try Self.parse(#"{"model":"m","prompt":"x","seed":-1}"#).request.seed == UInt64.max)
         #expect(throws: ServiceError.self) { try CompletionParsing.parse(Array(#"{"model":"x","prompt":"p"}"#.utf8), models: ["m"]) }
-        #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":1}"#).contains("log probabilities are not supported"))
+        let scoring = try Self.parse(#"{"model":"m","prompt":[1,2,3],"echo":true,"max_tokens":0,"logprobs":1,"temperature":0}"#).request
+        #expect(scoring.echo && scoring.maxTokens == 0 && scoring.logprobs == 1)
+        #expect(try Self.parse(#"{"model":"m","prompt":"p","logprobs":null,"echo":false}"#).request.logprobs == nil)
+        #expect(Self.message(#"{"model":"m","prompt":"p","max_tokens":0}"#).contains(#"0 is only allowed with "echo": true"#))
+        #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":21}"#).contains(#""logprobs" = 21 is out of range"#))
+        #expect(Self.message(#"{"model":"m","prompt":"p","echo":true,"stream":true}"#).contains("not supported with \"stream\""))
         #expect(Self.message(#"{"model":"m","prompt":"p","stop":[1]}"#) == #"field "stop[0]": expected string, got number"#)
     }
 
@@ -39,7 +45,6 @@ import Testing
     @Test func openAIFieldsAcceptedOrRefusedByName() throws {
         let lmEval = try Self.parse(#"{"model":"m","prompt":["q"],"max_tokens":256,"temperature":0,"stop":["\n\n","Question:","<|endoftext|>","a","b"],"seed":1234,"frequency_penalty":0,"presence_penalty":0.5,"user":"u","logit_bias":{},"best_of":1,"echo":false,"logprobs":null,"suffix":"","top_k":-1,"min_p":0.05,"stream":false}"#)
         #expect(lmEval.request.stop.count == 5 && lmEval.request.topK == 0 && lmEval.request.minP == 0.05 && !lmEval.stream)
-        #expect(Self.message(#"{"model":"m","prompt":"p","echo":true}"#).contains("echo"))
         #expect(Self.message(#"{"model":"m","prompt":"p","best_of":3}"#).contains("best_of = n"))
         #expect(Self.message(#"{"model":"m","prompt":"p","logit_bias":{"5":1}}"#).contains("logit bias is not supported"))
         #expect(Self.message(#"{"model":"m","prompt":"p","frequency_penalty":"0"}"#) == #"field "frequency_penalty": expected finite number, got string"#)
@@ -67,37 +72,6 @@ import Testing
         #expect(Self.message(#"{"model":"m","messages":[{"content":"x"}]}"#, chat: true) == #"missing field "messages[0].role""#)
         #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true}"#, chat: true).contains("log probabilities"))
         #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]}"#, chat: true).contains(#"unknown field "tools""#))
-    }
-
-    // MARK: Templates, as the GGUFs of our registry models carry them
-
-    static let smolLM2 = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-    /// The non-tool half of Qwen2.5's template (its tool half only adds turns built from the request).
-    static let qwen25 = "{%- if tools %}\n    {{- '<|im_start|>system\\n' }}\n    {%- if messages[0]['role'] == 'system' %}\n        {{- messages[0]['content'] }}\n{%- else %}\n    {%- if messages[0]['role'] == 'system' %}\n        {{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}\n    {%- else %}\n        {{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}\n    {%- endif %}\n{%- endif %}"
-    static let gemma3 = "{{ bos_token }}{%- if messages[0]['role'] == 'system' -%}{%- set first_user_prefix = messages[0]['content'] + '\\n\\n' -%}{{ '<start_of_turn>' + role + '\\n' + (first_user_prefix if loop.first else \"\") }}{{ '<end_of_turn>\\n' }}"
-    static let llama3 = "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}"
-
-    @Test func chatTemplatesRenderAsTheirModelsExpect() throws {
-        let user = [ChatMessage(role: .user, content: "Hi")]
-        let smol = try #require(ChatTemplate(source: Self.smolLM2))
-        #expect(try smol.render(user) == "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
-        #expect(try smol.render([ChatMessage(role: .system, content: "S")] + user) == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
-        let qwen = try #require(ChatTemplate(source: Self.qwen25))
-        #expect(qwen.defaultSystem == "You are Qwen, created by Alibaba Cloud. You are a helpful assistant." && qwen.endOfTurn == "<|im_end|>")
-
-        let gemma = try #require(ChatTemplate(source: Self.gemma3))
-        let convo = [ChatMessage(role: .system, content: "Be brief."), ChatMessage(role: .user, content: " Hi "),
-                     ChatMessage(role: .assistant, content: "Hello"), ChatMessage(role: .user, content: "Bye")]
-        #expect(try gemma.render(convo) == "<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n<start_of_turn>user\nBye<end_of_turn>\n<start_of_turn>model\n")
-        #expect(throws: ServiceError.self) { try gemma.render([ChatMessage(role: .assistant, content: "x")]) }
-        #expect(throws: ServiceError.self) { try gemma.render(user + user) }
-
-        let llama = try #require(ChatTemplate(source: Self.llama3))
-        #expect(try llama.render([ChatMessage(role: .system, content: "S ")] + user) == "<|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
-        let llama31 = try #require(ChatTemplate(source: Self.llama3 + "{{- \"Cutting Knowledge Date: December 2023\\n\" }}"))
-        #expect(try llama31.render(user).hasPrefix("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|><|start_header_id|>user"))
-
-        #expect(ChatTemplate(source: "{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}") == nil)
     }
 
     // MARK: Through the server

@@ -9,7 +9,11 @@
            (the stub echoes a 5th-stop `\\nprint` line), and the stub's token usage recorded.
   down:    an endpoint nobody listens on must fail with a clear message, exit != 0, and leave no run in the store.
 
-Usage: scripts/runs/remote.py [--bin .build/debug/codeeval] [--only served,stub,down]
+  fanout:  two slow stub servers behind repeated --endpoint: requests alternate between them, --concurrency 128 puts
+           at least 64 in flight at once, a server answering 503 has its requests retried on the other, and the
+           manifest records the endpoints, the served model name and that the run is not bit-reproducible.
+
+Usage: scripts/runs/remote.py [--bin .build/debug/codeeval] [--only served,stub,fanout,down]
 Needs the datasets (CODEEVAL_DATA or the user cache); `served` needs smollm2-135m and is skipped when CODEEVAL_SKIP_MODEL_TESTS=1.
 """
 import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
@@ -106,6 +110,14 @@ def served(binary, tmp):
         chat = os.path.join(tmp, "chat.sqlite")
         run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m",
              "--api", "chat", "--db", chat] + COMMON, "chat run via codeeval serve")
+        # The instruct profile through the chat API (the server opens the reply), and refused through completions.
+        instruct = os.path.join(tmp, "instruct-remote.sqlite")
+        run([binary, "mbpp", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m", "--api", "chat",
+             "--profile", "instruct", "--limit", "2", "--max-tokens", "48", "--db", instruct, "--json"],
+            "instruct run via /v1/chat/completions")
+        p = run([binary, "mbpp", "--endpoint", f"http://127.0.0.1:{port}/v1", "--remote-model", "smollm2-135m",
+                 "--profile", "instruct", "--limit", "2", "--db", instruct], "instruct via completions", expect_ok=False)
+        assert p.returncode == 2 and "--api chat" in p.stderr, (p.returncode, p.stderr)
     finally:
         server.terminate(); server.wait(timeout=30)
     (api, src), = rows(chat, "SELECT json_extract(manifest, '$.api'), json_extract(manifest, '$.source') FROM runs")
@@ -114,6 +126,18 @@ def served(binary, tmp):
     assert all(s[4] > 0 for s in got), f"no completion tokens recorded: {got}"
     print(f"OK remote/chat: a run with --api chat completed through /v1/chat/completions ({len(got)} samples, "
           f"manifest api={api})")
+    got = samples(instruct)
+    assert len(got) == 2 and all(s[6] for s in got), got
+    # The stored completion is the code taken out of the reply (the whole reply when it has no fence).
+    assert all(s[2] == s[6] or s[2] in s[6] for s in got), got
+    # Locally the reply is opened for the model with the fence, so the stored reply starts with it.
+    local = os.path.join(tmp, "instruct-local.sqlite")
+    run([binary, "mbpp", "--model", "smollm2-135m", "--profile", "instruct", "--limit", "2", "--max-tokens", "48",
+         "--db", local, "--json"], "instruct run on the local engine")
+    got = samples(local)
+    assert len(got) == 2 and all(s[6].startswith("Below is a Python script") and "```python" not in s[2] for s in got), got
+    print("OK remote/instruct: the instruct profile runs locally (reply opened with the fence) and via --api chat; "
+          "refused via /v1/completions")
 
 
 class Stub(BaseHTTPRequestHandler):
@@ -158,6 +182,65 @@ def stub(binary, tmp):
           "at most 4 stops sent and the 5th re-applied locally, usage recorded")
 
 
+class Fanout(BaseHTTPRequestHandler):
+    """A slow server (each answer takes 0.2 s) that counts its requests and the peak in flight over all servers."""
+    lock, in_flight, peak, served, failing = threading.Lock(), 0, 0, {}, set()
+
+    def log_message(self, *a): pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        port = self.server.server_port
+        with Fanout.lock:
+            Fanout.in_flight += 1
+            Fanout.peak = max(Fanout.peak, Fanout.in_flight)
+            Fanout.served[port] = Fanout.served.get(port, 0) + 1
+        try:
+            time.sleep(0.2)
+            if port in Fanout.failing and body["prompt"] != "Hello":
+                self.send_response(503); self.send_header("Content-Length", "0"); self.end_headers(); return
+            out = json.dumps({"model": "stub-served", "usage": {"prompt_tokens": 3, "completion_tokens": 2},
+                              "choices": [{"text": "    return 1\n", "finish_reason": "stop"}]}).encode()
+            self.send_response(200); self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out))); self.end_headers(); self.wfile.write(out)
+        finally:
+            with Fanout.lock:
+                Fanout.in_flight -= 1
+
+
+def fanout(binary, tmp):
+    class Wide(ThreadingHTTPServer):
+        request_queue_size = 512  # listen backlog: 128 connections arrive at once
+
+    servers = [Wide(("127.0.0.1", 0), Fanout) for _ in range(2)]
+    for s in servers:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    urls = [a for s in servers for a in ("--endpoint", f"http://127.0.0.1:{s.server_port}/v1")]
+    wide = ["--profile", "llama1", "--k", "1", "--n", "2", "--temperature", "0.8", "--limit", "100", "--max-tokens", "8",
+            "--workers", "2", "--json"]
+    db = os.path.join(tmp, "fanout.sqlite")
+    try:
+        run([binary, "humaneval", "--remote-model", "stub", "--concurrency", "128", "--db", db] + urls + wide,
+            "200 requests over 2 endpoints, 128 in flight")
+        counts = dict(Fanout.served)
+        # Then one endpoint fails every request after its probe: each retry moves to the other endpoint.
+        Fanout.failing.add(servers[1].server_port)
+        db2 = os.path.join(tmp, "fanout-failover.sqlite")
+        run([binary, "humaneval", "--remote-model", "stub", "--concurrency", "16", "--db", db2] + urls + COMMON,
+            "one endpoint answering 503")
+    finally:
+        for s in servers: s.shutdown()
+    assert len(samples(db)) == 200 and len(samples(db2)) == 2, (len(samples(db)), len(samples(db2)))
+    a, b = (counts.get(s.server_port, 0) for s in servers)
+    assert abs(a - b) <= 2 and a + b == 202, f"requests per endpoint (probe included): {a}, {b}"
+    assert Fanout.peak >= 64, f"at most {Fanout.peak} requests were in flight with --concurrency 128"
+    (m,), = rows(db, "SELECT manifest FROM runs")
+    m = json.loads(m)
+    assert len(m["endpoints"]) == 2 and m["servedModels"] == ["stub-served"] and m["bitReproducible"] is False, m
+    print(f"OK remote/fanout: 200 requests spread {a - 1}/{b - 1} over 2 endpoints, {Fanout.peak} in flight at the peak; "
+          "a failing endpoint's requests retried on the other; manifest lists endpoints, served model, not bit-reproducible")
+
+
 def down(binary, tmp):
     db = os.path.join(tmp, "down.sqlite")
     p = run([binary, "humaneval", "--endpoint", f"http://127.0.0.1:{free_port()}", "--remote-model", "x", "--db", db]
@@ -171,12 +254,12 @@ def down(binary, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=".build/debug/codeeval")
-    ap.add_argument("--only", default="down,stub,served")
+    ap.add_argument("--only", default="down,stub,fanout,served")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="run-remote-")
     print(f"remote generation tests in {tmp}")
     for name in args.only.split(","):
-        {"served": served, "stub": stub, "down": down}[name](args.bin, tmp)
+        {"served": served, "stub": stub, "fanout": fanout, "down": down}[name](args.bin, tmp)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,13 @@ and checks the fields lm-eval reads (choices[i].index / .text / .message.content
   - sampled choices (n=2, temperature 0.8) equal `codeeval generate --n 2 --seed S` (seeds S, S+1);
   - the chat prompt is the model's ChatML template (the same text through /v1/completions gives the same answer);
   - stream=true gives SSE chunks whose text adds up to the non-streamed answer, then [DONE];
-  - GET /v1/models lists the model; gemma3-270m (no chat template in its GGUF) is not needed.
+  - GET /v1/models lists the model; gemma3-270m (no chat template in its GGUF) is not needed;
+and the body it sends for `loglikelihood` (multiple-choice tasks):
+  local-completions       {"model", "prompt": [context + continuation ids, ..], "temperature": 0, "max_tokens": 1,
+                          "logprobs": 1, "seed": 1234, "echo": true}
+parsed as lm-eval parses it (the sum of choices[i].logprobs.token_logprobs[ctxlen:-1]; greedy when each of those
+equals the largest value of its top_logprobs entry): the continuation the model itself generates is greedy and
+the most likely, max_tokens 0 (pure scoring) gives the same prompt log-probabilities, and text prompts equal ids.
 
 Usage: scripts/service/openai_compat.py [--bin .build/debug/codeeval]
 Skipped when CODEEVAL_SKIP_MODEL_TESTS=1 (needs the smollm2-135m model).
@@ -123,11 +129,63 @@ def check(binary, base):
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0, chunks[-1]
     print(f"OK stream: {len(chunks)} chunks add up to the non-streamed text, then [DONE]")
 
+    loglikelihood(binary, base)
+
     status, ctype, text = post(base, "/chat/completions", dict(chat_body, stream=True), raw=True)
     deltas = [json.loads(e[6:]) for e in text.split("\n\n") if e.startswith("data: {")]
     content = "".join(k["choices"][0]["delta"].get("content", "") for k in deltas)
     assert content == c["message"]["content"] and text.rstrip().endswith("data: [DONE]"), (content, c)
     print("OK chat stream: deltas add up to the non-streamed message")
+
+
+def lm_eval_parse_logprobs(resp, ctxlens):
+    """lm-eval's parse of a loglikelihood answer: per choice (by index), the continuation's log-likelihood (the
+    token_logprobs after the context, without the last entry: the generated token) and whether it is greedy."""
+    out = []
+    for choice, ctxlen in zip(sorted(resp["choices"], key=lambda c: c["index"]), ctxlens):
+        lps = choice["logprobs"]["token_logprobs"][ctxlen:-1]
+        tops = choice["logprobs"]["top_logprobs"][ctxlen:-1]
+        out.append((sum(lps), all(lp == max(top.values()) for lp, top in zip(lps, tops))))
+    return out
+
+
+def loglikelihood(binary, base):
+    def tokenize(text):
+        return json.loads(subprocess.run([binary, "tokenize", "--model", MODEL, "--json", text], capture_output=True,
+                                         text=True, check=True).stdout)["tokens"]
+    context = "Question: What is 2 + 3?\nAnswer:"
+    ctx = tokenize(context)
+    # The model's own greedy continuation (2 tokens) is one option; it must come out greedy and most likely.
+    own = post(base, "/completions", {"model": MODEL, "prompt": [ctx], "max_tokens": 2, "temperature": 0,
+                                      "logprobs": 0})["choices"][0]
+    assert len(own["logprobs"]["token_logprobs"]) == 2 and all(lp <= 0 for lp in own["logprobs"]["token_logprobs"]), own
+    greedy_text = own["text"]
+    options = [greedy_text, " banana split", " 7"]
+    inputs = [tokenize(context + o) for o in options]
+    assert all(i[:len(ctx)] == ctx for i in inputs), "continuations must not change the context's tokens"
+    body = {"model": MODEL, "prompt": inputs, "temperature": 0, "max_tokens": 1, "logprobs": 1, "seed": 1234,
+            "echo": True}
+    resp = post(base, "/completions", body)
+    for i, c in zip(inputs, sorted(resp["choices"], key=lambda c: c["index"])):
+        lp = c["logprobs"]
+        assert len(lp["token_logprobs"]) == len(i) + 1 == len(lp["tokens"]) == len(lp["top_logprobs"]) \
+            == len(lp["text_offset"]), lp
+        assert lp["token_logprobs"][0] is None and lp["top_logprobs"][0] is None, lp
+        assert all(x <= 0 for x in lp["token_logprobs"][1:]), lp
+    parsed = lm_eval_parse_logprobs(resp, [len(ctx)] * len(inputs))
+    assert not parsed[1][1], parsed
+    if len(inputs[0]) == len(ctx) + 2:  # the generated text re-tokenizes to the generated tokens
+        assert parsed[0][1] and max(range(len(parsed)), key=lambda k: parsed[k][0]) == 0, parsed
+    print(f"OK loglikelihood (lm-eval body and parse): {[(o, round(ll, 4), g) for o, (ll, g) in zip(options, parsed)]}")
+
+    zero = post(base, "/completions", dict(body, max_tokens=0))
+    for a, b in zip(sorted(resp["choices"], key=lambda c: c["index"]), sorted(zero["choices"], key=lambda c: c["index"])):
+        assert a["logprobs"]["token_logprobs"][:-1] == b["logprobs"]["token_logprobs"], (a, b)
+        assert a["logprobs"]["tokens"][:-1] == b["logprobs"]["tokens"] and b["text"] == a["text"][:len(b["text"])]
+    texts_resp = post(base, "/completions", dict(body, prompt=[context + o for o in options], max_tokens=0))
+    assert [c["logprobs"]["token_logprobs"] for c in texts_resp["choices"]] == \
+        [c["logprobs"]["token_logprobs"] for c in zero["choices"]], "text prompts must equal their ids"
+    print("OK loglikelihood: max_tokens 0 (pure scoring) gives the same prompt log-probabilities; text prompts equal ids")
 
 
 if __name__ == "__main__":

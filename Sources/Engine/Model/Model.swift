@@ -16,6 +16,9 @@ public final class Model: @unchecked Sendable {
     /// Per-dimension rope frequency divisors (LLaMA-3.1 `rope_freqs.weight`), if present.
     let ropeFreqFactors: [Float]?
     public let pool: WorkerPool
+    /// Keeps the matrices' memory alive; `weightPlacement` says where they are (`mmap` or `hugepages`).
+    let weights: WeightPages
+    public var weightPlacement: String { weights.placement }
 
     public var vocabSize: Int { output.rows }
 
@@ -25,7 +28,8 @@ public final class Model: @unchecked Sendable {
 
     public init(file: GGUFFile, threads: Int? = nil) throws {
         let c = try ModelConfig(file: file)
-        let l = TensorLoader(file: file)
+        weights = WeightPages(file: file)
+        let l = TensorLoader(file: file, weights: weights)
         self.file = file
         config = c
         pool = WorkerPool.shared(threads: threads)

@@ -26,6 +26,8 @@ struct LayerWeights: @unchecked Sendable {
 /// Looks tensors up with the checks that give precise load errors.
 struct TensorLoader {
     let file: GGUFFile
+    /// Where matrices are read from (the mapping, or a huge-page copy at the same offsets).
+    let weights: WeightPages
 
     func info(_ name: String, shape: [Int]) throws -> GGUFTensorInfo {
         let t = try file.requireTensor(name)
@@ -42,7 +44,7 @@ struct TensorLoader {
         guard ck_vec_dot_type(Int32(t.type.rawValue)) >= 0, cols % t.type.blockLayout.elements == 0 else {
             throw GGUFError.unsupportedTensorType(tensor: name, type: "\(t.type.description) as a matrix of \(cols) columns")
         }
-        return WeightMatrix(name: name, type: t.type, data: file.base + t.fileOffset, rows: rows, cols: cols,
+        return WeightMatrix(name: name, type: t.type, data: weights.base + t.fileOffset, rows: rows, cols: cols,
                             rowBytes: t.type.byteCount(elements: cols) ?? 0)
     }
 

@@ -21,16 +21,26 @@ public struct CodeTask: Sendable {
     public func judgedProgram(completion: String) -> String {
         judge?(completion) ?? ProofOfPass.wrap(assemble(completion))
     }
+
+    /// The same task without the verdict guard (the assembled program in `ProofOfPass.wrap`): the baseline the
+    /// guard's cost is measured against (`bench sandbox`), never a way to evaluate.
+    public var unguarded: CodeTask {
+        var task = self
+        task.judge = nil
+        return task
+    }
 }
 
 public enum CodeTasks {
     /// HumanEval: `prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"` (checklist 7).
-    public static func humanEval(_ problems: [HumanEvalProblem]) -> [CodeTask] {
+    /// `selfContained`: samples are whole solutions (the instruct profile, EvalPlus's `solution`), run without the prompt.
+    public static func humanEval(_ problems: [HumanEvalProblem], selfContained: Bool = false) -> [CodeTask] {
         problems.map { p in
-            CodeTask(taskID: p.taskID, aliases: [], referenceSolution: p.canonicalSolution, assemble: { completion in
-                p.prompt + completion + "\n" + p.test + "\n" + "check(" + p.entryPoint + ")"
+            let prompt = selfContained ? "" : p.prompt
+            return CodeTask(taskID: p.taskID, aliases: [], referenceSolution: p.canonicalSolution, assemble: { completion in
+                prompt + completion + "\n" + p.test + "\n" + "check(" + p.entryPoint + ")"
             }, judge: { completion in
-                ProofOfPass.humanEval(prompt: p.prompt, completion: completion, test: p.test, entryPoint: p.entryPoint)
+                ProofOfPass.humanEval(prompt: prompt, completion: completion, test: p.test, entryPoint: p.entryPoint)
             })
         }
     }
@@ -51,9 +61,10 @@ public enum CodeTasks {
     /// The benchmarks whose samples are judged as one assembled program each.
     public static let benchmarks: [Benchmark] = [.humaneval, .mbpp]
 
-    public static func load(_ benchmark: Benchmark, store: DatasetStore, withSetupCode: Bool = false) throws -> [CodeTask] {
+    public static func load(_ benchmark: Benchmark, store: DatasetStore, withSetupCode: Bool = false,
+                            selfContained: Bool = false) throws -> [CodeTask] {
         switch benchmark {
-        case .humaneval: return humanEval(try store.humanEval())
+        case .humaneval: return humanEval(try store.humanEval(), selfContained: selfContained)
         case .mbpp: return mbpp(try store.mbpp(), withSetupCode: withSetupCode)
         default: throw CodeEvaluationError(description: "\(benchmark.rawValue) is not judged as one program per sample")
         }

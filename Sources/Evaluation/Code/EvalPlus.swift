@@ -168,17 +168,29 @@ public struct PlusEvaluationSummary: Sendable {
 /// A sample is plus-correct only if both phases pass.
 public enum EvalPlus {
     /// The program for one phase (`mode` ground_truth runs both phases' inputs concatenated: see `groundTruth`).
+    /// Ground truth runs trusted code only; a candidate runs through the verdict guard, with
+    /// the expected outputs made before its code is loaded (see `EvalPlusHarness`).
     static func program(mode: String, task: PlusTask, code: String, inputs: [JSONValue], expected: String?,
                         limits: [Double], fastCheck: Bool, inlineAbove: Int = 4 << 20, asLimit: Int? = nil) -> String {
         let lit = ProofOfPass.pythonStringLiteral
-        let args: [String] = [
-            lit(mode), lit(task.dataset), String(task.number), lit(task.entryPoint), lit(code),
-            lit(JSONValue.array(inputs).serialized(ensureASCII: true)), expected.map(lit) ?? "None",
-            "[" + limits.map { pythonFloat($0) }.joined(separator: ", ") + "]",
-            pythonFloat(task.atol), fastCheck ? "True" : "False", task.outputNotNone ? "True" : "False",
-            expected == nil ? lit(task.referenceProgram) : "None", String(inlineAbove), asLimit.map(String.init) ?? "None",
+        let parameters: [(String, String)] = [
+            ("DATASET", lit(task.dataset)), ("TASK_NUMBER", String(task.number)), ("ENTRY", lit(task.entryPoint)),
+            ("INPUTS", lit(JSONValue.array(inputs).serialized(ensureASCII: true))),
+            ("LIMITS", "[" + limits.map { pythonFloat($0) }.joined(separator: ", ") + "]"),
+            ("ATOL", pythonFloat(task.atol)), ("FAST", fastCheck ? "True" : "False"),
+            ("NOT_NONE", task.outputNotNone ? "True" : "False"),
         ]
-        return EvalPlusHarness.script + "__codeeval_evalplus(" + args.joined(separator: ", ") + ")\n"
+        if mode == "ground_truth" {
+            let globals = parameters + [("CODE", lit(code)), ("INLINE_ABOVE", String(inlineAbove))]
+            return EvalPlusHarness.groundTruthKey + globals.map { $0.0 + " = " + $0.1 + "\n" }.joined()
+                + EvalPlusHarness.prelude + EvalPlusHarness.groundTruth
+        }
+        let values = parameters + [("EXPECTED", expected.map(lit) ?? "None"),
+                                   ("REFERENCE", expected == nil ? lit(task.referenceProgram) : "None"),
+                                   ("AS_LIMIT", asLimit.map(String.init) ?? "None")]
+        return ProofOfPass.judge(candidate: code, test: EvalPlusHarness.candidateTest(entryPoint: task.entryPoint),
+                                 trusted: EvalPlusHarness.prelude + EvalPlusHarness.candidateSetup,
+                                 trustedGlobals: values, entries: [task.entryPoint], asMain: false)
     }
 
     static func pythonFloat(_ x: Double) -> String {

@@ -27,11 +27,12 @@ public struct RunRequest: Sendable {
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Samples the local engine decodes at once (any value gives the same samples).
     public var batchSize: Int = ContinuousBatcher.defaultBatchSize
-    /// An OpenAI-compatible server instead of the local engine.
-    public var endpoint: String?
+    /// OpenAI-compatible servers of one model instead of the local engine (empty: the local engine), used in turn.
+    public var endpoints: [String] = []
     public var remoteModel: String?
-    /// The OpenAI API spoken with `endpoint`.
+    /// The OpenAI API spoken with the endpoints.
     public var api: RemoteAPI = .completions
+    /// Requests in flight to the endpoints, all together.
     public var concurrency: Int = 4
 
     public init(benchmark: Benchmark) { self.benchmark = benchmark }
@@ -50,6 +51,13 @@ public struct PreparedRun: Sendable {
     public let tasks: [PromptedTask]
     public let source: any CompletionSource
     public let judge: any SampleJudge
+
+    /// Generates what `runID` still lacks and judges what is unjudged, recording each result as it completes.
+    public func execute(in store: RunStore, runID: String, workers: Int,
+                        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws {
+        try await RunOrchestrator(store: store, runID: runID, manifest: manifest, tasks: tasks, source: source, judge: judge,
+                                  workers: workers).run(progress: progress)
+    }
 }
 
 /// How a planned run relates to the store: a completed run with the same manifest is reused, an interrupted one
@@ -94,16 +102,21 @@ public struct RunPlanner: Sendable {
         let set = try PromptSet.build(benchmark, profile: profile, store: datasets)
         let tasks = try Self.select(set.tasks, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: benchmark)
         let maxTokens = r.maxTokens ?? profile.maxTokens(for: benchmark)
-        let judge = try judge(benchmark, workers: r.workers)
+        let judge = try judge(benchmark, workers: r.workers, profile: profile)
+        let remote = !r.endpoints.isEmpty
+        if profile.name == .instruct, remote, r.api != .chat {
+            throw PlanError("profile 'instruct' sends each task as a chat message: use --api chat with --endpoint")
+        }
         let source: any CompletionSource
         var modelSHA: String? = nil, modelPath: String? = nil, params: Int? = nil, modelName = r.model
-        if let endpoint = r.endpoint {
+        var served: [String] = []
+        if remote {
             guard let rm = r.remoteModel else { throw PlanError("--endpoint needs --remote-model NAME") }
-            let probe = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency,
-                                                   maxAttempts: 2, baseDelay: 0.2)
-            // Probe once so an unreachable endpoint fails before anything is written.
-            _ = try await probe.complete(CompletionRequest(prompt: "Hello", stops: [], maxTokens: 1, temperature: 0, topP: 1, topK: 0, seed: 0))
-            source = try RemoteCompletionSource(endpoint: endpoint, model: rm, api: r.api, maxConcurrency: r.concurrency)
+            guard (1...1024).contains(r.concurrency) else { throw PlanError("--concurrency must be in 1...1024") }
+            // Probe every endpoint once, so an unreachable one fails before anything is written.
+            served = try await RemoteCompletionSource(endpoints: r.endpoints, model: rm, api: r.api, maxConcurrency: r.concurrency,
+                                                      maxAttempts: 2, baseDelay: 0.2).probe()
+            source = try RemoteCompletionSource(endpoints: r.endpoints, model: rm, api: r.api, maxConcurrency: r.concurrency)
             modelName = rm
         } else {
             let path = try ModelRegistry.resolve(r.model)
@@ -115,13 +128,18 @@ public struct RunPlanner: Sendable {
         }
         var manifest = RunManifest(
             benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
-            modelPath: modelPath, parameterCount: params, source: r.endpoint == nil ? "local" : "remote", endpoint: r.endpoint,
+            modelPath: modelPath, parameterCount: params, source: remote ? "remote" : "local", endpoint: r.endpoints.first,
             ks: r.ks, n: n, temperature: r.temperature ?? profile.temperature(for: benchmark, ks: r.ks),
             topP: r.topP ?? profile.topP, topK: 0, maxTokens: maxTokens, stops: profile.stops(for: benchmark), seed: r.seed,
             promptTemplateHash: set.templateHash, datasetSHA256: try datasets.sha256(of: benchmark),
             taskIDs: tasks.map(\.taskID), codeVersion: codeVersion, greedy: profile.greedy,
-            kernels: r.endpoint == nil ? KernelLevel.name : nil)
-        manifest.api = r.endpoint == nil ? nil : r.api.rawValue
+            kernels: remote ? nil : KernelLevel.name)
+        if remote {
+            manifest.api = r.api.rawValue
+            manifest.endpoints = r.endpoints.count > 1 ? r.endpoints : nil
+            manifest.servedModels = Array(Set(served)).sorted()
+            manifest.bitReproducible = false
+        }
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
     }
 
@@ -144,16 +162,18 @@ public struct RunPlanner: Sendable {
         }
         let source: any CompletionSource
         if let endpoint = m.endpoint {
+            let endpoints = m.endpoints ?? [endpoint]
             let api = try m.api.map { name -> RemoteAPI in
                 guard let a = RemoteAPI(rawValue: name) else { throw PlanError("run \(info.id): unknown API '\(name)' in its manifest") }
                 return a
             } ?? .completions
-            source = try RemoteCompletionSource(endpoint: endpoint, model: m.model, api: api, maxConcurrency: concurrency)
+            source = try RemoteCompletionSource(endpoints: endpoints, model: m.model, api: api, maxConcurrency: concurrency)
         } else {
             guard let path = m.modelPath else { throw PlanError("run \(info.id) has no model path") }
             source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)
         }
-        return PreparedRun(manifest: m, tasks: tasks, source: source, judge: try judge(benchmark, workers: workers))
+        return PreparedRun(manifest: m, tasks: tasks, source: source,
+                           judge: try judge(benchmark, workers: workers, profile: set.profile))
     }
 
     /// Where a planned run goes in the store: reuse a completed run of the same manifest, resume an interrupted
@@ -185,9 +205,10 @@ public struct RunPlanner: Sendable {
         return tasks
     }
 
-    func judge(_ b: Benchmark, workers: Int) throws -> any SampleJudge {
+    func judge(_ b: Benchmark, workers: Int, profile: Profile) throws -> any SampleJudge {
         switch b.scoring {
-        case .execution: return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers))
+        case .execution:
+            return try CodeJudge(benchmark: b, store: datasets, pool: makePool(workers), selfContained: profile.name == .instruct)
         case .answer: return try MathJudge(benchmark: b, store: datasets)
         case .differential: throw PlanError("\(b.rawValue): runs do not judge EvalPlus yet; score samples with `codeeval evaluate \(b.rawValue)`")
         case .likelihood, .exactMatch: throw PlanError("\(b.rawValue) is planned by Section3Planner (`codeeval \(b.rawValue)`)")
@@ -196,16 +217,23 @@ public struct RunPlanner: Sendable {
 
     func localSource(modelPath: String, tasks: [PromptedTask], maxTokens: Int, batchSize: Int) throws -> EngineCompletionSource {
         guard batchSize >= 1 else { throw PlanError("--batch-size must be ≥ 1") }
-        let generator = try Generator(path: modelPath)
-        // Refuse up front if the longest prompt plus the generation budget does not fit the context.
+        let source = EngineCompletionSource(generator: try Generator(path: modelPath), batchSize: batchSize)
+        let generator = source.generator
+        // Refuse up front if the longest prompt plus the generation budget does not fit the context (and a chat task
+        // on a model without a chat format at all).
         if let longest = tasks.max(by: { $0.prompt.utf8.count < $1.prompt.utf8.count }) {
-            let needed = generator.tokenizer.encode(longest.prompt, addSpecial: true).count + maxTokens
+            let text: String
+            do {
+                text = try source.promptText(CompletionRequest(prompt: longest.prompt, stops: [], maxTokens: 0, temperature: 0,
+                                                               topP: 1, topK: 0, seed: 0, replyPrefix: longest.replyPrefix))
+            } catch { throw PlanError("\(modelPath): \(error)") }
+            let needed = generator.tokenizer.encode(text, addSpecial: true).count + maxTokens
             guard needed <= generator.contextLength else {
                 throw PlanError("context too short: task \(longest.taskID) needs \(needed) tokens (prompt + --max-tokens), "
                     + "the model context is \(generator.contextLength); lower --max-tokens or use a model with a longer context")
             }
         }
-        return EngineCompletionSource(generator: generator, batchSize: batchSize)
+        return source
     }
 
     /// Every model × benchmark of a comparison, each run reused, resumed or started (`run` executes one, reporting

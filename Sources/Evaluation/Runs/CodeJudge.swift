@@ -11,10 +11,12 @@ public struct CodeJudge: SampleJudge {
 
     /// Throws when the sandbox cannot run anything, so a run refuses to start instead of finishing with
     /// pass@k = 0 made of sandbox errors.
-    public init(benchmark: Benchmark, store: DatasetStore, pool: RunnerPool, limits: Limits = Limits()) throws {
+    /// `selfContained`: each sample is a whole program (the instruct profile), judged without the task's prompt.
+    public init(benchmark: Benchmark, store: DatasetStore, pool: RunnerPool, limits: Limits = Limits(),
+                selfContained: Bool = false) throws {
         if let problem = pool.runner.launcherProblem { throw RunStoreError(problem) }
         var t: [String: CodeTask] = [:]
-        for task in try CodeTasks.load(benchmark, store: store) {
+        for task in try CodeTasks.load(benchmark, store: store, selfContained: selfContained) {
             t[task.taskID] = task
             for a in task.aliases { t[a] = task }
         }

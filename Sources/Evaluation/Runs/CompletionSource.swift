@@ -9,8 +9,13 @@ public struct CompletionRequest: Sendable, Equatable {
     public var topP: Double
     public var topK: Int
     public var seed: UInt64
+    /// A chat request (the instruct profile): `prompt` is the user message, and this opens the assistant's reply
+    /// where the backend renders the chat itself. The result's text is then the whole reply, this opening included.
+    public var replyPrefix: String?
 
-    public init(prompt: String, stops: [String], maxTokens: Int, temperature: Double, topP: Double, topK: Int, seed: UInt64) {
+    public init(prompt: String, stops: [String], maxTokens: Int, temperature: Double, topP: Double, topK: Int, seed: UInt64,
+                replyPrefix: String? = nil) {
+        self.replyPrefix = replyPrefix
         self.prompt = prompt
         self.stops = stops
         self.maxTokens = maxTokens

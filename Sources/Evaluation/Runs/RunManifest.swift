@@ -36,6 +36,13 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// For a remote run, the API spoken: `completions` (the prompt as text) or `chat` (the prompt as one user
     /// message, the server's chat template applied there). Nil for local runs and runs stored before it existed.
     public var api: String? = nil
+    /// Every endpoint of a remote run spread over several (`endpoint` is the first); nil with one endpoint.
+    public var endpoints: [String]? = nil
+    /// The model names the remote servers answered with (OpenAI's `model` field), which may differ from the name sent.
+    public var servedModels: [String]? = nil
+    /// False for a remote run: another server's batching, kernels or version may change its samples, so rerunning it
+    /// need not reproduce them bit for bit. Nil for local runs (their model hash and kernel level pin the samples).
+    public var bitReproducible: Bool? = nil
     /// Shots in the prompt of a §3 benchmark (likelihood or exact match); nil for the code and math runs.
     public var shots: Int? = nil
 

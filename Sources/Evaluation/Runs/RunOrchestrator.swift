@@ -92,7 +92,8 @@ public struct RunOrchestrator: Sendable {
     func request(_ task: PromptedTask, index: Int) -> CompletionRequest {
         CompletionRequest(prompt: task.prompt, stops: task.stops, maxTokens: manifest.maxTokens,
                           temperature: manifest.temperature, topP: manifest.topP, topK: manifest.topK,
-                          seed: RunManifest.sampleSeed(runSeed: manifest.seed, taskID: task.taskID, index: index))
+                          seed: RunManifest.sampleSeed(runSeed: manifest.seed, taskID: task.taskID, index: index),
+                          replyPrefix: task.replyPrefix)
     }
 
     func generateOne(_ task: PromptedTask, index: Int) async throws -> StoredSample {
@@ -100,7 +101,9 @@ public struct RunOrchestrator: Sendable {
         let r = try await source.complete(req)
         // Stops are re-applied locally: a backend may accept fewer stops than we need.
         let cut = StopSequences.truncate(r.text, at: task.stops)
-        return StoredSample(taskID: task.taskID, index: index, completion: cut.text, rawText: r.text,
+        // A chat reply is judged by the code in it; the whole reply stays in rawText.
+        let completion = task.replyPrefix == nil ? cut.text : InstructPrompt.code(fromReply: cut.text)
+        return StoredSample(taskID: task.taskID, index: index, completion: completion, rawText: r.text,
                             finishReason: cut.stop != nil ? "stop" : r.finishReason, tokens: r.tokens,
                             promptTokens: r.promptTokens, promptMs: r.promptMs, decodeMs: r.decodeMs, seed: req.seed)
     }

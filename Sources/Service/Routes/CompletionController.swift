@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Hummingbird
 import NIOCore
+import Prompting
 
 /// The OpenAI-compatible routes over the local engine, when the server was started with a model:
 /// `POST /v1/completions`, `POST /v1/chat/completions` (both optionally streamed as server-sent events).
@@ -52,9 +53,14 @@ struct CompletionController: Sendable {
     func chatComplete(_ request: Request, _ context: ServiceContext) async throws -> Response {
         var (call, messages) = try CompletionParsing.parseChat(try await body.read(request), models: backend.models)
         let template = try chat.get()
-        call.request.prompts = [.text(try template.render(messages))]
+        call.request.prompts = [.text(try Self.rendered(messages, with: template))]
         call.request.stop.append(template.endOfTurn)
         return try await answer(call, chat: true)
+    }
+
+    /// A conversation the template cannot render is the client's error (400), with the template's reason.
+    static func rendered(_ messages: [ChatMessage], with template: ChatTemplate) throws(ServiceError) -> String {
+        do { return try template.render(messages) } catch { throw .badRequest(error.message) }
     }
 
     func answer(_ call: CompletionCall, chat: Bool) async throws -> Response {

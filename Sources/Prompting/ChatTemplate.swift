@@ -1,10 +1,15 @@
 import Foundation
 
 /// One message of a chat request (roles as OpenAI names them).
-struct ChatMessage: Sendable, Equatable {
-    enum Role: String, Sendable, CaseIterable { case system, user, assistant }
-    var role: Role
-    var content: String
+public struct ChatMessage: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable { case system, user, assistant }
+    public var role: Role
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
 }
 
 /// The chat formats we render, recognised from the text of the GGUF's `tokenizer.chat_template`. We do not run
@@ -12,10 +17,10 @@ struct ChatMessage: Sendable, Equatable {
 /// are read from its text, and an unrecognised template is refused rather than approximated, because a prompt in
 /// the wrong format silently lowers every score. The rendered text carries no BOS: the prompt is encoded with the
 /// tokenizer's own BOS rule, as llama.cpp's server does.
-struct ChatTemplate: Sendable, Equatable {
-    enum Family: String, Sendable { case chatml, gemma, llama3 }
+public struct ChatTemplate: Sendable, Equatable {
+    public enum Family: String, Sendable { case chatml, gemma, llama3 }
 
-    let family: Family
+    public let family: Family
     /// ChatML templates (Qwen2.5, SmolLM2) insert a system turn of their own when the conversation has none.
     var defaultSystem: String?
     /// Gemma 2 raises on a system message; Gemma 3 prefixes it to the first user turn.
@@ -25,7 +30,7 @@ struct ChatTemplate: Sendable, Equatable {
     var llamaDatePreamble: String?
 
     /// The text that ends a turn: also a stop sequence, in case the tokenizer does not mark it end-of-generation.
-    var endOfTurn: String {
+    public var endOfTurn: String {
         switch family {
         case .chatml: return "<|im_end|>"
         case .gemma: return "<end_of_turn>"
@@ -34,7 +39,7 @@ struct ChatTemplate: Sendable, Equatable {
     }
 
     /// Recognises a template by its turn markers; nil when it is none of our families.
-    init?(source: String) {
+    public init?(source: String) {
         if source.contains("<|im_start|>") && source.contains("<|im_end|>") {
             family = .chatml
             // The default system turn is the one literal holding a whole system turn: `'<|im_start|>system\n…<|im_end|>`
@@ -63,7 +68,7 @@ struct ChatTemplate: Sendable, Equatable {
     }
 
     /// The conversation followed by the assistant's generation prompt.
-    func render(_ messages: [ChatMessage]) throws(ServiceError) -> String {
+    public func render(_ messages: [ChatMessage]) throws(PromptingError) -> String {
         switch family {
         case .chatml:
             var out = ""
@@ -76,14 +81,14 @@ struct ChatTemplate: Sendable, Equatable {
             var turns = messages[...]
             var prefix = ""
             if let first = turns.first, first.role == .system {
-                if gemmaRejectsSystem { throw .badRequest("this model's chat template does not support a system message") }
+                if gemmaRejectsSystem { throw PromptingError("this model's chat template does not support a system message") }
                 prefix = first.content + "\n\n"
                 turns = turns.dropFirst()
             }
             var out = ""
             for (i, m) in turns.enumerated() {
                 guard (m.role == .user) == (i % 2 == 0), m.role != .system else {
-                    throw .badRequest("this model's chat template needs the messages to alternate user/assistant/user/..., "
+                    throw PromptingError("this model's chat template needs the messages to alternate user/assistant/user/..., "
                                       + "after at most one leading system message")
                 }
                 out += "<start_of_turn>\(m.role == .assistant ? "model" : "user")\n\(i == 0 ? prefix : "")"

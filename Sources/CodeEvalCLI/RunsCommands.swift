@@ -1,0 +1,100 @@
+import ArgumentParser
+import Datasets
+import Engine
+import Evaluation
+import Foundation
+import Reports
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List, show and export stored runs.",
+        discussion: "Examples:\n  codeeval runs list\n  codeeval runs show r20261127-010000-abc\n  codeeval runs export r20261127-010000-abc --format human-eval > samples.jsonl",
+        subcommands: [RunsList.self, RunsShow.self, RunsExport.self])
+}
+
+struct RunsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs in the store.",
+                                                    discussion: "Example:\n  codeeval runs list --db runs.sqlite")
+    @OptionGroup var store: StoreOptions
+    func run() async throws {
+        let runs = try store.open()
+        for info in try runs.runs() {
+            print(RunReport.listLine(info, RunResults.compute(info: info, samples: try runs.samples(info.id), verdicts: try runs.verdicts(info.id))))
+        }
+    }
+}
+
+struct RunsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Manifest, scores and per-task table of a run.",
+                                                    discussion: "Example:\n  codeeval runs show RUN_ID")
+    @Argument var runID: String
+    @OptionGroup var store: StoreOptions
+    func run() async throws {
+        print(RunReport.full(try RunResults.load(try store.open(), runID: runID)), terminator: "")
+    }
+}
+
+struct RunsExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export samples (human-eval samples JSONL) or samples with verdicts (results JSONL).",
+        discussion: "Example:\n  codeeval runs export RUN_ID --format results > results.jsonl")
+    @Argument var runID: String
+    @Option(help: "human-eval (task_id, completion) or results (adds result, passed).") var format: String = "human-eval"
+    @OptionGroup var store: StoreOptions
+    func run() async throws {
+        guard ["human-eval", "results"].contains(format) else { throw ValidationError("unknown --format '\(format)' (human-eval, results)") }
+        for o in try RunExport.lines(try store.open(), runID: runID, withVerdicts: format == "results") {
+            print(o.serialized())
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Report of one run: manifest, pass@k, per-task table, verdicts, throughput.",
+        discussion: "Example:\n  codeeval report RUN_ID\n  codeeval report RUN_ID --html run.html")
+    @Argument var runID: String
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print the JSON summary instead.") var json = false
+    @Option(help: "Also write a self-contained HTML report to this file.") var html: String?
+    func run() async throws {
+        let runs = try store.open()
+        if try Benchmark.parse(try runs.run(runID).manifest.benchmark).isLikelihood { return try Section3Report.print(runs, runID: runID, json: json) }
+        let r = try RunResults.load(runs, runID: runID)
+        if let html { try writeHTML(RunReport.html(r), to: html) }
+        print(json ? RunReport.jsonSummary(r) + "\n" : RunReport.full(r), terminator: "")
+    }
+}
+
+/// Writes a rendered page atomically (no half-written file on failure) and says where on stderr.
+func writeHTML(_ page: String, to path: String) throws {
+    do { try Data(page.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+    }
+    printError("wrote \(path)")
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue an interrupted run: generates only missing samples, judges only unjudged ones.",
+        discussion: "Example:\n  codeeval resume r20261127-010000-abc --db runs.sqlite")
+    @Argument var runID: String
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Sandbox programs run at once.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Requests in flight for a remote run.") var concurrency: Int = 4
+    @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).")
+    var batchSize: Int = ContinuousBatcher.defaultBatchSize
+    @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @OptionGroup var data: DataOptions
+    func run() async throws {
+        let runs = try store.open()
+        let info = try runs.run(runID)
+        if try Benchmark.parse(info.manifest.benchmark).isLikelihood {  // §3 runs score options, not samples
+            return try Section3Command.execute(try usage { try section3Planner(data).resume(info) }, runID: runID, store: runs, json: json)
+        }
+        let prepared = try await usage {
+            try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
+        }
+        try await RunCommand.execute(prepared, runID: runID, store: runs, workers: workers, json: json)
+    }
+}
