@@ -3,7 +3,8 @@
 
   1. each of the 13 commands runs `--model M --limit 20 --json` into one store; its JSON summary has acc, acc_norm
      (null for the free-form QA sets), the benchmark's own metric with a binomial standard error, 20 scored items;
-     `codeeval report RUN_ID --json` gives the same summary from the store;
+     `codeeval report RUN_ID --json` gives the same summary from the store; `codeeval compare` over the 13 reuses
+     those runs and prints Tables 3, 4, 5, 6 and 9 (JSON, HTML);
   2. kill -9 + resume: the same HellaSwag run into a second store is killed with SIGKILL once it has committed a few
      items, then `codeeval resume`; its per-item rows (chosen option, every option's log-likelihood) equal the
      uninterrupted run's and the rows committed before the kill are unchanged;
@@ -115,6 +116,13 @@ def main():
             ids[b] = s["run_id"]
             if run([args.bin, "report", s["run_id"], "--db", a, "--json"], f"report {b}") != s:
                 sys.exit(f"FAIL: report {b} --json differs from the run's summary")
+        html = os.path.join(tmp, "tables.html")
+        p = subprocess.run([args.bin, "compare", "--models", args.model, "--benchmarks", ",".join(BENCHMARKS), "--limit", str(args.limit),
+                            "--db", a, "--json", "--html", html], capture_output=True, text=True)
+        tables = json.loads(p.stdout) if p.returncode == 0 else sys.exit(f"FAIL: compare exited {p.returncode}\n{p.stderr[-2000:]}")
+        if [t["table"] for t in tables] != [3, 4, 5, 6, 9] or count(a, "runs") != len(BENCHMARKS) or "Table 9" not in open(html).read():
+            sys.exit(f"FAIL: compare should print Tables 3, 4, 5, 6, 9 from the {len(BENCHMARKS)} stored runs (reused, none new)\n{p.stdout[:2000]}")
+        print("  compare: Tables 3, 4, 5, 6 and 9 from the stored runs (reused), HTML written")
         bdb = os.path.join(tmp, "b.sqlite")
         cmd = [args.bin, "hellaswag", "--model", args.model, "--limit", str(args.limit), "--db", bdb, "--json"]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
