@@ -37,10 +37,8 @@ struct CompareCommand: AsyncParsableCommand {
         let ks = try parseKList(run.k)
         let store = try run.store.open()
         if benches.allSatisfy(\.isLikelihood) {  // LLaMA Tables 3-6 and 9 (docs/likelihood.md)
-            var base = Section3Request(benchmark: benches[0])
-            base.limit = run.limit
             let line = RunProgressLine(), results = try await usage {
-                try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, base: base, store: store) { line.update($0) }
+                try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, limit: run.limit, store: store) { line.update($0) }
             }
             line.finish()
             let t = Section3Comparison.build(models: modelNames, results: results)

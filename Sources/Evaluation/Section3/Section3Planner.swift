@@ -89,14 +89,14 @@ public struct Section3Planner: Sendable {
     /// Every model × benchmark at its default shots (the compare command): a completed run with the same manifest is
     /// reused, an unfinished one resumed, otherwise a new one is scored (`progress` sees each item). Every model name
     /// is resolved before the first run starts.
-    public func compare(models: [String], benchmarks: [Benchmark], base: Section3Request, store: RunStore,
+    public func compare(models: [String], benchmarks: [Benchmark], limit: Int?, store: RunStore,
                         progress: (RunProgress) -> Void) throws -> [Section3Results] {
         for m in models { _ = try ModelRegistry.resolve(m) }
         var out: [Section3Results] = []
         for model in models {
             for b in benchmarks {
-                var r = base
-                (r.model, r.benchmark) = (model, b)
+                var r = Section3Request(benchmark: b)
+                (r.model, r.limit) = (model, limit)
                 let p = try plan(r)
                 var id = try store.completedRuns(matching: p.manifest).first?.id
                 if id == nil {
