@@ -94,3 +94,18 @@ struct BenchSandbox: AsyncParsableCommand {
         try await usage { try await bench.run { print($0) } }
     }
 }
+
+struct BenchStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Job queue claim + record throughput with a no-op executor: SQLite, and PostgreSQL with --store.")
+
+    @Option(help: "postgres://USER@HOST[:PORT]/DB to measure beside SQLite.") var store: String?
+    @Option(help: "Samples in the job.") var samples = 20_000
+    @Option(help: "Concurrent claim loops.") var workers = 4
+
+    func run() async throws {
+        var bench = StoreBench(postgres: store)
+        (bench.samples, bench.workers) = (samples, workers)
+        try await usage { try await bench.run { print($0) } }
+    }
+}
