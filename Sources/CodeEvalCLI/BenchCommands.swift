@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
         Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m
         """,
-        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self]
+        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self, BenchStore.self]
     )
 }
 
@@ -87,6 +87,21 @@ struct BenchSandbox: AsyncParsableCommand {
         var bench = SandboxBench(datasets: data.store) { try SandboxPoolSetup.pool(width: $0, zygote: $1) }
         (bench.runs, bench.rounds, bench.workers, bench.venv) = (runs, `repeat`, workers, venv)
         (bench.skipHumanEval, bench.noPrespawn, bench.zygote) = (skipHumanEval, noPrespawn, zygote)
+        try await usage { try await bench.run { print($0) } }
+    }
+}
+
+struct BenchStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Job queue claim + record throughput with a no-op executor: SQLite, and PostgreSQL with --store.")
+
+    @Option(help: "postgres://USER@HOST[:PORT]/DB to measure beside SQLite.") var store: String?
+    @Option(help: "Samples in the job.") var samples = 20_000
+    @Option(help: "Concurrent claim loops.") var workers = 4
+
+    func run() async throws {
+        var bench = StoreBench(postgres: store)
+        (bench.samples, bench.workers) = (samples, workers)
         try await usage { try await bench.run { print($0) } }
     }
 }

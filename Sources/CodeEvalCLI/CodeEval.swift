@@ -24,7 +24,7 @@ struct CodeEval: AsyncParsableCommand {
             BenchCommand.self,
             BenchmarkRunCommand<HumanEvalRun>.self, BenchmarkRunCommand<MBPPRun>.self, BenchmarkRunCommand<GSM8kRun>.self,
             BenchmarkRunCommand<MATHRun>.self, BenchmarkRunCommand<MATH500Run>.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self,
         ] + section3Commands
     )
 }
