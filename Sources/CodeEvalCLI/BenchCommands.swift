@@ -7,9 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the hot paths, printed as ratios against a baseline run in the same process.",
-        discussion: """
-        Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m
-        """,
+        discussion: "Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m",
         subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self, BenchStore.self]
     )
 }
@@ -39,7 +37,7 @@ struct BenchEngine: AsyncParsableCommand {
         var bench = EngineBench(model: model, datasets: data.store)
         (bench.threads, bench.repeats, bench.steps, bench.samples) = (threads, repeats, steps, samples)
         (bench.llamaCppBaseline, bench.llamaPython, bench.kernels) = (baseline != nil, llamaPython, kernels)
-        try await usage { try await bench.run { print($0) } }
+        try await bench.run { print($0) }
     }
 }
 
@@ -59,7 +57,7 @@ struct BenchScoring: AsyncParsableCommand {
     func run() async throws {
         var bench = ScoringBench(datasets: data.store)
         (bench.perProblem, bench.repeats) = (perProblem, repeats)
-        try usage { try bench.run { print($0) } }
+        try bench.run { print($0) }
     }
 }
 
@@ -87,7 +85,7 @@ struct BenchSandbox: AsyncParsableCommand {
         var bench = SandboxBench(datasets: data.store) { try SandboxPoolSetup.pool(width: $0, zygote: $1) }
         (bench.runs, bench.rounds, bench.workers, bench.venv) = (runs, `repeat`, workers, venv)
         (bench.skipHumanEval, bench.noPrespawn, bench.zygote) = (skipHumanEval, noPrespawn, zygote)
-        try await usage { try await bench.run { print($0) } }
+        try await bench.run { print($0) }
     }
 }
 
@@ -102,6 +100,6 @@ struct BenchStore: AsyncParsableCommand {
     func run() async throws {
         var bench = StoreBench(postgres: store)
         (bench.samples, bench.workers) = (samples, workers)
-        try await usage { try await bench.run { print($0) } }
+        try await bench.run { print($0) }
     }
 }

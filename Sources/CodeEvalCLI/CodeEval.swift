@@ -41,6 +41,7 @@ extension CodeEval {
                 try command.run()
             }
         } catch {
+            let error = usageError(error)
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             let message = fullMessage(for: error)

@@ -36,16 +36,14 @@ struct CompareCommand: AsyncParsableCommand {
         let benches = try Self.list(benchmarks, "benchmarks").map(parseBenchmark)
         let ks = try parseKList(run.k)
         let store = try run.store.open()
-        let results = try await usage {
-            try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
-                model, b, prepared, start in
-                switch start {
-                case let .reuse(id): printError("\(model) × \(b.rawValue): reusing completed run \(id)")
-                case let .resume(id):
-                    printError("\(model) × \(b.rawValue): resuming unfinished run \(id)")
-                    try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
-                case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
-                }
+        let results = try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
+            model, b, prepared, start in
+            switch start {
+            case let .reuse(id): printError("\(model) × \(b.rawValue): reusing completed run \(id)")
+            case let .resume(id):
+                printError("\(model) × \(b.rawValue): resuming unfinished run \(id)")
+                try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
+            case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
             }
         }
         let columns = benches.flatMap { b in ks.map { CompareColumn(benchmark: b.rawValue, k: $0) } }

@@ -10,6 +10,6 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         var o = ServiceOptions()
         o.store = store
-        print("schema versions:", try await usage { try await o.storeLocation().migrate() }.joined(separator: ", "))
+        print("schema versions:", try await o.storeLocation().migrate().joined(separator: ", "))
     }
 }

@@ -46,9 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let workers { o.config.workers = workers }
         (o.databasePath, o.store, o.apiKeysFile, o.model, o.allowDegraded) = (db, store, apiKeys, model, allowDegraded)
         (o.unsafeNoSandbox, o.runsDatabasePath, o.codeVersion) = (unsafeNoSandbox, runsDb, CodeEvalVersion.string)
-        let deps = try await usage {
-            try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
-        }
+        let deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
         let log = logger, boundHost = host, backend = deps.store.backend
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
             log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "store": "\(backend)"])
@@ -71,7 +69,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var o = ServiceOptions()
         (o.store, o.allowDegraded) = (store, allowDegraded)
         if let workers { o.config.workers = workers }
-        let deps = try await usage { try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) } }
-        try await usage { try WorkerService(deps, logger: logger) }.runUntilSignalled(logger: logger)
+        let deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
+        try await WorkerService(deps, logger: logger).runUntilSignalled(logger: logger)
     }
 }
