@@ -26,6 +26,6 @@ struct BenchCommand: AsyncParsableCommand {
           codeeval bench sandbox
           codeeval bench engine --model gemma3-270m
         """,
-        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self]
+        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self, BenchLikelihood.self]
     )
 }
