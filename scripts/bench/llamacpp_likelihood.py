@@ -33,7 +33,9 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     items = json.load(open(a.items))
-    llm = Llama(model_path=a.model, n_ctx=512, n_batch=512, n_threads=a.threads, logits_all=True, verbose=False)
+    # n_threads_batch too: it defaults to every core, and prompt evaluation (all of this loop) runs on it.
+    llm = Llama(model_path=a.model, n_ctx=512, n_batch=512, n_threads=a.threads, n_threads_batch=a.threads,
+                logits_all=True, verbose=False)
     score(llm, items[0]["context"], items[0]["options"][0])
     t0 = time.perf_counter()
     n = 0
