@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the hot paths, printed as ratios against a baseline run in the same process.",
         discussion: "Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m",
-        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self, BenchStore.self]
+        subcommands: [BenchScoring.self, BenchSandbox.self, BenchEngine.self, BenchStore.self, BenchLikelihood.self]
     )
 }
 
@@ -101,5 +101,26 @@ struct BenchStore: AsyncParsableCommand {
         var bench = StoreBench(postgres: store)
         (bench.samples, bench.workers) = (samples, workers)
         try await bench.run { print($0) }
+    }
+}
+
+struct BenchLikelihood: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "likelihood",
+        abstract: "Options scored per second: the batched likelihood scorer against scoring each (context, option) pair alone.",
+        discussion: "ARC-like and HellaSwag-like items (4 options); --baseline llama.cpp adds its plain loop. BENCHMARKS.md.")
+
+    @Option(help: "Registry model name or GGUF path.") var model = ModelRegistry.defaultModel
+    @Option(help: "Threads (both engines).") var threads = 2
+    @Option(help: "Items per shape.") var items = 20
+    @Option(help: "Baseline to run in the same process tree: llama.cpp") var baseline: String?
+    @Option(help: "Python with llama_cpp installed (for --baseline llama.cpp).") var llamaPython = ProcessInfo.processInfo.environment["CODEEVAL_LLAMA_PYTHON"] ?? "python3"
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
+        var bench = LikelihoodBench(model: model, datasets: data.store)
+        (bench.threads, bench.items, bench.llamaCppBaseline, bench.llamaPython) = (threads, items, baseline != nil, llamaPython)
+        try bench.run { print($0) }
     }
 }
