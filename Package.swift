@@ -75,9 +75,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The speed harnesses behind `codeeval bench`, each against a baseline run in the same process.
+        // The speed harnesses behind `codeeval bench` (and their command lines), each against a baseline run in the
+        // same process.
         .target(name: "Benchmarking", dependencies: [
             "CKernels", "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Service",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [

@@ -7,6 +7,7 @@ import Evaluation
 import Foundation
 import Models
 import Reports
+import Sandbox
 
 /// How a run samples and judges: shared by the run commands and `compare`.
 struct RunOptions: ParsableArguments {
@@ -70,7 +71,7 @@ func runPlanner(_ data: DataOptions) -> RunPlanner {
 /// does. Any other error keeps its own exit status.
 func usageError(_ error: Error) -> Error {
     switch error {
-    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError:
+    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError, is SandboxStartError:
         return ValidationError("\(error)")
     default:
         return error

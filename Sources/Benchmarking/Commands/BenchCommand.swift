@@ -1,10 +1,14 @@
 import ArgumentParser
-import Benchmarking
+import Datasets
 import Foundation
 import Models
+import Sandbox
 
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `codeeval bench`: the harnesses' command lines live beside the harnesses, so the main CLI only registers them.
+
+public struct BenchCommand: AsyncParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the hot paths, printed as ratios against a baseline run in the same process.",
         discussion: "Examples: codeeval bench scoring; codeeval bench sandbox; codeeval bench engine --model gemma3-270m",
@@ -30,7 +34,7 @@ struct BenchEngine: AsyncParsableCommand {
     @Option(help: "Baseline to run in the same process tree: llama.cpp") var baseline: String?
     @Option(help: "Python with llama_cpp installed (for --baseline llama.cpp).") var llamaPython = ProcessInfo.processInfo.environment["CODEEVAL_LLAMA_PYTHON"] ?? "python3"
     @Flag(help: "Also measure the kernels (AVX2 vs portable C vs Swift float path).") var kernels = false
-    @OptionGroup var data: DataOptions
+    @OptionGroup var data: BenchData
 
     func run() async throws {
         if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
@@ -50,7 +54,7 @@ struct BenchScoring: AsyncParsableCommand {
         the same answers in the same process. Example: codeeval bench scoring --repeats 3
         """)
 
-    @OptionGroup var data: DataOptions
+    @OptionGroup var data: BenchData
     @Option(help: "Answers per problem.") var perProblem = 16
     @Option(help: "Timed repetitions; the median is reported.") var repeats = 3
 
@@ -79,10 +83,10 @@ struct BenchSandbox: AsyncParsableCommand {
     var noPrespawn = false
     @Flag(inversion: .prefixedNo, help: "HumanEval (and the pooled overhead line) through zygotes: one warm interpreter per worker, forked per run (the evaluation default where zygotes can run; --no-zygote: pre-spawned launchers, a new python3 per run).")
     var zygote: Bool?
-    @OptionGroup var data: DataOptions
+    @OptionGroup var data: BenchData
 
     func run() async throws {
-        var bench = SandboxBench(datasets: data.store) { try SandboxPoolSetup.pool(width: $0, zygote: $1) }
+        var bench = SandboxBench(datasets: data.store) { try RunnerPool.forCommand(width: $0, zygote: $1) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
         (bench.runs, bench.rounds, bench.workers, bench.venv) = (runs, `repeat`, workers, venv)
         (bench.skipHumanEval, bench.noPrespawn, bench.zygote) = (skipHumanEval, noPrespawn, zygote)
         try await bench.run { print($0) }
@@ -115,7 +119,7 @@ struct BenchLikelihood: AsyncParsableCommand {
     @Option(help: "Items per shape.") var items = 20
     @Option(help: "Baseline to run in the same process tree: llama.cpp") var baseline: String?
     @Option(help: "Python with llama_cpp installed (for --baseline llama.cpp).") var llamaPython = ProcessInfo.processInfo.environment["CODEEVAL_LLAMA_PYTHON"] ?? "python3"
-    @OptionGroup var data: DataOptions
+    @OptionGroup var data: BenchData
 
     func run() async throws {
         if let b = baseline, b != "llama.cpp" { throw ValidationError("unknown baseline '\(b)' (supported: llama.cpp)") }
@@ -123,4 +127,10 @@ struct BenchLikelihood: AsyncParsableCommand {
         (bench.threads, bench.items, bench.llamaCppBaseline, bench.llamaPython) = (threads, items, baseline != nil, llamaPython)
         try bench.run { print($0) }
     }
+}
+
+/// Where the benchmarks read their datasets (the same lookup as every other command's `--data-dir`).
+struct BenchData: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory holding the dataset files (overrides CODEEVAL_DATA).") var dataDir: String?
+    var store: DatasetStore { DatasetStore(dataDir: dataDir.map { URL(fileURLWithPath: $0) }) }
 }
