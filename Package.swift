@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System-library shims (C headers only; the libraries come from Debian packages).
@@ -69,12 +70,16 @@ let package = Package(
             "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The speed harnesses behind `codeeval bench`, each against a baseline run in the same process.
+        // The speed harnesses behind `codeeval bench` (and their command lines), each against a baseline run in the
+        // same process.
         .target(name: "Benchmarking", dependencies: [
-            "CKernels", "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
+            "CKernels", "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Service",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [

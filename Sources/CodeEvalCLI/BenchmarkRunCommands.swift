@@ -7,6 +7,7 @@ import Evaluation
 import Foundation
 import Models
 import Reports
+import Sandbox
 
 /// How a run samples and judges: shared by the run commands and `compare`.
 struct RunOptions: ParsableArguments {
@@ -66,25 +67,15 @@ func runPlanner(_ data: DataOptions) -> RunPlanner {
 }
 
 /// Errors about what the user asked for (a model, a benchmark, an option value, a run that cannot be planned or
-/// measured here): exit 2 with the library's message, as ArgumentParser's own validation does. Any other error keeps
-/// its own exit status.
+/// measured here, a store that cannot be used): exit 2 with the library's message, as ArgumentParser's own validation
+/// does. Any other error keeps its own exit status.
 func usageError(_ error: Error) -> Error {
     switch error {
-    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError:
+    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError, is SandboxStartError:
         return ValidationError("\(error)")
     default:
         return error
     }
-}
-
-/// `body`, with `usageError` applied to what it throws.
-func usage<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch { throw usageError(error) }
-}
-
-/// The synchronous twin of `usage`.
-func usage<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch { throw usageError(error) }
 }
 
 enum RunCommand {
@@ -101,7 +92,7 @@ enum RunCommand {
     }
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
-        let prepared = try await usage { try await runPlanner(o.run.data).plan(try o.request(benchmark)) }
+        let prepared = try await runPlanner(o.run.data).plan(try o.request(benchmark))
         let store = try o.run.store.open()
         let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
         try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)

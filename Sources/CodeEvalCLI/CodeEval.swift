@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarking
 import Foundation
 
 @main
@@ -24,7 +25,7 @@ struct CodeEval: AsyncParsableCommand {
             BenchCommand.self,
             BenchmarkRunCommand<HumanEvalRun>.self, BenchmarkRunCommand<MBPPRun>.self, BenchmarkRunCommand<GSM8kRun>.self,
             BenchmarkRunCommand<MATHRun>.self, BenchmarkRunCommand<MATH500Run>.self, RunsCommand.self, ResumeCommand.self, ReportCommand.self, CompareCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self,
         ] + section3Commands
     )
 }
@@ -41,6 +42,7 @@ extension CodeEval {
                 try command.run()
             }
         } catch {
+            let error = usageError(error)
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             let message = fullMessage(for: error)

@@ -37,24 +37,21 @@ struct CompareCommand: AsyncParsableCommand {
         let ks = try parseKList(run.k)
         let store = try run.store.open()
         if benches.allSatisfy(\.isLikelihood) {  // LLaMA Tables 3-6 and 9 (docs/likelihood.md)
-            let line = RunProgressLine(), results = try await usage {
-                try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, limit: run.limit, store: store) { line.update($0) }
-            }
+            let line = RunProgressLine()
+            let results = try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, limit: run.limit, store: store) { line.update($0) }
             line.finish()
             let t = Section3Comparison.build(models: modelNames, results: results)
             if let html { try writeHTML(t.html(), to: html) }
             return print(json ? t.json() : markdown ? t.markdown() : t.text(), terminator: "")
         }
-        let results = try await usage {
-            try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
-                model, b, prepared, start in
-                switch start {
-                case let .reuse(id): printError("\(model) × \(b.rawValue): reusing completed run \(id)")
-                case let .resume(id):
-                    printError("\(model) × \(b.rawValue): resuming unfinished run \(id)")
-                    try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
-                case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
-                }
+        let results = try await runPlanner(run.data).compare(models: modelNames, benchmarks: benches, base: try run.request(.humaneval, model: ""), store: store) {
+            model, b, prepared, start in
+            switch start {
+            case let .reuse(id): printError("\(model) × \(b.rawValue): reusing completed run \(id)")
+            case let .resume(id):
+                printError("\(model) × \(b.rawValue): resuming unfinished run \(id)")
+                try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
+            case let .new(id): try await RunCommand.execute(prepared, runID: id, store: store, workers: run.workers, json: false, quiet: true)
             }
         }
         let columns = benches.flatMap { b in ks.map { CompareColumn(benchmark: b.rawValue, k: $0) } }

@@ -13,9 +13,7 @@ struct DatasetsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasets",
         abstract: "List, verify and fetch benchmark datasets.",
-        discussion: """
-        Files are looked up in --data-dir, then $CODEEVAL_DATA, then ~/.cache/codeeval/datasets.
-        """,
+        discussion: "Files are looked up in --data-dir, then $CODEEVAL_DATA, then ~/.cache/codeeval/datasets.",
         subcommands: [List.self, Verify.self, Fetch.self, Manifest.self]
     )
 

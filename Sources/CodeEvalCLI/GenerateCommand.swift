@@ -33,25 +33,23 @@ struct GenerateCommand: AsyncParsableCommand {
         guard (prompt == nil) != (promptFile == nil) else { throw ValidationError("give exactly one of --prompt or --prompt-file") }
         guard n >= 1 else { throw ValidationError("--n must be ≥ 1") }
         let text = try prompt ?? readInput(promptFile)
-        try usage {
-            let gen = try Generator(path: try ModelRegistry.resolve(model), threads: threads, contextLength: contextLength)
-            let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
-            if n > 1 {
-                let seeds = (0..<n).map { seed &+ UInt64($0) }
-                let all = try gen.generateBatch(promptTokens: gen.tokenizer.encode(text, addSpecial: true), params: params,
-                                                seeds: seeds, maxTokens: maxTokens, stop: stop, batchSize: batchSize)
-                for (i, g) in all.enumerated() {
-                    print(json ? try GenerationReport.json(g, sample: i, seed: seeds[i])
-                               : "--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
-                }
-                return printError(GenerationReport.batchStats(all))
+        let gen = try Generator(path: try ModelRegistry.resolve(model), threads: threads, contextLength: contextLength)
+        let params = SamplingParams(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
+        if n > 1 {
+            let seeds = (0..<n).map { seed &+ UInt64($0) }
+            let all = try gen.generateBatch(promptTokens: gen.tokenizer.encode(text, addSpecial: true), params: params,
+                                            seeds: seeds, maxTokens: maxTokens, stop: stop, batchSize: batchSize)
+            for (i, g) in all.enumerated() {
+                print(json ? try GenerationReport.json(g, sample: i, seed: seeds[i])
+                           : "--- sample \(i) (seed \(seeds[i]), \(g.finishReason.rawValue)) ---\n\(g.text)")
             }
-            let out = FileHandle.standardOutput
-            let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,
-                                     onToken: json ? nil : { out.write(Data($0.utf8)) })
-            if json { return print(try GenerationReport.json(g)) }
-            print("")
-            printError(GenerationReport.stats(g))
+            return printError(GenerationReport.batchStats(all))
         }
+        let out = FileHandle.standardOutput
+        let g = try gen.generate(prompt: text, params: params, maxTokens: maxTokens, stop: stop,
+                                 onToken: json ? nil : { out.write(Data($0.utf8)) })
+        if json { return print(try GenerationReport.json(g)) }
+        print("")
+        printError(GenerationReport.stats(g))
     }
 }

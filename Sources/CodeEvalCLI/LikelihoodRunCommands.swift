@@ -23,7 +23,7 @@ struct Section3RunCommand<B: Section3Benchmark>: AsyncParsableCommand {
     func run() async throws {
         var r = Section3Request(benchmark: B.benchmark)
         (r.model, r.shots, r.limit, r.taskIDs) = (model, shots, limit, try tasks.map { try CompareCommand.list($0, "tasks") })
-        let prepared = try usage { try section3Planner(data).plan(r) }
+        let prepared = try section3Planner(data).plan(r)
         let runs = try store.open()
         try Section3Command.execute(prepared, runID: try runs.createRun(manifest: prepared.manifest), store: runs, json: json)
     }

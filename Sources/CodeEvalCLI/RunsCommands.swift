@@ -90,11 +90,9 @@ struct ResumeCommand: AsyncParsableCommand {
         let runs = try store.open()
         let info = try runs.run(runID)
         if try Benchmark.parse(info.manifest.benchmark).isLikelihood {  // §3 runs score options, not samples
-            return try Section3Command.execute(try usage { try section3Planner(data).resume(info) }, runID: runID, store: runs, json: json)
+            return try Section3Command.execute(try section3Planner(data).resume(info), runID: runID, store: runs, json: json)
         }
-        let prepared = try await usage {
-            try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
-        }
+        let prepared = try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
         try await RunCommand.execute(prepared, runID: runID, store: runs, workers: workers, json: json)
     }
 }

@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (default: loopback only).") var host = "127.0.0.1"
     @Option(help: "TCP port (0 = any free port).") var port = 8080
     @Option(help: "SQLite database for jobs and executions.") var db = "codeeval-service.sqlite"
+    @Option(help: "Job store shared by replicas: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (default: $CODEEVAL_STORE, else --db).") var store: String?
     @Option(name: .customLong("runs-db"), help: "Run store of POST /v1/runs (served with --model).") var runsDb = "codeeval-runs.sqlite"
     @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
     @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.") var apiKeys: String?
@@ -43,15 +44,32 @@ struct ServeCommand: AsyncParsableCommand {
         (o.config.maxBodyBytes, o.config.maxTimeoutSeconds) = (maxBodyMb * 1024 * 1024, maxTimeout)
         (o.config.retentionSeconds, o.config.operatorKeys) = (retentionDays * 86_400, Set(operators))
         if let workers { o.config.workers = workers }
-        (o.databasePath, o.apiKeysFile, o.model, o.allowDegraded) = (db, apiKeys, model, allowDegraded)
+        (o.databasePath, o.store, o.apiKeysFile, o.model, o.allowDegraded) = (db, store, apiKeys, model, allowDegraded)
         (o.unsafeNoSandbox, o.runsDatabasePath, o.codeVersion) = (unsafeNoSandbox, runsDb, CodeEvalVersion.string)
-        let deps = try await usage {
-            try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
-        }
-        let log = logger, boundHost = host, dbPath = db
+        let deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
+        let log = logger, boundHost = host, backend = deps.store.backend
         let (app, _) = try await ServiceApp.application(deps, logger: logger) { port in
-            log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "db": "\(dbPath)"])
+            log.info("listening", metadata: ["host": "\(boundHost)", "port": "\(port)", "store": "\(backend)"])
         }
         try await app.runService()
+    }
+}
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Claim and judge evaluation samples from a shared job store, without serving HTTP.")
+
+    @Option(help: "Job store: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (default: $CODEEVAL_STORE).") var store: String?
+    @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
+    @Flag(help: "Run programs even when the host lacks an isolation layer.") var allowDegraded = false
+    @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?
+
+    func run() async throws {
+        let logger = Logger(label: "codeeval.worker")
+        var o = ServiceOptions()
+        (o.store, o.allowDegraded) = (store, allowDegraded)
+        if let workers { o.config.workers = workers }
+        let deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
+        try await WorkerService(deps, logger: logger).runUntilSignalled(logger: logger)
     }
 }

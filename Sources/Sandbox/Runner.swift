@@ -217,8 +217,9 @@ public struct Runner: Sendable {
 }
 
 /// Why a launcher could not be started.
-public struct SandboxStartError: Error, Sendable {
+public struct SandboxStartError: Error, Sendable, CustomStringConvertible {
     public let message: String
+    public var description: String { message }
 }
 
 /// A launcher started ahead of its run (`Runner.prepare`): its jail is being built, or is built and waiting for
@@ -339,6 +340,22 @@ public actor RunnerPool {
             self.zygoteUnavailable = problem
         }
     }
+
+    /// The pool of a command that executes programs: zygotes unless `zygote == false` or they cannot run here (then
+    /// `note` says why and every program gets a new interpreter); `zygote == true` insists and throws when they cannot.
+    public static func forCommand(width: Int, zygote: Bool?, note: (String) -> Void) throws -> RunnerPool {
+        if zygote == true, let problem = Runner().zygoteProblem { throw SandboxStartError(message: "--zygote: \(problem)") }
+        let pool = RunnerPool(width: width, zygote: zygote)
+        if let why = pool.zygoteUnavailable { note("note: a new python3 per program (no zygote: \(why))") }
+        return pool
+    }
+
+    /// What `--zygote` / `--no-zygote` mean, for every command that takes them.
+    public static let zygoteHelp = """
+        Run programs in a zygote per worker (default where it can run: python3 is the embedded version and its \
+        libpython is installed): one warm interpreter forked per run, every isolation layer still per run \
+        (docs/sandbox.md, "Zygotes"). --no-zygote starts a new python3 per program.
+        """
 
     deinit {
         for spare in spares { spare.cancel() }

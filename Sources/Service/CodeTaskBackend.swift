@@ -39,7 +39,7 @@ public struct CodeTaskBackend: EvaluationBackend {
     public var benchmarks: [String] { CodeTasks.benchmarks.map(\.rawValue) }
 
     public func taskIDs(benchmark: String) throws -> Set<String> {
-        if let error = loadErrors[benchmark] { throw StoreError(description: error) }
+        if let error = loadErrors[benchmark] { throw StoreError(error) }
         return Set(tasks[benchmark]?.keys ?? [:].keys)
     }
 
@@ -47,7 +47,7 @@ public struct CodeTaskBackend: EvaluationBackend {
         -> SampleVerdict
     {
         guard let task = tasks[benchmark]?[taskID] else {
-            throw StoreError(description: "\(benchmark) has no task \(taskID)")  // rejected at submission already
+            throw StoreError("\(benchmark) has no task \(taskID)")  // rejected at submission already
         }
         let outcome = try await executor.execute(ExecutionRequest(
             code: task.judgedProgram(completion: completion), timeoutSeconds: timeoutSeconds, memoryMB: memoryMB,

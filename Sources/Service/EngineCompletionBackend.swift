@@ -22,7 +22,8 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
         generator = try Generator(path: try ModelRegistry.resolve(model))
         chatTemplate = generator.model.file.string("tokenizer.chat_template")
         batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)
-        scorer = LikelihoodScorer(model: generator.model, tokenizer: generator.tokenizer)
+        // Few entries: an echoed prompt is scored whole after its first token, so only repeated prompts reuse one.
+        scorer = LikelihoodScorer(model: generator.model, tokenizer: generator.tokenizer, prefixCacheEntries: 2)
     }
 
     public var models: [String] { [name] }

@@ -7,7 +7,7 @@ import NIOCore
 /// Everything one server instance needs; the routes are thin functions over it.
 public struct ServiceDependencies: Sendable {
     public var config: ServiceConfig
-    public var store: JobStore
+    public var store: any JobQueueStore
     public var executor: any Executor
     public var evaluator: any EvaluationBackend
     public var completions: (any CompletionBackend)?
@@ -15,7 +15,7 @@ public struct ServiceDependencies: Sendable {
     /// Benchmark runs (`/v1/runs`), when the server has a model to generate with.
     public var runs: RunQueue?
 
-    public init(config: ServiceConfig, store: JobStore, executor: any Executor, evaluator: any EvaluationBackend,
+    public init(config: ServiceConfig, store: any JobQueueStore, executor: any Executor, evaluator: any EvaluationBackend,
                 completions: (any CompletionBackend)? = nil, keys: [APIKey]? = nil, runs: RunQueue? = nil) {
         self.config = config
         self.store = store
@@ -39,7 +39,8 @@ public enum ServiceApp {
     public static func router(_ deps: ServiceDependencies, logger: Logger) -> (Router<ServiceContext>, ServiceHandle) {
         let metrics = ServiceMetrics()
         let gate = ExecutionGate(slots: deps.config.workers, maxWaiting: deps.config.maxWaiting)
-        let runner = JobRunner(store: deps.store, backend: deps.evaluator, gate: gate, metrics: metrics, logger: logger)
+        let runner = JobRunner(store: deps.store, backend: deps.evaluator, gate: gate, metrics: metrics, logger: logger,
+                               policy: deps.config.lease)
         let handle = ServiceHandle(gate: gate, runner: runner, metrics: metrics)
         let router = Router(context: ServiceContext.self)
         router.add(middleware: AccessLogMiddleware(metrics: metrics, logger: logger))
@@ -67,7 +68,7 @@ public enum ServiceApp {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> (some ApplicationProtocol, ServiceHandle) {
         let (router, handle) = router(deps, logger: logger)
-        try await handle.runner.start()
+        await handle.runner.start()
         await deps.runs?.resumeUnfinished()
         if deps.config.retentionSeconds > 0 { startRetention(deps, logger: logger) }
         let app = Application(

@@ -8,6 +8,8 @@ import Sandbox
 public struct ServiceOptions: Sendable {
     public var config = ServiceConfig()
     public var databasePath = "codeeval-service.sqlite"
+    /// `sqlite:PATH` or `postgres://…` (see `StoreLocation`); nil: `CODEEVAL_STORE`, else `sqlite:` + `databasePath`.
+    public var store: String?
     public var apiKeysFile: String?
     /// Serve the OpenAI-compatible routes with this model (registry name or GGUF path).
     public var model: String?
@@ -28,12 +30,23 @@ public struct ServiceSetupError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+extension ServiceOptions {
+    public func storeLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreLocation {
+        let text = store ?? environment["CODEEVAL_STORE"] ?? "sqlite:\(databasePath)"
+        do { return try StoreLocation.parse(text) } catch { throw ServiceSetupError(message: "\(error)") }
+    }
+}
+
 public enum ServiceAssembly {
     /// Opens the store, probes the sandbox (failing closed unless allowed), loads keys and the model, and returns
     /// what `ServiceApp` serves. `makePool` builds the sandbox pool for the configured width.
     public static func dependencies(_ o: ServiceOptions, logger: Logger,
                                     makePool: @escaping @Sendable (Int) throws -> RunnerPool) async throws -> ServiceDependencies {
-        let config = o.config
+        var config = o.config
+        if let text = ProcessInfo.processInfo.environment["CODEEVAL_LEASE_SECONDS"] {
+            guard let s = Double(text), s >= 1 else { throw ServiceSetupError(message: "CODEEVAL_LEASE_SECONDS=\(text): expected seconds ≥ 1") }
+            config.lease.leaseSeconds = s
+        }
         guard config.workers >= 1, config.maxWaiting >= 0, config.maxBodyBytes >= 1, config.maxTimeoutSeconds > 0 else {
             throw ServiceSetupError(message: "--workers, --max-body-mb and --max-timeout must be positive")
         }
@@ -63,7 +76,7 @@ public enum ServiceAssembly {
             RunQueue(planner: RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool),
                      store: try RunStore(path: o.runsDatabasePath), model: model, workers: config.workers, logger: logger)
         }
-        return ServiceDependencies(config: config, store: try JobStore(path: o.databasePath), executor: executor,
+        return ServiceDependencies(config: config, store: try await o.storeLocation().open(), executor: executor,
                                    evaluator: CodeTaskBackend(executor: executor),
                                    completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys,
                                    runs: runs)

@@ -27,6 +27,8 @@ public struct ServiceConfig: Sendable {
     public var retryAfterSeconds = 1
     /// Finished jobs and recorded executions older than this are deleted (0 keeps them forever).
     public var retentionSeconds: Double = 30 * 86_400
+    /// How long a claimed sample stays leased without renewal, and how many claims a sample gets before it is parked.
+    public var lease = LeasePolicy()
     /// Keys that see every tenant's jobs and runs (operators); every other key sees its own only.
     public var operatorKeys: Set<String> = []
 

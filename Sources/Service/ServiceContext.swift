@@ -39,6 +39,11 @@ struct AccessLogMiddleware: RouterMiddleware {
         } catch let error as ServiceError {
             status = error.status.code
             throw error
+        } catch let error as StoreUnavailable {
+            // The store is down or unreachable: a retry later can succeed, so this is not a server bug.
+            logger.error("store unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            status = 503
+            throw ServiceError(.serviceUnavailable, "store_unavailable", "the job store is unavailable; retry later", retryAfter: 5)
         } catch let error as HTTPError {
             status = error.status.code
             throw ServiceError(error.status, "http_error", error.body ?? error.status.reasonPhrase)

@@ -46,10 +46,11 @@ import Testing
         }
     }
 
-    @Test func aJobIsVisibleToTheKeyThatSubmittedItOnly() async throws {
+    @Test(arguments: StoreBackend.available)
+    func aJobIsVisibleToTheKeyThatSubmittedItOnly(_ backend: StoreBackend) async throws {
         let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
         let bob = APIKey(name: "bob", sha256: APIKey.hash("bob-key"))
-        try await withServer(keys: [alice, bob]) { port, _ in
+        try await withServer(store: try await backend.open(), keys: [alice, bob]) { port, _ in
             let asAlice = ["Authorization": "Bearer alice-key"], asBob = ["Authorization": "Bearer bob-key"]
             let body = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"SLEEP 2"}]}"#
             let submitted = try #require(await RawHTTP.json(port: port, path: "/v1/evaluations", body, headers: asAlice))
@@ -67,10 +68,11 @@ import Testing
         }
     }
 
-    @Test func anOperatorKeySeesEveryTenant() async throws {
+    @Test(arguments: StoreBackend.available)
+    func anOperatorKeySeesEveryTenant(_ backend: StoreBackend) async throws {
         let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
         let ops = APIKey(name: "ops", sha256: APIKey.hash("ops-key"))
-        try await withServer(config: testConfig { $0.operatorKeys = ["ops"] }, keys: [alice, ops]) { port, _ in
+        try await withServer(config: testConfig { $0.operatorKeys = ["ops"] }, store: try await backend.open(), keys: [alice, ops]) { port, _ in
             let body = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"x"}]}"#
             let submitted = try #require(await RawHTTP.json(port: port, path: "/v1/evaluations", body, headers: ["Authorization": "Bearer alice-key"]))
             guard case let .string(id)? = jsonObject(submitted)?["id"] else { Issue.record("no id"); return }
@@ -78,8 +80,45 @@ import Testing
         }
     }
 
+    /// Two replicas on one store: a job submitted through one is seen, finished and cancelled through the other by
+    /// its key only; another key gets 404 on every replica.
+    @Test(arguments: StoreBackend.available)
+    func keysSeeTheirOwnJobsOnEveryReplica(_ backend: StoreBackend) async throws {
+        let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
+        let bob = APIKey(name: "bob", sha256: APIKey.hash("bob-key"))
+        let location = try backend.freshLocation()
+        let asAlice = ["Authorization": "Bearer alice-key"], asBob = ["Authorization": "Bearer bob-key"]
+        try await withServer(store: try await location.open(), keys: [alice, bob]) { portA, _ in
+            try await withServer(store: try await location.open(), keys: [alice, bob]) { portB, _ in
+                let quick = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"x"},{"task_id":"T/1","completion":"FAIL"}]}"#
+                let done = try #require(await RawHTTP.json(port: portA, path: "/v1/evaluations", quick, headers: asAlice))
+                let doneID = try #require(jsonObject(done)?["id"]?.stringValue)
+                let finished = try await waitForJob(port: portB, id: doneID, headers: asAlice)
+                #expect(finished["status"] == .string("done"))
+                #expect(finished["pass_at_k"]?.objectValue?["pass@1"] == .double(0.5))
+                let slow = #"{"benchmark":"humaneval","samples":[{"task_id":"T/0","completion":"SLEEP 5"},{"task_id":"T/1","completion":"SLEEP 5"},{"task_id":"T/2","completion":"SLEEP 5"},{"task_id":"T/3","completion":"SLEEP 5"},{"task_id":"T/0","completion":"SLEEP 5"}]}"#
+                let live = try #require(await RawHTTP.json(port: portB, path: "/v1/evaluations", slow, headers: asAlice))
+                let liveID = try #require(jsonObject(live)?["id"]?.stringValue)
+                for port in [portA, portB] {
+                    for id in [doneID, liveID] {
+                        for (method, path) in [("GET", "/v1/evaluations/\(id)"), ("GET", "/v1/evaluations/\(id)/results"),
+                                               ("DELETE", "/v1/evaluations/\(id)")] {
+                            #expect(await RawHTTP.request(port: port, method: method, path: path, headers: asBob)?.status == 404,
+                                    "\(method) \(path) on \(port)")
+                        }
+                        #expect(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)", headers: asAlice)?.status == 200)
+                    }
+                }
+                let cancelled = await RawHTTP.request(port: portA, method: "DELETE", path: "/v1/evaluations/\(liveID)", headers: asAlice)
+                #expect(cancelled?.status == 200)
+                let seen = jsonObject(await RawHTTP.request(port: portB, method: "GET", path: "/v1/evaluations/\(liveID)", headers: asAlice))
+                #expect(seen?["status"] == .string("cancelled"), "a cancel through one replica is seen through the other")
+            }
+        }
+    }
+
     @Test func retentionDeletesOldExecutionsAndFinishedJobsOnly() async throws {
-        let store = try JobStore(path: tempDBPath())
+        let store = try SQLiteJobStore(path: tempDBPath())
         let old = Date().timeIntervalSince1970 - 40 * 86_400
         let outcome = ExecutionOutcome(status: "passed", execution: JSONObject(), wallSeconds: 0.01)
         try await store.recordExecution(owner: nil, outcome: outcome)

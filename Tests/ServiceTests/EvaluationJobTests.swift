@@ -85,7 +85,7 @@ import Testing
         let samples = (0..<24).map { ("T/\($0 % 4)", "SLEEP 0.1 #\($0)") }
         let id: String = try await {
             let box = IDBox()
-            try await withServer(config: testConfig { $0.workers = 2 }, store: try JobStore(path: path), executor: firstExecutor) { port, _ in
+            try await withServer(config: testConfig { $0.workers = 2 }, store: try SQLiteJobStore(path: path), executor: firstExecutor) { port, _ in
                 let r = await RawHTTP.json(port: port, path: "/v1/evaluations", Self.samplesJSON(samples))
                 await box.set(try #require(jsonObject(r)?["id"]?.stringValue))
                 // Stop as soon as a few verdicts are committed: some samples done, some in flight.
@@ -98,7 +98,7 @@ import Testing
             }
             return try #require(await box.value)
         }()
-        let store1 = try JobStore(path: path)
+        let store1 = try SQLiteJobStore(path: path)
         let doneBefore = try await store1.job(id)?.finished ?? 0
         #expect(doneBefore > 0 && doneBefore < 24, "stop should land mid-job (finished \(doneBefore))")
         let secondExecutor = FakeExecutor()

@@ -7,7 +7,7 @@ import Testing
 @Suite struct LoadTests {
     @Test func twoThousandRequestsFrom32Clients() async throws {
         let config = testConfig { $0.workers = 4; $0.maxWaiting = 64 }
-        let store = try JobStore(path: tempDBPath())
+        let store = try SQLiteJobStore(path: tempDBPath())
         try await withServer(config: config, store: store) { port, _ in
             let clients = 32, perClient = 2000 / 32 + 1
             let start = Date()

@@ -50,8 +50,8 @@ import Testing
     }
 
     @Test func executeReturnsExecutionAndPersistsIt() async throws {
-        let store = try JobStore(path: tempDBPath())
-        #expect(try store.journalMode() == "wal")
+        let store = try SQLiteJobStore(path: tempDBPath())
+        try await store.ping()
         try await withServer(store: store) { port, _ in
             let ok = try #require(await RawHTTP.json(port: port, path: "/v1/execute", #"{"language":"python","code":"print(1)","timeout_s":2,"memory_mb":256,"profile":"standard","stdin":"x"}"#))
             #expect(ok.status == 200)

@@ -70,13 +70,13 @@ func testConfig(_ edit: (inout ServiceConfig) -> Void = { _ in }) -> ServiceConf
 
 /// Starts a real server on an ephemeral loopback port, runs `body`, then shuts it down gracefully.
 func withServer(
-    config: ServiceConfig = testConfig(), store: JobStore? = nil, executor: any Executor = FakeExecutor(),
+    config: ServiceConfig = testConfig(), store: (any JobQueueStore)? = nil, executor: any Executor = FakeExecutor(),
     evaluator: (any EvaluationBackend)? = nil, completions: (any CompletionBackend)? = nil, keys: [APIKey]? = nil,
     _ body: @Sendable (_ port: Int, _ handle: ServiceHandle) async throws -> Void
 ) async throws {
     var logger = Logger(label: "service-test")
     logger.logLevel = .warning
-    let store = try store ?? JobStore(path: tempDBPath())
+    let store = try store ?? SQLiteJobStore(path: tempDBPath())
     let evaluator = evaluator ?? CodeTaskBackend(load: { $0 == .humaneval ? CodeTasks.humanEval(fakeProblems(4)) : [] }, executor: executor)
     let deps = ServiceDependencies(config: config, store: store, executor: executor, evaluator: evaluator,
                                    completions: completions, keys: keys)
@@ -86,7 +86,7 @@ func withServer(
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await services.run() }
         var it = ports.makeAsyncIterator()
-        guard let port = await it.next() else { throw StoreError(description: "server did not start") }
+        guard let port = await it.next() else { throw StoreError("server did not start") }
         do {
             try await body(port, handle)
         } catch {
@@ -115,7 +115,7 @@ func waitForJob(port: Int, id: String, headers: [String: String] = [:], timeout:
         }
         try await Task.sleep(for: .milliseconds(50))
     }
-    throw StoreError(description: "job \(id) did not finish in \(timeout) s")
+    throw StoreError("job \(id) did not finish in \(timeout) s")
 }
 
 /// The `data:` payloads of a server-sent-events body, in order.

@@ -53,7 +53,7 @@ struct EvaluationController: Sendable {
         try await deps.store.createJob(id: id, benchmark: submission.benchmark, ks: submission.ks,
                                        timeoutSeconds: submission.timeoutSeconds, owner: context.apiKey?.name,
                                        samples: submission.samples)
-        await handle.runner.enqueue(id)
+        await handle.runner.wake()
         guard let job = try await deps.store.job(id) else { throw ServiceError(.internalServerError, "internal", "job vanished") }
         var response = JSONBody.response(statusObject(job), status: .accepted)
         response.headers[.location] = "/v1/evaluations/\(id)"
@@ -99,8 +99,8 @@ struct EvaluationController: Sendable {
         if job.status.isFinal {
             throw ServiceError(.conflict, "already_finished", "evaluation \(job.id) is already \(job.status.rawValue)")
         }
-        await handle.runner.cancel(job.id)
-        try await deps.store.setStatus(job.id, .cancelled)
+        // Every runner sharing the store stops claiming its samples at once; samples already running finish.
+        try await deps.store.cancel(job.id)
         return JSONBody.response(statusObject(try await self.job(context)))
     }
 

@@ -20,11 +20,15 @@ struct ProbeController: Sendable {
 
     func ready() async throws -> Response {
         let layers = deps.executor.layerAvailability()
-        let dbOK = (try? deps.store.journalMode()) == "wal"
+        let dbOK = (try? await deps.store.ping()) != nil
         let ok = dbOK && !layers.isEmpty && layers.values.allSatisfy { $0 }
-        var entries: [(String, JSONValue)] = [("status", .string(ok ? "ready" : "not_ready")), ("database", .bool(dbOK))]
+        var entries: [(String, JSONValue)] = [("status", .string(ok ? "ready" : "not_ready")), ("database", .bool(dbOK)),
+                                              ("store", .string(deps.store.backend))]
         entries.append(("sandbox_layers", .object(JSONObject(layers.sorted { $0.key < $1.key }.map { ($0.key, .bool($0.value)) }))))
-        return JSONBody.response(JSONObject(entries), status: ok ? .ok : .serviceUnavailable)
+        var response = JSONBody.response(JSONObject(entries), status: ok ? .ok : .serviceUnavailable)
+        // A store outage is transient: tell load balancers and clients when to look again.
+        if !dbOK { response.headers[.retryAfter] = "5" }
+        return response
     }
 
     func metricsText() async throws -> Response {
