@@ -12,12 +12,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RUNS = os.path.join(ROOT, "results", "runs")
 
 
-def benchmark_of(run_id):
+def manifest_field(run_id, name):
     with open(os.path.join(RUNS, run_id + ".manifest.txt")) as f:
         for line in f:
-            if line.startswith("benchmark "):
+            if line.startswith(name + " "):
                 return line.split()[1]
-    sys.exit(f"{run_id}: no benchmark in its manifest")
+    sys.exit(f"{run_id}: no {name} in its manifest")
 
 
 def main():
@@ -30,8 +30,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rejudge-")
     checked = 0
     for run_id in ids:
-        bench = benchmark_of(run_id)
+        bench = manifest_field(run_id, "benchmark")
         if bench not in ("humaneval", "mbpp"):
+            continue
+        if manifest_field(run_id, "profile") == "instruct":
+            # Whole solutions judged without the prompt: `evaluate` puts the prompt in front, so it is not their judge.
+            print(f"  {run_id} {bench}: instruct profile (self-contained solutions), not re-judged by `evaluate`")
             continue
         with gzip.open(os.path.join(RUNS, run_id + ".results.jsonl.gz"), "rt") as f:
             recorded = [json.loads(l) for l in f if l.strip()]
