@@ -7,9 +7,9 @@ import Glibc
 /// TLB miss per page; a private copy on 2 MiB transparent huge pages streams faster on x86 servers, at the cost of the
 /// copy at load time and of the weights' size in anonymous memory.
 ///
-/// `CODEEVAL_WEIGHTS=hugepages` copies the tensor data into memory advised for huge pages (falling back to the
-/// mapping when the kernel refuses the memory), then drops the mapping's pages from the process; `mmap` (the
-/// default) reads the file mapping in place. The bytes are the same either way, so results do not depend on it.
+/// `CODEEVAL_WEIGHTS=hugepages` (the default) copies the tensor data into memory advised for huge pages (falling back
+/// to the mapping when the kernel refuses the memory), then drops the mapping's pages from the process; `mmap` reads
+/// the file mapping in place. The bytes are the same either way, so results do not depend on it.
 final class WeightPages: @unchecked Sendable {
     /// The tensor data section's base, at the file offsets the tensor infos give.
     let base: UnsafeRawPointer
@@ -20,7 +20,7 @@ final class WeightPages: @unchecked Sendable {
     static let hugePageBytes = 2 << 20
 
     init(file: GGUFFile) {
-        let wanted = getenv("CODEEVAL_WEIGHTS").map { String(cString: $0) } ?? "mmap"
+        let wanted = getenv("CODEEVAL_WEIGHTS").map { String(cString: $0) } ?? "hugepages"
         guard wanted == "hugepages", let copy = Self.hugePageCopy(file) else {
             (base, region, regionLength, placement) = (file.base, nil, 0, "mmap")
             return
