@@ -15,17 +15,12 @@ Needs the datasets (CODEEVAL_DATA or the user cache) and the model (`codeeval mo
 CODEEVAL_SKIP_MODEL_TESTS=1.
 """
 import argparse, json, os, re, signal, sqlite3, subprocess, sys, tempfile, time
+from runstore import rows
 
 SAMPLE_COLS = "task_id, sample_index, completion, raw_text, finish_reason, tokens, seed"
 VERDICT_COLS = "task_id, sample_index, status, passed, detail"
 
 
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def committed(db):

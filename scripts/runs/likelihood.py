@@ -17,6 +17,7 @@ Needs the datasets (CODEEVAL_DATA or the user cache) and the model; exits 0 with
 CODEEVAL_SKIP_MODEL_TESTS=1.
 """
 import argparse, gzip, json, os, shutil, signal, sqlite3, subprocess, sys, tempfile, time
+from runstore import rows
 
 BENCHMARKS = ["boolq", "piqa", "siqa", "hellaswag", "winogrande", "arc-easy", "arc-challenge", "openbookqa", "nq",
               "triviaqa", "race-middle", "race-high", "mmlu"]
@@ -24,12 +25,6 @@ METRIC = {"boolq": "acc_uncond", "openbookqa": "acc_uncond", "nq": "exact_match"
 ROWS = "SELECT v.task_id, v.status, v.detail, s.completion, s.created_at FROM verdicts v JOIN samples s USING (run_id, task_id, sample_index) WHERE v.run_id = ? ORDER BY v.task_id"
 
 
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def count(db, table):

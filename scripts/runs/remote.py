@@ -16,7 +16,8 @@
 Usage: scripts/runs/remote.py [--bin .build/debug/codeeval] [--only served,stub,fanout,down]
 Needs the datasets (CODEEVAL_DATA or the user cache); `served` needs smollm2-135m and is skipped when CODEEVAL_SKIP_MODEL_TESTS=1.
 """
-import argparse, json, os, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, socket, subprocess, sys, tempfile, threading, time, urllib.request
+from runstore import rows
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COMMON = ["--profile", "greedy", "--limit", "2", "--max-tokens", "16", "--workers", "2", "--json"]
@@ -28,12 +29,6 @@ def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
 
-def rows(db, sql):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def run(cmd, what, expect_ok=True):
