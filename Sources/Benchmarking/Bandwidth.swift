@@ -13,13 +13,17 @@ public enum DecodeBound {
     }
 
     /// The machine's read bandwidth in bytes per second with `threads` threads, each summing its share of a buffer
-    /// far larger than any cache; the best of `rounds`. The buffer is kept on 4 KiB pages, like the file-backed
-    /// weights: with transparent huge pages the same loop reads up to half again faster, a speed the weights never see.
-    public static func readBandwidth(threads: Int, bytes: Int = 1 << 30, rounds: Int = 5) -> Double {
+    /// far larger than any cache; the best of `rounds`. The buffer sits on the page size the weights use
+    /// (`hugePages`: 2 MiB transparent huge pages, as `CODEEVAL_WEIGHTS=hugepages` places them; else 4 KiB pages,
+    /// like the file mapping), because the same loop reads faster on huge pages and the bound must be the one the
+    /// weights can reach.
+    public static func readBandwidth(threads: Int, hugePages: Bool, bytes: Int = 1 << 30, rounds: Int = 5) -> Double {
         let count = bytes / MemoryLayout<SIMD8<Float>>.stride
-        guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else { return 0 }
-        defer { munmap(raw, bytes) }
-        _ = madvise(raw, bytes, MADV_NOHUGEPAGE)
+        let huge = 2 << 20
+        guard let mapped = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else { return 0 }
+        defer { munmap(mapped, bytes + huge) }
+        let raw = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: mapped) + huge - 1) & ~(huge - 1))!
+        _ = madvise(raw, bytes, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
         let buffer = raw.bindMemory(to: SIMD8<Float>.self, capacity: count)
         buffer.initialize(repeating: SIMD8(repeating: 1), count: count)
         let sink = UnsafeMutablePointer<Float>.allocate(capacity: threads)

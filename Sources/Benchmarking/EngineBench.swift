@@ -64,10 +64,11 @@ public struct EngineBench: Sendable {
         report(String(format: "codeeval  prompt (%d tok): %.1f tok/s   decode: %.1f tok/s   (medians of %d)", prompt.count, ourPrompt, ourDecode, repeats))
         // Decode reads every weight once per token: bandwidth ÷ bytes per token is the most it could reach.
         let perToken = DecodeBound.bytesPerToken(m.file)
-        let bandwidth = DecodeBound.readBandwidth(threads: threads)
+        let hugePages = m.weightPlacement == "hugepages"
+        let bandwidth = DecodeBound.readBandwidth(threads: threads, hugePages: hugePages)
         let bound = bandwidth / Double(perToken)
-        report(String(format: "bound     read bandwidth %.1f GB/s with %d threads, %.0f MB of weights per token → at most %.1f tok/s; decode is %.0f%% of it",
-                      bandwidth / 1e9, threads, Double(perToken) / 1e6, bound, 100 * ourDecode / bound))
+        report(String(format: "bound     read bandwidth %.1f GB/s with %d threads on %@ pages (as the weights), %.0f MB of weights per token → at most %.1f tok/s; decode is %.0f%% of it",
+                      bandwidth / 1e9, threads, hugePages ? "2 MiB" : "4 KiB", Double(perToken) / 1e6, bound, 100 * ourDecode / bound))
 
         var aggregate: [Int: Double] = [:]
         for n in Self.batchSizes {
@@ -98,7 +99,10 @@ public struct EngineBench: Sendable {
                          samples, hePrompt.count, samplesSeconds!, toks, Double(toks) / samplesSeconds!))
         }
 
-        if kernels { kernelBench(m, report: report) }
+        if kernels {
+            kernelBench(m, report: report)
+            streamBench(m, report: report)
+        }
 
         guard llamaCppBaseline else { return }
         let tokFile = FileManager.default.temporaryDirectory.appendingPathComponent("codeeval-bench-prompt-\(getpid()).json")
@@ -180,6 +184,47 @@ public struct EngineBench: Sendable {
               + levels.map { String(format: "%@ %.3f ms", $0.0, $0.1 * 1000) }.joined(separator: ", ")
               + String(format: " → %@ is %.1f× the Swift path", best.0, swiftPath / best.1)
               + levels.dropLast().map { String(format: ", %.1f× %@", $0.1 / best.1, $0.0) }.joined())
+    }
+
+    /// Decode's kernels as a stream: each of the model's matmul weight types in one 512 MiB matrix (the model's
+    /// rows repeated, so no cache holds it) on the weights' page size, one token, the threads' even shares of the
+    /// rows, against the read loop on the same kind of pages in the same run.
+    func streamBench(_ m: Model, report: (String) -> Void) {
+        let hugePages = m.weightPlacement == "hugepages"
+        let bandwidth = DecodeBound.readBandwidth(threads: threads, hugePages: hugePages)
+        var seen = Set<QuantType>()
+        for t in m.file.tensors where t.name.hasPrefix("blk.") && t.dims.count == 2 && t.dims[1] >= 16 && seen.insert(t.type).inserted {
+            let type = Int32(t.type.rawValue), cols = t.dims[0]
+            guard ck_vec_dot_type(type) >= 0, let rowBytes = t.type.byteCount(elements: cols) else { continue }
+            let srcRows = t.dims[1], bytes = 512 << 20, rows = bytes / rowBytes / 16 * 16
+            let huge = 2 << 20
+            guard let mapped = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else { continue }
+            defer { munmap(mapped, bytes + huge) }
+            let w = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: mapped) + huge - 1) & ~(huge - 1))!
+            _ = madvise(w, bytes, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
+            let src = m.file.base + t.fileOffset
+            for r in 0..<rows { (w + r * rowBytes).copyMemory(from: src + (r % srcRows) * rowBytes, byteCount: rowBytes) }
+            let x = (0..<cols).map { _ in Float.random(in: -1...1) }
+            let actBytes = ck_activation_row_bytes(type, Int64(cols))
+            let act = UnsafeMutableRawPointer.allocate(byteCount: actBytes, alignment: 64)
+            defer { act.deallocate() }
+            _ = ck_quantize_activation(type, x, act, Int64(cols))
+            let y = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+            defer { y.deallocate() }
+            nonisolated(unsafe) let wp = UnsafeRawPointer(w), ap = UnsafeRawPointer(act), yp = y
+            let n = threads
+            var best = 0.0
+            for _ in 0..<5 {
+                let t0 = now()
+                DispatchQueue.concurrentPerform(iterations: n) { i in
+                    let lo = rows / 16 * i / n * 16, hi = rows / 16 * (i + 1) / n * 16
+                    _ = ck_matmul_rows(type, wp, rowBytes, Int64(cols), Int64(lo), Int64(hi), ap, actBytes, 1, yp, Int64(rows))
+                }
+                best = max(best, Double(rows * rowBytes) / (now() - t0))
+            }
+            report(String(format: "stream    %@ matmul, one token, %d threads: %.1f GB/s = %.0f%% of the read loop's %.1f GB/s (%@ pages)",
+                          t.type.description, n, best / 1e9, 100 * best / bandwidth, bandwidth / 1e9, hugePages ? "2 MiB" : "4 KiB"))
+        }
     }
 
     func argmax(_ row: ArraySlice<Float>) -> Int32 { row.withUnsafeBufferPointer { Sampler.argmax($0) } }

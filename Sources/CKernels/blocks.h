@@ -43,6 +43,16 @@ _Static_assert(QK == CK_ELEMENTS_Q4_0 && QK == CK_ELEMENTS_Q5_0 && QK == CK_ELEM
 
 static inline float h2f(uint16_t h) { return ck_fp16_to_fp32(h); }
 
+// Decode (one token) reads every weight once, so the kernels are limited by how many cache lines
+// are in flight, not by arithmetic. The hardware prefetchers stop at 4 KiB boundaries, and a
+// prefetch into L1 (T0) holds one of the core's few line-fill buffers until its line arrives, so
+// a kernel issuing them throttles itself. Weights are therefore prefetched with locality 1
+// (prefetcht2: into the L2, whose miss queue is deeper), 32 KiB ahead of the stream: far enough to
+// cover DRAM latency at full bandwidth, well inside any x86-64 L2 (docs/benchmarks-log.md has the
+// distances and hints compared).
+#define CK_PREFETCH_BYTES 32768
+static inline void ck_prefetch_l2(const char *p) { __builtin_prefetch(p, 0, 1); }
+
 /// The 6-bit scale and min of sub-block j of a Q4_K/Q5_K super-block.
 static inline void k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
     if (j < 4) {

@@ -170,13 +170,10 @@ float ck_vec_dot_at(int level, int t, int64_t n, const void *w, const void *a) {
     return k ? k->one(n, w, a) : 0.0f;
 }
 
-// Software prefetch a few KB ahead in the weight stream: the hardware prefetchers stop at every
-// 4 KiB page, and in decode (one token) the kernel's compute alone cannot hide DRAM latency
-// (BENCHMARKS.md has the effect and the distances tried).
-#define CK_PREFETCH_BYTES 4096
+// Software prefetch ahead in the weight stream (blocks.h, ck_prefetch_l2): one row's bytes per row.
 static inline void prefetch_ahead(const char *cur, size_t bytes, const char *end) {
     const char *pf = cur + CK_PREFETCH_BYTES;
-    for (size_t off = 0; off < bytes && pf + off < end; off += 64) __builtin_prefetch(pf + off, 0, 3);
+    for (size_t off = 0; off < bytes && pf + off < end; off += 64) ck_prefetch_l2(pf + off);
 }
 
 /// The token-lane group buffer of the calling thread (grown on demand, kept for the thread's life:
@@ -200,6 +197,10 @@ static int matmul_lanes(kernel_set k, const char *wb, size_t w_row_bytes, int64_
     const char *wend = wb + (size_t)row_end * w_row_bytes;
     float o[16];
     if (tokens <= 2) {
+        // The stream's prefetches run CK_PREFETCH_BYTES ahead of the rows being read, so the start of a
+        // row range would be read cold: request it first.
+        const char *start = wb + (size_t)row_begin * w_row_bytes;
+        for (size_t o = 0; o < CK_PREFETCH_BYTES && start + o < wend; o += 64) ck_prefetch_l2(start + o);
         for (int64_t tk = 0; tk < tokens; tk++) {
             const char *a = ab + (size_t)tk * act_row_bytes;
             int64_t r = row_begin;

@@ -142,16 +142,18 @@ static inline void rows16_transpose_sum(const __m512i v[16], __m512i *a, __m512i
             for (int64_t b = 0; b < n / QK; b++) dsc[b][r] = wr[b].d;                                               \
         }                                                                                                           \
         __m512 acc = _mm512_setzero_ps();                                                                           \
+        const size_t group_bytes = 16 * w_row_bytes, pairs = (size_t)(n / QK / 2);                                  \
         for (int64_t p = 0; p < n / QK / 2; p++, e += CK_PAIR_BYTES) {                                              \
             const __m512i y = _mm512_loadu_si512(e);                                                                \
             __m512i init = _mm512_loadu_si512(e + 128);                                                             \
             if (SHIFT3) init = _mm512_slli_epi32(init, 3);                                                          \
             __m512i v[16], sa, sb;                                                                                  \
+            /* The 16 rows are one contiguous run of memory: prefetch it linearly, CK_PREFETCH_BYTES ahead, */      \
+            /* a slice per pair step so the requests are spread between the arithmetic (see ck_prefetch_l2). */     \
+            for (size_t o = group_bytes * p / pairs; o < group_bytes * (p + 1) / pairs; o += 64)                    \
+                ck_prefetch_l2((const char *)w0 + CK_PREFETCH_BYTES + o);                                           \
             for (int r = 0; r < 16; r++) {                                                                          \
                 const blk_##T *wr = (const blk_##T *)((const uint8_t *)w0 + (size_t)r * w_row_bytes) + 2 * p;       \
-                /* The same pair of the next 16 rows: spread between the arithmetic, not in a burst */              \
-                /* (a burst of a whole chunk's prefetches filled the line-fill buffers and stalled). */              \
-                _mm_prefetch((const char *)wr + 16 * w_row_bytes, _MM_HINT_T0);                                     \
                 v[r] = _mm512_dpbusd_epi32(init, T##_pair_unsigned(wr), y);                                         \
             }                                                                                                       \
             rows16_transpose_sum(v, &sa, &sb);                                                                      \

@@ -111,6 +111,13 @@ int ck_matmul_rows_at(int level, int weight_type, const void *w, size_t w_row_by
                       int64_t row_begin, int64_t row_end, const void *act, size_t act_row_bytes,
                       int64_t tokens, float *y, int64_t y_stride);
 
+/// A spin-wait hint (x86 `pause`): the engine's worker threads spin between parallel sections.
+static inline void ck_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// IEEE half conversions, round-to-nearest-even (as F16C).
 float ck_fp16_to_fp32(uint16_t h);
 uint16_t ck_fp32_to_fp16(float f);

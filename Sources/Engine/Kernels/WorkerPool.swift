@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 import Synchronization
 
 /// Persistent worker threads for the forward pass. A decode step runs a few hundred short
@@ -80,7 +81,8 @@ public final class WorkerPool: @unchecked Sendable {
                 var spins = 0
                 while finishedWorkers.load(ordering: .acquiring) < workerCount {
                     spins += 1
-                    if spins & 1023 == 0 { sched_yield() }
+                    ck_cpu_relax()
+                    if spins & 65535 == 0 { sched_yield() }
                 }
                 job = nil
             }
@@ -118,8 +120,12 @@ public final class WorkerPool: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
-                if spins < 2_000_000 {
-                    if spins & 255 == 0 { sched_yield() }
+                if spins < 200_000 {
+                    // pause, not sched_yield: a yield is a system call per few hundred spins and hands the
+                    // core to any other runnable process for a whole time slice, so the next section
+                    // (microseconds away) would start late; the rare yield keeps an oversubscribed machine fair.
+                    ck_cpu_relax()
+                    if spins & 65535 == 0 { sched_yield() }
                 } else {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)

@@ -256,9 +256,8 @@ public final class Model: @unchecked Sendable {
             acts[dotType] = (buf, rowBytes)
         }
         var tasks: [(job: Int, lo: Int, hi: Int)] = []
-        let perMatrix = pool.threads * 6
         for (j, (w, _)) in jobs.enumerated() {
-            let chunk = max(4, (w.rows + perMatrix - 1) / perMatrix)
+            let chunk = T <= 2 ? decodeTaskRows(w) : max(4, (w.rows + pool.threads * 6 - 1) / (pool.threads * 6))
             var lo = 0
             while lo < w.rows { tasks.append((j, lo, min(w.rows, lo + chunk))); lo += chunk }
         }
@@ -269,6 +268,21 @@ public final class Model: @unchecked Sendable {
             _ = ck_matmul_rows(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.cols), Int64(task.lo), Int64(task.hi),
                                act, rowBytes, Int64(T), y, Int64(w.rows))
         }
+    }
+}
+
+extension Model {
+    /// Rows per task when one or two tokens go through a matrix (decode): whole 16-row groups, the unit
+    /// of the row-lane kernels, about 1 MiB of weights, and at most an even share per thread. Decode
+    /// is a stream of weights, and every task starts its stream cold (the kernels prefetch ahead of
+    /// the rows they read, not into the next task, which may be another thread's): with 128 KiB tasks
+    /// decode ran at 0.8× of 1 MiB ones. Tasks are still handed out dynamically, so a core slowed by a
+    /// neighbour takes fewer of a large matrix's tasks.
+    func decodeTaskRows(_ w: WeightMatrix) -> Int {
+        let group = 16
+        let byBytes = max(1, (1 << 20) / max(w.rowBytes, 1) / group) * group
+        let perThread = (w.rows + pool.threads - 1) / pool.threads
+        return max(group, min(byBytes, (perThread + group - 1) / group * group))
     }
 }
 
