@@ -121,6 +121,10 @@ void ck_fp32_to_bf16_row_portable(const float *x, uint16_t *y, int64_t n);
 float ck_dot_f16_row_portable(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_round_fp16_row_portable(float *x, int64_t n);
 void ck_axpy_f16_portable(int64_t n, float a, const uint16_t *x, float *y);
+void ck_attn_scores_f16_portable(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo,
+                                 int64_t hi, float scale, float *scores);
+void ck_attn_values_f16_portable(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo,
+                                 int64_t hi, float *out);
 
 // AVX2 kernels (kernels_avx2.c); only called when the CPU has AVX2, FMA and F16C.
 #if defined(__x86_64__) || defined(__i386__)
@@ -146,6 +150,10 @@ void ck_fp32_to_fp16_row_avx2(const float *x, uint16_t *y, int64_t n);
 float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_round_fp16_row_avx2(float *x, int64_t n);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
+void ck_attn_scores_f16_avx2(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo,
+                             int64_t hi, float scale, float *scores);
+void ck_attn_values_f16_avx2(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo,
+                             int64_t hi, float *out);
 
 // AVX-512 kernels (kernels_avx512.c), level 2; Q5_0/Q8_0 only for an even number of blocks.
 // Q5_0/Q8_0: one row and token, sixteen rows and one token (row lanes), or one row and up to

@@ -31,12 +31,17 @@ typedef struct {
     float (*dot_f16_row)(int64_t n, const uint16_t *a, const uint16_t *b);
     void (*round_fp16_row)(float *x, int64_t n);
     void (*axpy_f16)(int64_t n, float a, const uint16_t *x, float *y);
+    void (*attn_scores_f16)(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo, int64_t hi,
+                            float scale, float *scores);
+    void (*attn_values_f16)(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo, int64_t hi,
+                            float *out);
 } level_table;
 
 #define CK_ROW_OPS(ARCH)                                                                                 \
     .quantize_q8_0 = ck_quantize_q8_0_##ARCH, .quantize_q8_1 = ck_quantize_q8_1_##ARCH,                  \
     .fp32_to_fp16_row = ck_fp32_to_fp16_row_##ARCH, .dot_f16_row = ck_dot_f16_row_##ARCH,                \
-    .round_fp16_row = ck_round_fp16_row_##ARCH, .axpy_f16 = ck_axpy_f16_##ARCH
+    .round_fp16_row = ck_round_fp16_row_##ARCH, .axpy_f16 = ck_axpy_f16_##ARCH,                          \
+    .attn_scores_f16 = ck_attn_scores_f16_##ARCH, .attn_values_f16 = ck_attn_values_f16_##ARCH
 
 static const level_table levels[3] = {
     [0] = {
@@ -272,3 +277,11 @@ void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n) { active_level(
 float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b) { return active_level()->dot_f16_row(n, a, b); }
 void ck_round_fp16_row(float *x, int64_t n) { active_level()->round_fp16_row(x, n); }
 void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y) { active_level()->axpy_f16(n, a, x, y); }
+void ck_attn_scores_f16(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo, int64_t hi,
+                        float scale, float *scores) {
+    active_level()->attn_scores_f16(hd, q, keys, stride, lo, hi, scale, scores);
+}
+void ck_attn_values_f16(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo, int64_t hi,
+                        float *out) {
+    active_level()->attn_values_f16(hd, w, values, stride, lo, hi, out);
+}

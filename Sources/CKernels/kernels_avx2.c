@@ -246,7 +246,7 @@ void ck_fp32_to_fp16_row_avx2(const float *x, uint16_t *y, int64_t n) {
     for (; i < n; i++) y[i] = _cvtss_sh(x[i], 0);
 }
 
-float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+static inline float dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -260,6 +260,8 @@ float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
     return s;
 }
 
+float ck_dot_f16_row_avx2(int64_t n, const uint16_t *a, const uint16_t *b) { return dot_f16_row(n, a, b); }
+
 void ck_round_fp16_row_avx2(float *x, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -267,7 +269,7 @@ void ck_round_fp16_row_avx2(float *x, int64_t n) {
     for (; i < n; i++) x[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtps_ph(_mm_set_ss(x[i]), _MM_FROUND_TO_NEAREST_INT)));
 }
 
-void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) {
+static inline void axpy_f16(int64_t n, float a, const uint16_t *x, float *y) {
     const __m256 va = _mm256_set1_ps(a);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -275,6 +277,20 @@ void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) {
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, xv, _mm256_loadu_ps(y + i)));
     }
     for (; i < n; i++) y[i] += a * _cvtsh_ss(x[i]);
+}
+void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) { axpy_f16(n, a, x, y); }
+
+// Attention's two loops over cached positions, each step exactly the row function above (so the bits
+// are those of calling it per position), without a call per 64-element row.
+void ck_attn_scores_f16_avx2(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo,
+                             int64_t hi, float scale, float *scores) {
+    for (int64_t p = lo; p <= hi; p++) scores[p] = dot_f16_row(hd, q, keys + p * stride) * scale;
+}
+
+void ck_attn_values_f16_avx2(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo,
+                             int64_t hi, float *out) {
+    for (int64_t p = lo; p <= hi; p++)
+        if (w[p] != 0) axpy_f16(hd, w[p], values + p * stride, out);
 }
 
 

@@ -319,3 +319,14 @@ void ck_round_fp16_row_portable(float *x, int64_t n) {
 void ck_axpy_f16_portable(int64_t n, float a, const uint16_t *x, float *y) {
     for (int64_t i = 0; i < n; i++) y[i] += a * h2f(x[i]);
 }
+
+void ck_attn_scores_f16_portable(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo,
+                                 int64_t hi, float scale, float *scores) {
+    for (int64_t p = lo; p <= hi; p++) scores[p] = ck_dot_f16_row_portable(hd, q, keys + p * stride) * scale;
+}
+
+void ck_attn_values_f16_portable(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo,
+                                 int64_t hi, float *out) {
+    for (int64_t p = lo; p <= hi; p++)
+        if (w[p] != 0) ck_axpy_f16_portable(hd, w[p], values + p * stride, out);
+}

@@ -130,6 +130,12 @@ float ck_dot_f16_row(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_round_fp16_row(float *x, int64_t n);
 /// y[i] += a · x[i]
 void ck_axpy_f16(int64_t n, float a, const uint16_t *x, float *y);
+/// scores[p] = ck_dot_f16_row(hd, q, keys + p·stride) · scale for p in [lo, hi] (bit for bit).
+void ck_attn_scores_f16(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo, int64_t hi,
+                        float scale, float *scores);
+/// For p in [lo, hi] in order, where w[p] ≠ 0: ck_axpy_f16(hd, w[p], values + p·stride, out) (bit for bit).
+void ck_attn_values_f16(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo, int64_t hi,
+                        float *out);
 
 #ifdef __cplusplus
 }

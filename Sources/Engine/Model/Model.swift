@@ -218,21 +218,16 @@ public final class Model: @unchecked Sendable {
             let out = att + t * c.qDim + h * hd
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: hd) { q16 in
                 ck_fp32_to_fp16_row(q + t * c.qDim + h * hd, q16.baseAddress!, Int64(hd))
+                ck_attn_scores_f16(Int64(hd), q16.baseAddress!, keys + kvh, Int64(kvDim), Int64(lo), Int64(pos), scale, scores)
                 var mx = -Float.infinity
-                for p in lo...pos {
-                    let sc = ck_dot_f16_row(Int64(hd), q16.baseAddress!, keys + p * kvDim + kvh) * scale
-                    scores[p] = sc
-                    mx = max(mx, sc)
-                }
+                for p in lo...pos { mx = max(mx, scores[p]) }
                 var sum = 0.0
                 for p in lo...pos { let e = expf(scores[p] - mx); scores[p] = e; sum += Double(e) }
                 let inv = Float(1 / sum)
                 for p in lo...pos { scores[p] *= inv }
                 ck_round_fp16_row(scores + lo, Int64(pos - lo + 1))
                 for i in 0..<hd { out[i] = 0 }
-                for p in lo...pos where scores[p] != 0 {
-                    ck_axpy_f16(Int64(hd), scores[p], values + p * kvDim + kvh, out)
-                }
+                ck_attn_values_f16(Int64(hd), scores, values + kvh, Int64(kvDim), Int64(lo), Int64(pos), out)
             }
         }
     }
