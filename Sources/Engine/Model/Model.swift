@@ -268,16 +268,18 @@ public final class Model: @unchecked Sendable {
 
 extension Model {
     /// Rows per task when one or two tokens go through a matrix (decode): whole 16-row groups, the unit
-    /// of the row-lane kernels, about 1 MiB of weights, and at most an even share per thread. Decode
-    /// is a stream of weights, and every task starts its stream cold (the kernels prefetch ahead of
-    /// the rows they read, not into the next task, which may be another thread's): with 128 KiB tasks
-    /// decode ran at 0.8× of 1 MiB ones. Tasks are still handed out dynamically, so a core slowed by a
-    /// neighbour takes fewer of a large matrix's tasks.
+    /// of the row-lane kernels, about 1 MiB of weights, and a task count that is a multiple of the thread
+    /// count, so an evenly split matrix ends on every thread at once. Decode is a stream of weights, and
+    /// every task starts its stream cold (the kernels prefetch ahead of the rows they read, not into the
+    /// next task, which may be another thread's): with 128 KiB tasks decode ran at 0.8× of 1 MiB ones.
+    /// Tasks are still handed out dynamically, so a core slowed by a neighbour takes fewer of a large
+    /// matrix's tasks.
     func decodeTaskRows(_ w: WeightMatrix) -> Int {
-        let group = 16
-        let byBytes = max(1, (1 << 20) / max(w.rowBytes, 1) / group) * group
-        let perThread = (w.rows + pool.threads - 1) / pool.threads
-        return max(group, min(byBytes, (perThread + group - 1) / group * group))
+        let group = 16, n = pool.threads
+        let tasks = max(1, (w.rows * w.rowBytes + (1 << 20) - 1) >> 20)
+        let evenTasks = (tasks + n - 1) / n * n
+        let rows = (w.rows + evenTasks - 1) / evenTasks
+        return max(group, (rows + group - 1) / group * group)
     }
 }
 
