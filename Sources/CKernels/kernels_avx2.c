@@ -280,17 +280,49 @@ static inline void axpy_f16(int64_t n, float a, const uint16_t *x, float *y) {
 }
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) { axpy_f16(n, a, x, y); }
 
-// Attention's two loops over cached positions, each step exactly the row function above (so the bits
-// are those of calling it per position), without a call per 64-element row.
+// Attention's two loops over cached positions. Each position's arithmetic is exactly the row functions above (so
+// the bits are those of calling them per position): the score is dot_f16_row's two-chain sum and horizontal add,
+// with q converted once instead of per position (the conversion is exact); the value sum keeps each 64-element
+// slice of the output in registers across positions, applying the same fma per element in position order that
+// axpy_f16 applies through memory (which chained every position to the previous one's store).
 void ck_attn_scores_f16_avx2(int64_t hd, const uint16_t *q, const uint16_t *keys, int64_t stride, int64_t lo,
                              int64_t hi, float scale, float *scores) {
-    for (int64_t p = lo; p <= hi; p++) scores[p] = dot_f16_row(hd, q, keys + p * stride) * scale;
+    if (hd % 16 != 0 || hd > 512) {
+        for (int64_t p = lo; p <= hi; p++) scores[p] = dot_f16_row(hd, q, keys + p * stride) * scale;
+        return;
+    }
+    float qf[512] __attribute__((aligned(32)));
+    for (int64_t i = 0; i < hd; i += 8) _mm256_store_ps(qf + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(q + i))));
+    for (int64_t p = lo; p <= hi; p++) {
+        const uint16_t *k = keys + p * stride;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        for (int64_t i = 0; i < hd; i += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_load_ps(qf + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), s0);
+            s1 = _mm256_fmadd_ps(_mm256_load_ps(qf + i + 8), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i + 8))), s1);
+        }
+        scores[p] = hsum8(_mm256_add_ps(s0, s1)) * scale;
+    }
 }
 
 void ck_attn_values_f16_avx2(int64_t hd, const float *w, const uint16_t *values, int64_t stride, int64_t lo,
                              int64_t hi, float *out) {
-    for (int64_t p = lo; p <= hi; p++)
-        if (w[p] != 0) axpy_f16(hd, w[p], values + p * stride, out);
+    if (hd % 64 != 0) {
+        for (int64_t p = lo; p <= hi; p++)
+            if (w[p] != 0) axpy_f16(hd, w[p], values + p * stride, out);
+        return;
+    }
+    for (int64_t c = 0; c < hd; c += 64) {
+        __m256 y[8];
+        for (int j = 0; j < 8; j++) y[j] = _mm256_loadu_ps(out + c + 8 * j);
+        for (int64_t p = lo; p <= hi; p++) {
+            if (w[p] == 0) continue;
+            const __m256 va = _mm256_set1_ps(w[p]);
+            const uint16_t *v = values + p * stride + c;
+            for (int j = 0; j < 8; j++)
+                y[j] = _mm256_fmadd_ps(va, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * j))), y[j]);
+        }
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + c + 8 * j, y[j]);
+    }
 }
 
 
