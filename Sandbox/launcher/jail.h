@@ -15,7 +15,8 @@ enum {
     LAYER_USER = 1 << 0, LAYER_PID = 1 << 1, LAYER_NET = 1 << 2, LAYER_MOUNT = 1 << 3, LAYER_IPC = 1 << 4,
     LAYER_UTS = 1 << 5, LAYER_CGROUPNS = 1 << 6, LAYER_PIVOT = 1 << 7, LAYER_RLIMITS = 1 << 8,
     LAYER_NNP = 1 << 9, LAYER_SECCOMP = 1 << 10, LAYER_CAPS = 1 << 11, LAYER_UNPRIV = 1 << 12,
-    LAYER_CGROUP1 = 1 << 13, LAYER_CGROUP2 = 1 << 14, LAYER_RUN_UID = 1 << 15, LAYER_COUNT = 16,
+    LAYER_CGROUP1 = 1 << 13, LAYER_CGROUP2 = 1 << 14, LAYER_RUN_UID = 1 << 15, LAYER_RUN_NPROC = 1 << 16,
+    LAYER_COUNT = 17,
 };
 /* P's own layers: applied before the program runs, or P exits 120 with a setup error. */
 enum { LAYERS_OF_PROGRAM = LAYER_RLIMITS | LAYER_CAPS | LAYER_NNP | LAYER_SECCOMP };
@@ -72,7 +73,7 @@ extern char *const program_env[];
 
 /* user_ns.c */
 void user_ns_unprivileged(struct jail *j);
-void user_ns_map_ids(const struct jail *j);
+void user_ns_map_ids(struct jail *j);
 /* mount_ns.c */
 void mount_ns_build_root(struct jail *j);
 /* rlimits.c */

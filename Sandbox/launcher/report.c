@@ -12,7 +12,7 @@
 static const char *const layer_names[LAYER_COUNT] = {
     "user_ns", "pid_ns", "net_ns", "mount_ns", "ipc_ns", "uts_ns", "cgroup_ns", "pivot_root", "rlimits",
     "no_new_privs", "seccomp", "caps_dropped", "unprivileged_uid", "cgroup_v1_limits", "cgroup_v2_limits",
-    "per_run_uid"};
+    "per_run_uid", "per_run_nproc"};
 
 /* JSON string from bytes: invalid UTF-8 becomes U+FFFD, control characters are escaped. */
 static void json_bytes(FILE *f, const unsigned char *s, size_t n) {

@@ -225,6 +225,34 @@ func processes(ofUID target: Int) -> [String] {
     return found
 }
 
+/// The parent of a process, from /proc/PID/stat (the field after the parenthesised command name).
+func parentPID(_ pid: String) -> Int? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    return fields.count > 1 ? Int(fields[1]) : nil
+}
+
+/// Processes of `uid` a finished run could have left behind. A launcher running as root gives every run a uid of its
+/// own, so every process of that uid counts. A launcher running as a non-root user (the container image's case)
+/// gives the run that user's uid, shared with this test process and the launchers and zygotes it keeps ready: those
+/// are this process's descendants, and a process that outlived its run is not one (its launcher is gone, so it was
+/// re-parented to the namespace's init).
+func leftovers(ofUID uid: Int) -> [String] {
+    let all = processes(ofUID: uid)
+    guard uid == Int(getuid()) else { return all }
+    let me = Int(getpid())
+    return all.filter { pid in
+        var current = Int(pid)
+        for _ in 0..<64 {
+            guard let c = current, c > 1 else { return true }
+            if c == me { return false }
+            current = parentPID(String(c))
+        }
+        return true
+    }
+}
+
 /// Runs one attack through `run` and checks the verdict and the host afterwards.
 func checkAttack(_ a: Attack, run: (Program, Limits) async -> Execution) async throws {
     setenv("CODEEVAL_TEST_SECRET", hostSecret, 1)
@@ -244,10 +272,10 @@ func checkAttack(_ a: Attack, run: (Program, Limits) async -> Execution) async t
     #expect(e.layers.contains("seccomp") && e.layers.contains("net_ns") && e.layers.contains("pivot_root"))
     // Nothing outlives the run (the kernel tears the pid namespace down right after its init exits).
     let uid = try #require(e.hostUID)
-    var left = processes(ofUID: uid)
+    var left = leftovers(ofUID: uid)
     for _ in 0..<40 where !left.isEmpty {
         try await Task.sleep(nanoseconds: 50_000_000)
-        left = processes(ofUID: uid)
+        left = leftovers(ofUID: uid)
     }
     #expect(left.isEmpty, "\(a.name) left processes behind: \(left)")
 }
