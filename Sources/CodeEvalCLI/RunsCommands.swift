@@ -39,11 +39,14 @@ struct RunsExport: AsyncParsableCommand {
         commandName: "export", abstract: "Export samples (human-eval samples JSONL) or samples with verdicts (results JSONL).",
         discussion: "Example:\n  codeeval runs export RUN_ID --format results > results.jsonl")
     @Argument var runID: String
-    @Option(help: "human-eval (task_id, completion) or results (adds result, passed).") var format: String = "human-eval"
+    @Option(help: "human-eval (task_id, completion), results (adds result, passed) or evalplus (an instruct run's samples as solution).")
+    var format: String = "human-eval"
     @OptionGroup var store: StoreOptions
     func run() async throws {
-        guard ["human-eval", "results"].contains(format) else { throw ValidationError("unknown --format '\(format)' (human-eval, results)") }
-        for o in try RunExport.lines(try store.open(), runID: runID, withVerdicts: format == "results") {
+        guard let f = RunExport.Format(rawValue: format) else {
+            throw ValidationError("unknown --format '\(format)' (\(RunExport.Format.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        for o in try RunExport.lines(try store.open(), runID: runID, format: f) {
             print(o.serialized())
         }
     }

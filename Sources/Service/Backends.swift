@@ -93,7 +93,8 @@ public struct CompletionRequest: Sendable, Equatable {
     public var n: Int
     public var stop: [String]
     public var seed: UInt64?
-    /// OpenAI's legacy `logprobs`: per-token log-probabilities with this many alternatives per position (nil: none).
+    /// Per-token log-probabilities with this many alternatives per position (nil: none): the legacy completions
+    /// `logprobs`, or chat's `top_logprobs` when chat's `logprobs` is true.
     public var logprobs: Int? = nil
     /// `echo`: the choice's text and log-probabilities start with the prompt.
     public var echo = false
@@ -124,20 +125,27 @@ public struct CompletionLogprobs: Sendable, Equatable {
     public struct Alternative: Sendable, Equatable {
         public var token: String
         public var logprob: Float
-        public init(token: String, logprob: Float) {
+        /// The token's bytes (its text may not be valid UTF-8 on its own: a piece of a multi-byte character).
+        public var bytes: [UInt8]
+        public init(token: String, logprob: Float, bytes: [UInt8]? = nil) {
             self.token = token
             self.logprob = logprob
+            self.bytes = bytes ?? Array(token.utf8)
         }
     }
     /// Each token's text.
     public var tokens: [String]
+    /// Each token's bytes (chat logprobs' `bytes`).
+    public var tokenBytes: [[UInt8]]
     public var tokenLogprobs: [Float?]
     /// The most likely tokens at each position, best first, plus the chosen token when it is not among them.
     public var topLogprobs: [[Alternative]?]
     /// Where each token's text starts: characters (Unicode scalars) of the token texts before it.
     public var textOffset: [Int]
-    public init(tokens: [String], tokenLogprobs: [Float?], topLogprobs: [[Alternative]?], textOffset: [Int]) {
+    public init(tokens: [String], tokenLogprobs: [Float?], topLogprobs: [[Alternative]?], textOffset: [Int],
+                tokenBytes: [[UInt8]]? = nil) {
         self.tokens = tokens
+        self.tokenBytes = tokenBytes ?? tokens.map { Array($0.utf8) }
         self.tokenLogprobs = tokenLogprobs
         self.topLogprobs = topLogprobs
         self.textOffset = textOffset

@@ -13,8 +13,8 @@ struct CompletionCall: Sendable {
 /// OpenAI `/v1/completions` and `/v1/chat/completions` request/response shapes (the subset our engine serves).
 /// OpenAI clients send fields we have no use for (`user`, the penalties, an empty `logit_bias`, `best_of` = n):
 /// they are type-checked and ignored, so such clients work unchanged. A feature we cannot serve (suffix, a non-empty
-/// logit bias, best_of ≠ n, chat log probabilities, echo or log probabilities while streaming) is refused with a 400
-/// naming it rather than silently dropped, and any other field is unknown and refused, as everywhere in this service.
+/// logit bias, best_of ≠ n) is refused with a 400 naming it rather than silently dropped, and any other field is
+/// unknown and refused, as everywhere in this service.
 enum CompletionParsing {
     /// Both endpoints; `top_k` and `min_p` are vLLM's and llama.cpp's sampling extensions.
     static let sharedFields: Set<String> = [
@@ -36,9 +36,6 @@ enum CompletionParsing {
         if call.request.maxTokens == 0 && !call.request.echo {
             throw .badRequest("field \"max_tokens\": 0 is only allowed with \"echo\": true (scoring the prompt)")
         }
-        if call.stream && (call.request.echo || call.request.logprobs != nil) {
-            throw .badRequest("fields \"echo\" and \"logprobs\" are not supported with \"stream\": true")
-        }
         if let suffix = try f.optionalString("suffix", maxBytes: 1 << 20), !suffix.isEmpty {
             throw .badRequest("field \"suffix\": insertion (suffix) is not supported")
         }
@@ -56,11 +53,14 @@ enum CompletionParsing {
         // `max_completion_tokens` is OpenAI's newer name for `max_tokens`.
         let newer = try f.optionalInt("max_completion_tokens", range: 1...8192)
         let maxTokens = try f.optionalInt("max_tokens", range: 1...8192)
-        let call = try shared(f, models: models, maxTokens: newer ?? maxTokens ?? defaultChatMaxTokens)
+        var call = try shared(f, models: models, maxTokens: newer ?? maxTokens ?? defaultChatMaxTokens)
+        // Chat's `logprobs` is a flag and `top_logprobs` the number of alternatives, which needs the flag (OpenAI's rule).
+        let top = try f.optionalInt("top_logprobs", range: 0...maxLogprobs)
         if try f.optionalBool("logprobs") == true {
-            throw .badRequest("field \"logprobs\": log probabilities are not supported by this server")
+            call.request.logprobs = top ?? 0
+        } else if top != nil {
+            throw .badRequest("field \"top_logprobs\": only allowed with \"logprobs\": true")
         }
-        _ = try f.optionalInt("top_logprobs", range: 0...0)
         try checkChoiceCount(call.request)
         return (call, try messages(f))
     }
@@ -224,17 +224,36 @@ extension CompletionParsing {
         ]))
     }
 
-    static func chatChoice(_ index: Int, _ c: CompletionChoice) -> JSONValue {
+    /// Chat's `logprobs` object: `content` holds each generated token with its log-probability, its bytes and the
+    /// `top` most likely tokens at its position, best first (OpenAI's shape; the chosen token is listed there only
+    /// when it is among them).
+    static func chatLogprobsObject(_ l: CompletionLogprobs, top: Int) -> JSONValue {
+        func number(_ x: Float) -> JSONValue { .number("\(x)") }
+        func bytes(_ b: [UInt8]) -> JSONValue { .array(b.map { .int(Int($0)) }) }
+        let content: [JSONValue] = l.tokens.indices.compactMap { i in
+            guard let lp = l.tokenLogprobs[i] else { return nil }  // an echoed first prompt token; chat never echoes
+            let alternatives = (l.topLogprobs[i] ?? []).prefix(top).map { a in
+                JSONValue.object(JSONObject([("token", .string(a.token)), ("logprob", number(a.logprob)), ("bytes", bytes(a.bytes))]))
+            }
+            return .object(JSONObject([
+                ("token", .string(l.tokens[i])), ("logprob", number(lp)), ("bytes", bytes(l.tokenBytes[i])),
+                ("top_logprobs", .array(alternatives)),
+            ]))
+        }
+        return .object(JSONObject([("content", .array(content))]))
+    }
+
+    static func chatChoice(_ index: Int, _ c: CompletionChoice, top: Int) -> JSONValue {
         .object(JSONObject([
             ("index", .int(index)),
             ("message", .object(JSONObject([("role", .string("assistant")), ("content", .string(c.text))]))),
-            ("logprobs", .null), ("finish_reason", .string(c.finishReason)),
+            ("logprobs", c.logprobs.map { chatLogprobsObject($0, top: top) } ?? .null), ("finish_reason", .string(c.finishReason)),
         ]))
     }
 
-    static func chatDelta(_ index: Int, _ delta: [(String, JSONValue)], finish: String?) -> JSONValue {
+    static func chatDelta(_ index: Int, _ delta: [(String, JSONValue)], finish: String?, logprobs: JSONValue = .null) -> JSONValue {
         .object(JSONObject([
-            ("index", .int(index)), ("delta", .object(JSONObject(delta))), ("logprobs", .null),
+            ("index", .int(index)), ("delta", .object(JSONObject(delta))), ("logprobs", logprobs),
             ("finish_reason", finish.map(JSONValue.string) ?? .null),
         ]))
     }
@@ -247,7 +266,7 @@ extension CompletionParsing {
 
     static func chatResponse(_ r: CompletionRequest, _ choices: [CompletionChoice]) -> JSONObject {
         envelope(id: newID("chatcmpl-"), object: "chat.completion", created: now(), model: r.model,
-                 choices: choices.enumerated().map { chatChoice($0, $1) }, usage: usage(r, choices))
+                 choices: choices.enumerated().map { chatChoice($0, $1, top: r.logprobs ?? 0) }, usage: usage(r, choices))
     }
 
     static func newID(_ prefix: String) -> String { prefix + UUID().uuidString.lowercased() }

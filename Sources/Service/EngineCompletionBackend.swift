@@ -106,7 +106,8 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
             }
         }
         let tokenizer = generator.tokenizer
-        func text(_ id: Int32) -> String { String(decoding: tokenizer.piece(id, special: true), as: UTF8.self) }
+        func bytes(_ id: Int32) -> [UInt8] { Array(tokenizer.piece(id, special: true)) }
+        func text(_ id: Int32) -> String { String(decoding: bytes(id), as: UTF8.self) }
         let texts = shown.map(text)
         var offsets: [Int] = []
         var offset = 0
@@ -118,11 +119,12 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
             let lp = score.tokenLogProbs[j]
             lps.append(lp)
             let top = k > 0 ? score.topLogProbs[j] : []
-            var alts = top.map { CompletionLogprobs.Alternative(token: text($0.token), logprob: $0.logProb) }
-            if !top.contains(where: { $0.token == tok }) { alts.append(.init(token: text(tok), logprob: lp)) }
+            var alts = top.map { CompletionLogprobs.Alternative(token: text($0.token), logprob: $0.logProb, bytes: bytes($0.token)) }
+            if !top.contains(where: { $0.token == tok }) { alts.append(.init(token: text(tok), logprob: lp, bytes: bytes(tok))) }
             tops.append(alts)
         }
-        return CompletionLogprobs(tokens: texts, tokenLogprobs: lps, topLogprobs: tops, textOffset: offsets)
+        return CompletionLogprobs(tokens: texts, tokenLogprobs: lps, topLogprobs: tops, textOffset: offsets,
+                                  tokenBytes: shown.map(bytes))
     }
 
     /// Text is encoded as the engine's local runs encode it (BOS as the model's metadata says, special tokens

@@ -120,4 +120,5 @@ final class Pieces: @unchecked Sendable {
     private var parts: [String] = []
     func add(_ s: String) { lock.withLock { parts.append(s) } }
     var text: String { lock.withLock { parts.joined() } }
+    var count: Int { lock.withLock { parts.count } }
 }

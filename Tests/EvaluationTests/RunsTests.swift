@@ -66,6 +66,28 @@ func fakeTasks(_ m: RunManifest) -> [PromptedTask] {
         #expect(mode == "wal")
     }
 
+    /// EvalPlus's sample files: an instruct run's whole programs go out as `solution` (run as they are), a completion
+    /// run's as `completion` (the prompt goes in front); `results` adds the verdicts.
+    @Test func exportFormats() throws {
+        let store = try RunStore(path: tempDBPath())
+        var ids: [String: String] = [:]
+        for profile in ["llama1", "instruct"] {
+            var m = fakeManifest(n: 1, tasks: ["T/0"])
+            m.profile = profile
+            let id = try store.createRun(manifest: m)
+            #expect(try store.insertSample(runID: id, StoredSample(taskID: "T/0", index: 0, completion: "def f(): pass",
+                                                                   rawText: "x", finishReason: "stop", tokens: 1,
+                                                                   promptTokens: 1, promptMs: 0, decodeMs: 0, seed: 1)))
+            ids[profile] = id
+        }
+        func line(_ profile: String, _ format: RunExport.Format) throws -> String {
+            try RunExport.lines(store, runID: ids[profile]!, format: format).map { $0.serialized() }.joined()
+        }
+        #expect(try line("instruct", .evalplus) == #"{"task_id":"T/0","solution":"def f(): pass"}"#)
+        #expect(try line("llama1", .evalplus) == #"{"task_id":"T/0","completion":"def f(): pass"}"#)
+        #expect(try line("instruct", .humanEval) == #"{"task_id":"T/0","completion":"def f(): pass"}"#)
+    }
+
     @Test func unknownRunIsAClearError() throws {
         let store = try RunStore(path: tempDBPath())
         #expect(throws: RunStoreError.self) { try store.run("nope") }

@@ -2,6 +2,7 @@ import Datasets
 import Engine
 import Foundation
 import Models
+import Prompting
 import Testing
 @testable import Service
 
@@ -93,9 +94,41 @@ struct CompletionLogprobsTests {
                 let values = (top.objectValue?.entries ?? []).compactMap { Self.float($0.1) }
                 #expect(values.count == 2 && values[0] == lp && values[1] <= values[0])
             }
-            // Echo, streaming and chat limits are named.
-            let stream = await RawHTTP.json(port: port, path: "/v1/completions", #"{"model":"\#(Self.name)","prompt":"x","logprobs":1,"stream":true}"#)
-            #expect(stream?.status == 400 && stream?.text.contains("stream") == true)
+            // Streamed, the choice's chunk carries the same object.
+            let stream = try #require(await RawHTTP.json(port: port, path: "/v1/completions",
+                #"{"model":"\#(Self.name)","prompt":[\#(ids)],"max_tokens":3,"logprobs":2,"temperature":0,"stream":true}"#))
+            let chunks = sseEvents(stream).dropLast().compactMap { try? JSONParser.parse($0).objectValue }
+            let streamed = chunks.compactMap { $0["choices"]?.arrayValue?.first?.objectValue?["logprobs"]?.objectValue }
+            #expect(streamed == [l])
+        }
+    }
+
+    /// Chat `logprobs` are the engine's for the generated tokens: the same values as `/v1/completions` gives for the
+    /// prompt the chat template renders, streamed or not.
+    @Test func chatLogprobsEqualCompletionLogprobs() async throws {
+        let backend = try EngineCompletionBackend(model: Self.name)
+        let template = try #require(ChatTemplate(source: try #require(backend.chatTemplate)))
+        let rendered = try template.render([ChatMessage(role: .user, content: "Say hi.")])
+        let prompt = JSONValue.string(rendered).serialized()
+        let stop = JSONValue.string(template.endOfTurn).serialized()
+        try await withServer(completions: backend) { port, _ in
+            let plain = try #require(jsonObject(await RawHTTP.json(port: port, path: "/v1/completions",
+                #"{"model":"\#(Self.name)","prompt":\#(prompt),"max_tokens":4,"logprobs":2,"temperature":0,"stop":[\#(stop)]}"#)))
+            let l = try Self.logprobs(plain)
+            let body = #"{"model":"\#(Self.name)","messages":[{"role":"user","content":"Say hi."}],"max_tokens":4,"logprobs":true,"top_logprobs":2,"temperature":0"#
+            let chat = try #require(jsonObject(await RawHTTP.json(port: port, path: "/v1/chat/completions", body + "}")))
+            let content = try #require(try Self.logprobs(chat)["content"]?.arrayValue?.compactMap(\.objectValue))
+            #expect(content.map { Self.float($0["logprob"]!) } == Self.floats(l["token_logprobs"]))
+            #expect(content.compactMap { $0["token"]?.stringValue } == (l["tokens"]?.arrayValue ?? []).compactMap(\.stringValue))
+            for entry in content {
+                let bytes = (entry["bytes"]?.arrayValue ?? []).compactMap { $0.intValue.map(UInt8.init) }
+                #expect(String(decoding: bytes, as: UTF8.self) == entry["token"]?.stringValue)
+                #expect(entry["top_logprobs"]?.arrayValue?.count == 2)
+            }
+            let stream = try #require(await RawHTTP.json(port: port, path: "/v1/chat/completions", body + #","stream":true}"#))
+            let chunks = sseEvents(stream).dropLast().compactMap { try? JSONParser.parse($0).objectValue }
+            let streamed = chunks.compactMap { $0["choices"]?.arrayValue?.first?.objectValue?["logprobs"]?.objectValue?["content"]?.arrayValue }
+            #expect(streamed.flatMap { $0 }.compactMap(\.objectValue) == content)
         }
     }
 }

@@ -24,7 +24,8 @@ import Testing
         #expect(try Self.parse(#"{"model":"m","prompt":"p","logprobs":null,"echo":false}"#).request.logprobs == nil)
         #expect(Self.message(#"{"model":"m","prompt":"p","max_tokens":0}"#).contains(#"0 is only allowed with "echo": true"#))
         #expect(Self.message(#"{"model":"m","prompt":"p","logprobs":21}"#).contains(#""logprobs" = 21 is out of range"#))
-        #expect(Self.message(#"{"model":"m","prompt":"p","echo":true,"stream":true}"#).contains("not supported with \"stream\""))
+        let streamed = try Self.parse(#"{"model":"m","prompt":"p","echo":true,"logprobs":2,"stream":true}"#)
+        #expect(streamed.stream && streamed.request.echo && streamed.request.logprobs == 2)
         #expect(Self.message(#"{"model":"m","prompt":"p","stop":[1]}"#) == #"field "stop[0]": expected string, got number"#)
     }
 
@@ -70,7 +71,14 @@ import Testing
         #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":[{"type":"image","text":"x"}]}]}"#, chat: true).contains(#"unsupported content part "image""#))
         #expect(Self.message(#"{"model":"m","messages":["hi"]}"#, chat: true) == #"messages[0]: expected a JSON object, got string"#)
         #expect(Self.message(#"{"model":"m","messages":[{"content":"x"}]}"#, chat: true) == #"missing field "messages[0].role""#)
-        #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true}"#, chat: true).contains("log probabilities"))
+        // Chat's logprobs: a flag, and the number of alternatives, which needs the flag.
+        let chatWith = { (fields: String) throws in try CompletionParsing.parseChat(Array(#"{"model":"m","messages":[{"role":"user","content":"x"}]\#(fields)}"#.utf8), models: ["m"]).0.request.logprobs }
+        #expect(try chatWith(#","logprobs":true"#) == 0)
+        #expect(try chatWith(#","logprobs":true,"top_logprobs":3"#) == 3)
+        #expect(try chatWith(#","logprobs":false"#) == nil && chatWith("") == nil)
+        #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":2}"#, chat: true) == #"field "top_logprobs": only allowed with "logprobs": true"#)
+        #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}"#, chat: true).contains(#""top_logprobs" = 21 is out of range"#))
+        #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":1}"#, chat: true) == #"field "logprobs": expected boolean, got number"#)
         #expect(Self.message(#"{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]}"#, chat: true).contains(#"unknown field "tools""#))
     }
 
@@ -185,8 +193,16 @@ struct FakeCompletionBackend: CompletionBackend {
             let half = text.index(text.startIndex, offsetBy: text.count / 2)
             events?(.text(index: index, String(text[..<half])))
             events?(.text(index: index, String(text[half...])))
-            let choice = CompletionChoice(text: text, finishReason: index % 2 == 0 ? "stop" : "length",
+            var choice = CompletionChoice(text: text, finishReason: index % 2 == 0 ? "stop" : "length",
                                           promptTokens: prompt.count, completionTokens: 3)
+            if request.logprobs != nil {
+                // Two "tokens", the halves of the text, each with one alternative better than itself.
+                let tokens = [String(text[..<half]), String(text[half...])], lps: [Float] = [-0.25, -1.5]
+                choice.logprobs = CompletionLogprobs(
+                    tokens: tokens, tokenLogprobs: lps,
+                    topLogprobs: zip(tokens, lps).map { [.init(token: "alt", logprob: -0.125), .init(token: $0, logprob: $1)] },
+                    textOffset: [0, tokens[0].unicodeScalars.count])
+            }
             events?(.finished(index: index, choice))
             out.append(choice)
         }

@@ -84,7 +84,7 @@ import Testing
             completion("completions token id too big", #"{"model":"fake","prompt":[99999999999]}"#),
             completion("completions stop number", #"{"model":"fake","prompt":"p","stop":5}"#),
             completion("completions logprobs too many", #"{"model":"fake","prompt":"p","logprobs":50}"#),
-            completion("completions echo streamed", #"{"model":"fake","prompt":"p","echo":true,"stream":true}"#),
+            completion("completions echo number", #"{"model":"fake","prompt":"p","echo":1,"stream":true}"#),
             completion("completions max_tokens 0 without echo", #"{"model":"fake","prompt":"p","max_tokens":0}"#),
             completion("completions stream string", #"{"model":"fake","prompt":"p","stream":"true"}"#),
             completion("completions n too big", #"{"model":"fake","prompt":"p","n":100000}"#),
@@ -102,6 +102,8 @@ import Testing
             chat("chat message extra field", #"{"model":"fake","messages":[{"role":"user","content":"x","mood":"happy"}]}"#),
             chat("chat tools", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"tools":[]}"#),
             chat("chat unknown model", #"{"model":"nope","messages":[{"role":"user","content":"x"}]}"#),
+            chat("chat top_logprobs without logprobs", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"top_logprobs":2}"#),
+            chat("chat logprobs number", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"logprobs":5}"#),
             chat("chat max_tokens string", #"{"model":"fake","messages":[{"role":"user","content":"x"}],"max_tokens":"5"}"#),
             // Body size
             Case(name: "declared 11 MiB body", chunks: [RawHTTP.build(method: "POST", path: "/v1/execute", body: Array("{}".utf8), contentLength: 11 * 1024 * 1024)]),

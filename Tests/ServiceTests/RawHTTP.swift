@@ -47,30 +47,68 @@ enum RawHTTP {
         await request(port: port, method: method, path: path, headers: headers, body: Array(text.utf8))
     }
 
-    private static func sendBlocking(port: Int, chunks: [[UInt8]], pause: Double, readTimeout: Double) -> RawResponse? {
+    /// Sends `request`, reads until `readAtLeast` bytes of the answer have come, waits (up to 30 s) until
+    /// `hangUpWhen` holds, then closes the connection: a client that goes away mid-request. Returns the bytes read.
+    static func sendAndHangUp(port: Int, _ request: [UInt8], readAtLeast: Int = 0,
+                              hangUpWhen: @escaping @Sendable () -> Bool = { true }) async -> [UInt8] {
+        await withCheckedContinuation { cont in
+            let thread = Thread {
+                var data: [UInt8] = []
+                if let fd = connected(port: port, readTimeout: 30) {
+                    sendAll(fd, request)
+                    var buf = [UInt8](repeating: 0, count: 65536)
+                    while data.count < readAtLeast {
+                        let n = recv(fd, &buf, buf.count, 0)
+                        if n <= 0 { break }
+                        data.append(contentsOf: buf[0..<n])
+                    }
+                    let deadline = Date().addingTimeInterval(30)
+                    while !hangUpWhen() && Date() < deadline { usleep(10_000) }
+                    close(fd)
+                }
+                cont.resume(returning: data)
+            }
+            thread.start()
+        }
+    }
+
+    private static func sendAll(_ fd: Int32, _ chunk: [UInt8]) {
+        var sent = 0
+        while sent < chunk.count {
+            let n = chunk[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
+    }
+
+    /// A connected TCP socket to the local port, or nil.
+    private static func connected(port: Int, readTimeout: Double) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
+        let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { return nil }
+        guard rc == 0 else {
+            close(fd)
+            return nil
+        }
         var tv = timeval(tv_sec: Int(readTimeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+
+    private static func sendBlocking(port: Int, chunks: [[UInt8]], pause: Double, readTimeout: Double) -> RawResponse? {
+        guard let fd = connected(port: port, readTimeout: readTimeout) else { return nil }
+        defer { close(fd) }
         for (i, chunk) in chunks.enumerated() {
             if i > 0 && pause > 0 { usleep(UInt32(pause * 1_000_000)) }
-            var sent = 0
-            while sent < chunk.count {
-                let n = chunk[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { break }
-                sent += n
-            }
+            sendAll(fd, chunk)
         }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)

@@ -82,6 +82,12 @@ struct BatchDecoder {
                          promptLogits: promptLogits))
     }
 
+    /// Takes sequences out of the batch unfinished (their callers have gone). The others keep their rows of the
+    /// last step's logits, so the next step goes on as if the removed ones had finished.
+    mutating func remove(_ ids: Set<Int>) {
+        live.removeAll { ids.contains($0.id) }
+    }
+
     /// Samples one token for every live sequence and runs the ones that go on through one
     /// batched forward pass. Returns the sequences that finished in this step.
     mutating func step() throws -> [(id: Int, generation: Generation)] {

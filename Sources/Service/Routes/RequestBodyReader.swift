@@ -7,12 +7,16 @@ struct RequestBodyReader: Sendable {
 
     /// Reads the whole body under the size limit and a deadline (a client trickling bytes gets `408`).
     func read(_ request: Request) async throws -> [UInt8] {
+        try await read(request.body, headers: request.headers)
+    }
+
+    /// The same for a body handed over by Hummingbird (`RequestBody.consumeWithCancellationOnInboundClose`).
+    func read(_ requestBody: RequestBody, headers: HTTPFields) async throws -> [UInt8] {
         let limit = config.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw ServiceError(.contentTooLarge, "body_too_large", "request body is \(length) bytes; the limit is \(limit)")
         }
         let timeout = config.bodyReadTimeoutSeconds
-        let requestBody = request.body
         return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask {
                 var bytes: [UInt8] = []
