@@ -6,13 +6,15 @@ import Testing
 /// sequence stops at the next step, its slot goes to the next waiting job, and nothing else changes. Runs on the tiny
 /// random model with a hand-made vocabulary, so it needs no model file.
 @Suite struct BatcherCancellationTests {
-    /// 40 tokens, the tiny model's vocabulary: <unk> <s> </s>, "▁", the letters and the digits, one character each,
-    /// so every generated token is one streamed piece.
+    /// The tiny model's 40 ids: <unk> <s> </s>, "▁", the letters and the digits, one character each, so every
+    /// generated token is one streamed piece.
     static func generator() throws -> Generator {
         let pieces = ["▁"] + (UInt8(ascii: "a")...UInt8(ascii: "z")).map { String(UnicodeScalar($0)) } + (0...9).map(String.init)
-        let tokens = ["<unk>", "<s>", "</s>"].map { Array($0.utf8) } + pieces.map { Array($0.utf8) }
-        let types: [Int32] = [2, 3, 3] + Array(repeating: 1, count: pieces.count)
-        #expect(tokens.count == TinyModel.vocab)
+        // SPM needs a byte-fallback token for every byte; they come after the model's 40 ids, which it never emits.
+        let bytes = (0...255).map { Array(String(format: "<0x%02X>", $0).utf8) }
+        let tokens = ["<unk>", "<s>", "</s>"].map { Array($0.utf8) } + pieces.map { Array($0.utf8) } + bytes
+        let types: [Int32] = [2, 3, 3] + Array(repeating: 1, count: pieces.count) + Array(repeating: 6, count: 256)
+        #expect(tokens.count == TinyModel.vocab + 256)
         let tokenizer = try Tokenizer(source: TokenizerSource(model: "llama", tokens: tokens,
                                                               scores: Array(repeating: 0, count: tokens.count), tokenTypes: types))
         return Generator(model: try TinyModel.model(arch: "llama"), tokenizer: tokenizer)
@@ -28,14 +30,18 @@ import Testing
         // One slot: the second job can only run once the first has left the batch.
         let batcher = ContinuousBatcher(generator: gen, batchSize: 1)
         let maxTokens = 40
-        let uncancelled = try await batcher.generate(Self.job(gen, "abc", maxTokens: maxTokens))
-        #expect(uncancelled.tokens.count >= 20, "the job must run long when left alone (got \(uncancelled.tokens.count) tokens)")
+        // A prompt the random model does not end early when left alone.
+        var prompt: String?
+        for candidate in ["abc", "hello", "q", "zz9", "the", "x1y2", "m", "kite", "07", "w"] {
+            if try await batcher.generate(Self.job(gen, candidate, maxTokens: maxTokens)).tokens.count >= 20 { prompt = candidate; break }
+        }
+        let text = try #require(prompt, "no candidate prompt runs 20 tokens on the tiny model")
 
         // The first piece blocks the decode thread until the caller's task has been cancelled, so the job is
         // cancelled after exactly one token.
         let firstPiece = DispatchSemaphore(value: 0), cancelled = DispatchSemaphore(value: 0)
         let pieces = Pieces()
-        let long = Self.job(gen, "abc", maxTokens: maxTokens) { piece in
+        let long = Self.job(gen, text, maxTokens: maxTokens) { piece in
             pieces.add(piece)
             if pieces.count == 1 {
                 firstPiece.signal()

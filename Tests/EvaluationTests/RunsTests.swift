@@ -83,9 +83,9 @@ func fakeTasks(_ m: RunManifest) -> [PromptedTask] {
         func line(_ profile: String, _ format: RunExport.Format) throws -> String {
             try RunExport.lines(store, runID: ids[profile]!, format: format).map { $0.serialized() }.joined()
         }
-        #expect(try line("instruct", .evalplus) == #"{"task_id":"T/0","solution":"def f(): pass"}"#)
-        #expect(try line("llama1", .evalplus) == #"{"task_id":"T/0","completion":"def f(): pass"}"#)
-        #expect(try line("instruct", .humanEval) == #"{"task_id":"T/0","completion":"def f(): pass"}"#)
+        #expect(try line("instruct", .evalplus) == #"{"task_id": "T/0", "solution": "def f(): pass"}"#)
+        #expect(try line("llama1", .evalplus) == #"{"task_id": "T/0", "completion": "def f(): pass"}"#)
+        #expect(try line("instruct", .humanEval) == #"{"task_id": "T/0", "completion": "def f(): pass"}"#)
     }
 
     @Test func unknownRunIsAClearError() throws {

@@ -107,7 +107,8 @@ struct CompletionLogprobsTests {
     /// prompt the chat template renders, streamed or not.
     @Test func chatLogprobsEqualCompletionLogprobs() async throws {
         let backend = try EngineCompletionBackend(model: Self.name)
-        let template = try #require(ChatTemplate(source: try #require(backend.chatTemplate)))
+        let source = try #require(backend.chatTemplate)
+        let template = try #require(ChatTemplate(source: source))
         let rendered = try template.render([ChatMessage(role: .user, content: "Say hi.")])
         let prompt = JSONValue.string(rendered).serialized()
         let stop = JSONValue.string(template.endOfTurn).serialized()

@@ -41,7 +41,8 @@ import Testing
             let o = try #require(jsonObject(await RawHTTP.json(port: port, path: "/v1/chat/completions", body + "}")))
             let choice = try #require(Self.firstChoice(o))
             let text = try #require(choice["message"]?.objectValue?["content"]?.stringValue)
-            let content = try #require(choice["logprobs"]?.objectValue?["content"]?.arrayValue?.compactMap(\.objectValue))
+            let entries = choice["logprobs"]?.objectValue?["content"]?.arrayValue
+            let content = try #require(entries).compactMap(\.objectValue)
             #expect(content.count == 2 && content.compactMap { $0["token"]?.stringValue }.joined() == text)
             #expect(content.map { $0["logprob"] } == [.number("-0.25"), .number("-1.5")])
             for entry in content {
