@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "DatasetsTestSupport", "CZlib"], exclude: ["Fixtures"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport", "Models"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport", "Models", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation", "Engine", "Models",

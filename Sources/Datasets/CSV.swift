@@ -66,4 +66,30 @@ public enum CSV {
         }
         return records
     }
+
+    /// Records as Python's `csv.writer(f, lineterminator="\n")` writes them: a field is quoted when it holds a
+    /// comma, a quote or a line break (quotes doubled inside), every record ends with `\n`.
+    public static func write(_ records: [Record]) -> [UInt8] {
+        var out: [UInt8] = []
+        for r in records {
+            // A lone empty field is quoted, or the line would read as no record at all.
+            if r.fields == [""] { out.append(contentsOf: [0x22, 0x22, 0x0A]); continue }
+            for (i, f) in r.fields.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                let bytes = Array(f.utf8)
+                if bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                    out.append(0x22)
+                    for b in bytes {
+                        out.append(b)
+                        if b == 0x22 { out.append(0x22) }
+                    }
+                    out.append(0x22)
+                } else {
+                    out.append(contentsOf: bytes)
+                }
+            }
+            out.append(0x0A)
+        }
+        return out
+    }
 }

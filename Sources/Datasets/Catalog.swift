@@ -23,6 +23,8 @@ public struct DatasetFile: Sendable, Equatable {
     /// Other content hashes accepted for this role: the upstream original of a file the mirror holds as a
     /// content-identical re-serialisation (HellaSwag), so fetching from upstream verifies too.
     public var alternateContentSHA256: [String] = []
+    /// The upstream URL serves an archive in another layout that `fetch` converts (RACE, MMLU, TriviaQA).
+    public var upstreamArchive: UpstreamArchive? = nil
 
     /// Whether `sha` is a content hash this role accepts.
     public func accepts(contentSHA256 sha: String) -> Bool { sha == contentSHA256 || alternateContentSHA256.contains(sha) }
@@ -176,14 +178,19 @@ public enum Catalog {
             o["title"] = .string(d.title)
             o["license"] = .string(d.license)
             o["schema_version"] = .int(d.schemaVersion)
-            o["files"] = .array(d.files.map { f in
-                .object(JSONObject([
+            o["files"] = .array(d.files.map { f -> JSONValue in
+                var entries: [(String, JSONValue)] = [
                     ("role", .string(f.role)), ("path", .string(f.path)),
                     ("content_sha256", .string(f.contentSHA256)), ("stored_sha256", .string(f.storedSHA256)),
                     ("records", .int(f.records)), ("upstream_url", .string(f.upstreamURL)),
                     ("upstream_gzipped", .bool(f.upstreamGzipped)),
-                ] + (f.isMemberList ? [("member_list", .bool(true))] : [])
-                  + (f.alternateContentSHA256.isEmpty ? [] : [("alternate_content_sha256", .array(f.alternateContentSHA256.map { .string($0) }))])))
+                ]
+                if f.isMemberList { entries.append(("member_list", .bool(true))) }
+                if !f.alternateContentSHA256.isEmpty {
+                    entries.append(("alternate_content_sha256", .array(f.alternateContentSHA256.map { .string($0) })))
+                }
+                if let a = f.upstreamArchive { entries.append(("upstream_archive", .string(a.rawValue))) }
+                return .object(JSONObject(entries))
             })
             if let p = d.pypi {
                 o["pypi"] = .object(JSONObject([

