@@ -36,7 +36,7 @@ struct Section3FidelityTests {
             let set = try Section3Prompts.build(benchmark, store: store)
             let noise = ref["noise_max_abs_ll"]?.doubleValue ?? 0
             var counts = (acc: 0, norm: 0, uncond: 0), worst = 0.0
-            let runner = Section3Runner(store: try RunStore(path: tempDBPath()), runID: "-",
+            let runner = Section3Runner(store: try SQLiteRunStore(path: tempDBPath()), runID: "-",
                                         prepared: section3Run([], benchmark: benchmark, model: model, uncond: set.unconditionalContext))
             for (item, r) in zip(set.items, refItems) {
                 let o = try #require(r.objectValue)
