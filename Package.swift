@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layering (one direction only):
-//   Support → Datasets → Prompting → Engine (+ Models) → Sandbox → Scoring → Evaluation → Reports / Service / CLI
+//   Support, Store → Datasets → Prompting → Engine (+ Models) → Sandbox → Scoring → Evaluation → Reports / Service / CLI
 // Lower layers never import higher ones. The CLI is a thin front door.
 let package = Package(
     name: "codeeval",
@@ -28,6 +28,12 @@ let package = Package(
 
         // Plumbing every layer may use: SHA-256, subprocesses, resumable HTTP download, pip wheels, bounded concurrency.
         .target(name: "Support", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Where jobs and runs are kept: store locations, the lease policy, and the PostgreSQL plumbing (migrations
+        // under an advisory lock, call deadlines, outage classification) both table sets share.
+        .target(name: "Store", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Benchmark files: locate, fetch, verify, decode; the shared JSONL reader.
         .target(name: "Datasets", dependencies: ["CZlib", "Support"]),
         // Protocol profiles as data: shots, templates, stop sequences, sampling defaults.
@@ -60,14 +66,15 @@ let package = Package(
         .target(name: "Scoring"),
         // Evaluations: score sample files (code via Sandbox, math via Scoring).
         .target(name: "Evaluation", dependencies: [
-            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring",
+            "Support", "Store", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // Rendering: terminal tables, Markdown, JSON, HTML with SVG.
         .target(name: "Reports", dependencies: ["Datasets", "Engine", "Models", "Sandbox", "Evaluation", "Scoring"]),
         // HTTP API over Sandbox/Evaluation/Engine: jobs persisted in SQLite (GRDB), auth, limits, metrics.
         .target(name: "Service", dependencies: [
-            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
+            "Support", "Store", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -78,7 +85,7 @@ let package = Package(
         // The speed harnesses behind `codeeval bench` (and their command lines), each against a baseline run in the
         // same process.
         .target(name: "Benchmarking", dependencies: [
-            "CKernels", "Support", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Service",
+            "CKernels", "Support", "Store", "Datasets", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Service",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [
             // The read-bandwidth loop is a measurement: unoptimised, it reports a fraction of the machine's bandwidth.
@@ -86,7 +93,7 @@ let package = Package(
         ]),
         // Argument parsing and printing only.
         .executableTarget(name: "CodeEvalCLI", dependencies: [
-            "Support", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Reports", "Service", "Benchmarking",
+            "Support", "Store", "Datasets", "Prompting", "Engine", "Models", "Sandbox", "Scoring", "Evaluation", "Reports", "Service", "Benchmarking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -103,10 +110,10 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "DatasetsTestSupport", "CZlib"], exclude: ["Fixtures"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport", "Models", "Support"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Store", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport", "Models", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation", "Engine", "Models",
+            "Service", "Store", "Support", "Datasets", "Prompting", "Sandbox", "Evaluation", "Engine", "Models",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

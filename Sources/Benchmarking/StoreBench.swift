@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Service
+import Store
 
 /// The job queue's own ceiling: claim + record throughput with a no-op executor (every verdict is ready at once),
 /// so the figure is the store's cost per sample, not the sandbox's. SQLite (a temporary file) is always measured as

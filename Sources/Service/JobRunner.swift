@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Scoring
+import Store
 
 /// Claims evaluation samples from the store and runs up to `gate.slots` of them at once. Work is leased, not owned:
 /// any number of runners (in one process or many, sharing a store) claim from one queue; a runner that dies loses

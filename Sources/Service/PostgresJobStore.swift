@@ -2,7 +2,7 @@ import Datasets
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
+import Store
 
 /// The job store and work queue in PostgreSQL, shared by any number of replicas. Claims lease rows with
 /// `FOR UPDATE SKIP LOCKED` inside one `UPDATE` (the row locks last for that statement only; ownership is the lease
@@ -11,38 +11,14 @@ import Synchronization
 /// as `StoreUnavailable` (HTTP 503), never as a hang.
 public final class PostgresJobStore: JobQueueStore {
     public var backend: String { "postgresql" }
-    let client: PostgresClient
-    let runTask: Task<Void, Never>
-    let logger = Logger(label: "codeeval.store.postgres")
-    /// Longest a store call may take before the caller is told the store is unavailable.
-    let deadline: Duration
+    let db: PostgresStore
     static let workChannel = "codeeval_work"
 
     public init(_ location: PostgresLocation, deadline: Duration = .seconds(5)) async throws {
-        var config: PostgresClient.Configuration
-        if let socket = location.socketPath {
-            config = .init(unixSocketPath: socket, username: location.user, password: location.password,
-                           database: location.database)
-        } else {
-            config = .init(host: location.host ?? "localhost", port: location.port, username: location.user,
-                           password: location.password, database: location.database, tls: .disable)
-        }
-        config.options.additionalStartupParameters = [("search_path", location.schema)]
-        config.options.connectTimeout = .seconds(3)
-        client = PostgresClient(configuration: config)
-        let client = client
-        runTask = Task { await client.run() }
-        self.deadline = deadline
-        do {
-            try await migrate(schema: location.schema)
-        } catch {
-            close()
-            throw error
-        }
+        db = try await PostgresStore.open(location, deadline: deadline, migrations: Self.migrations)
     }
 
-    public func close() { runTask.cancel() }
-    deinit { runTask.cancel() }
+    public func close() { db.close() }
 
     // MARK: migrations
 
@@ -80,82 +56,15 @@ public final class PostgresJobStore: JobQueueStore {
         ]),
     ]
 
-    func migrate(schema: String) async throws {
-        try await withDeadline(.seconds(60)) { [client, logger] in
-            try await client.withTransaction(logger: logger) { conn in
-                try await conn.query("SELECT pg_advisory_xact_lock(hashtext('codeeval-migrate'))", logger: logger)
-                try await conn.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
-                try await conn.query(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                    logger: logger)
-                var applied = Set<String>()
-                for try await v in try await conn.query("SELECT version FROM schema_migrations", logger: logger).decode(String.self) {
-                    applied.insert(v)
-                }
-                for m in Self.migrations where !applied.contains(m.version) {
-                    for statement in m.sql { try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-                    try await conn.query("INSERT INTO schema_migrations (version) VALUES (\(m.version))", logger: logger)
-                }
-            }
-        }
-    }
+    public func appliedMigrations() async throws -> [String] { try await db.appliedMigrations() }
 
-    public func appliedMigrations() async throws -> [String] {
-        try await fetch("SELECT version FROM schema_migrations ORDER BY version").map { try $0.decode(String.self) }
-    }
-
-    // MARK: plumbing
-
-    /// Runs `body` with the store's deadline; connection-level failures become `StoreUnavailable`.
-    func withDeadline<T: Sendable>(_ limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = limit ?? deadline
-        let settled = Once()
-        // Unstructured on purpose: a query stuck on a dead connection must not hold the caller past the deadline.
-        return try await withCheckedThrowingContinuation { (k: CheckedContinuation<T, any Error>) in
-            let work = Task {
-                let outcome: Result<T, any Error>
-                do { outcome = .success(try await body()) } catch { outcome = .failure(Self.classify(error)) }
-                if settled.claim() { k.resume(with: outcome) }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                if settled.claim() {
-                    work.cancel()
-                    k.resume(throwing: StoreUnavailable("PostgreSQL did not answer within \(limit)"))
-                }
-            }
-        }
-    }
-
-    static func classify(_ error: any Error) -> any Error {
-        guard let e = error as? PSQLError else { return error }
-        if e.code == .server {
-            // Class 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery).
-            let state = e.serverInfo?[.sqlState] ?? ""
-            if state.hasPrefix("08") || state.hasPrefix("57P") { return StoreUnavailable("PostgreSQL: \(e.serverInfo?[.message] ?? state)") }
-            return StoreError("PostgreSQL: \(e.serverInfo?[.message] ?? "error") (SQLSTATE \(state))")
-        }
-        return StoreUnavailable("PostgreSQL unreachable: \(e.code)")
-    }
-
-    func run(_ query: PostgresQuery) async throws {
-        try await withDeadline { [client, logger] in _ = try await client.query(query, logger: logger).collect() }
-    }
-
-    func fetch(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await withDeadline { [client, logger] in try await client.query(query, logger: logger).collect() }
-    }
-
+    func run(_ query: PostgresQuery) async throws { try await db.run(query) }
+    func fetch(_ query: PostgresQuery) async throws -> [PostgresRow] { try await db.fetch(query) }
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await withDeadline { [client, logger] in
-            try await client.withTransaction(logger: logger) { conn in try await body(conn, logger) }
-        }
+        try await db.transaction(body)
     }
 
-    /// Readiness answers within 2 s: a load balancer's health check must not wait for the full call deadline.
-    public func ping() async throws {
-        try await withDeadline(.seconds(2)) { [client, logger] in _ = try await client.query("SELECT 1", logger: logger).collect() }
-    }
+    public func ping() async throws { try await db.ping() }
 
     // MARK: jobs
 
@@ -329,20 +238,9 @@ public final class PostgresJobStore: JobQueueStore {
             """).map { try $0.decode(String.self) }.count == 1
     }
 
-    /// Calls `wake` whenever a job is submitted anywhere, until cancelled (a lost connection is re-opened; the
-    /// runner's poll covers the gap).
+    /// Calls `wake` whenever a job is submitted anywhere, until cancelled (the runner's poll covers any gap).
     public func listenForWork(_ wake: @escaping @Sendable () async -> Void) async {
-        while !Task.isCancelled {
-            do {
-                try await client.withConnection { conn in
-                    try await conn.listen(on: Self.workChannel) { notifications in
-                        for try await _ in notifications { await wake() }
-                    }
-                }
-            } catch {
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+        await db.listen(on: Self.workChannel, wake)
     }
 
     // MARK: executions
@@ -374,10 +272,4 @@ public final class PostgresJobStore: JobQueueStore {
             return (e, j)
         }
     }
-}
-
-/// True for the first caller only: whichever of the work and its deadline settles first answers the caller.
-final class Once: Sendable {
-    private let done = Mutex(false)
-    func claim() -> Bool { done.withLock { let first = !$0; $0 = true; return first } }
 }

@@ -10,7 +10,7 @@ import Logging
 /// died are resumed when it starts again: the store keeps every finished sample and verdict.
 public actor RunQueue {
     let planner: RunPlanner
-    public let store: RunStore
+    public let store: any RunStore
     /// The model every run uses: a request cannot name a file on the server.
     let model: String
     let workers: Int
@@ -18,7 +18,7 @@ public actor RunQueue {
     private var pending: [(id: String, run: PreparedRun)] = []
     private var worker: Task<Void, Never>?
 
-    public init(planner: RunPlanner, store: RunStore, model: String, workers: Int, logger: Logger) {
+    public init(planner: RunPlanner, store: any RunStore, model: String, workers: Int, logger: Logger) {
         self.planner = planner
         self.store = store
         self.model = model
@@ -33,21 +33,21 @@ public actor RunQueue {
         r.endpoints = []
         r.workers = workers
         let prepared = try await planner.plan(r)
-        let id = try RunPlanner.start(prepared, in: store, reuse: false, owner: owner).runID
+        let id = try await RunPlanner.start(prepared, in: store, reuse: false, owner: owner).runID
         enqueue(id, prepared)
-        return try store.run(id)
+        return try await store.run(id)
     }
 
     /// Queues every run of the store that did not complete (after a crash or restart).
     public func resumeUnfinished() async {
-        for info in (try? store.runs()) ?? [] where info.status != "complete" && info.status != "failed" {
+        for info in (try? await store.runs()) ?? [] where info.status != "complete" && info.status != "failed" {
             do {
                 enqueue(info.id, try await planner.resume(info, workers: workers, concurrency: 1,
                                                           batchSize: ContinuousBatcher.defaultBatchSize))
                 logger.info("resuming run", metadata: ["run": "\(info.id)"])
             } catch {
                 logger.error("cannot resume run", metadata: ["run": "\(info.id)", "error": "\(error)"])
-                try? store.setStatus(info.id, status: "failed")
+                try? await store.setStatus(info.id, status: "failed")
             }
         }
     }
@@ -65,7 +65,7 @@ public actor RunQueue {
                 logger.info("run complete", metadata: ["run": "\(id)"])
             } catch {
                 logger.error("run failed", metadata: ["run": "\(id)", "error": "\(error)"])
-                try? store.setStatus(id, status: "failed")
+                try? await store.setStatus(id, status: "failed")
             }
         }
         worker = nil

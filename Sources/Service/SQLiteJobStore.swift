@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import GRDB
+import Store
 
 /// Jobs, samples and finished executions in SQLite (WAL). Everything is written in a transaction *before*
 /// the client or the job runner treats it as done, so a `kill -9` loses at most work in flight. Writers are

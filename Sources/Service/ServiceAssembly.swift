@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import Logging
 import Sandbox
+import Store
 
 /// How `codeeval serve` was asked to run, before anything is opened.
 public struct ServiceOptions: Sendable {
@@ -31,6 +32,17 @@ public struct ServiceSetupError: Error, CustomStringConvertible, Sendable {
 }
 
 extension ServiceOptions {
+    /// The configured lease, its length overridden by `CODEEVAL_LEASE_SECONDS` (shorter leases re-claim a dead
+    /// worker's work sooner; each holder renews every third of it).
+    public func leasePolicy(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LeasePolicy {
+        var lease = config.lease
+        if let text = environment["CODEEVAL_LEASE_SECONDS"] {
+            guard let s = Double(text), s >= 1 else { throw ServiceSetupError(message: "CODEEVAL_LEASE_SECONDS=\(text): expected seconds ≥ 1") }
+            lease.leaseSeconds = s
+        }
+        return lease
+    }
+
     public func storeLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreLocation {
         let text = store ?? environment["CODEEVAL_STORE"] ?? "sqlite:\(databasePath)"
         do { return try StoreLocation.parse(text) } catch { throw ServiceSetupError(message: "\(error)") }
@@ -43,10 +55,7 @@ public enum ServiceAssembly {
     public static func dependencies(_ o: ServiceOptions, logger: Logger,
                                     makePool: @escaping @Sendable (Int) throws -> RunnerPool) async throws -> ServiceDependencies {
         var config = o.config
-        if let text = ProcessInfo.processInfo.environment["CODEEVAL_LEASE_SECONDS"] {
-            guard let s = Double(text), s >= 1 else { throw ServiceSetupError(message: "CODEEVAL_LEASE_SECONDS=\(text): expected seconds ≥ 1") }
-            config.lease.leaseSeconds = s
-        }
+        config.lease = try o.leasePolicy()
         guard config.workers >= 1, config.maxWaiting >= 0, config.maxBodyBytes >= 1, config.maxTimeoutSeconds > 0 else {
             throw ServiceSetupError(message: "--workers, --max-body-mb and --max-timeout must be positive")
         }
@@ -74,7 +83,7 @@ public enum ServiceAssembly {
         // Runs are planned by the CLI's planner, with the datasets found the way the CLI finds them.
         let runs = try o.model.map { model in
             RunQueue(planner: RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool),
-                     store: try RunStore(path: o.runsDatabasePath), model: model, workers: config.workers, logger: logger)
+                     store: try SQLiteRunStore(path: o.runsDatabasePath), model: model, workers: config.workers, logger: logger)
         }
         return ServiceDependencies(config: config, store: try await o.storeLocation().open(), executor: executor,
                                    evaluator: CodeTaskBackend(executor: executor),

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Server limits and knobs. Every request-supplied limit is capped by these (never raised by a client).
 public struct ServiceConfig: Sendable {

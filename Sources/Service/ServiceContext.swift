@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Store
 
 /// Per-request context: the authenticated key (if keys are configured).
 public struct ServiceContext: RequestContext {

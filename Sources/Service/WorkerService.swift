@@ -23,11 +23,4 @@ public struct WorkerService: Service {
         try? await gracefulShutdown()
         await runner.stop()
     }
-
-    /// Runs until SIGTERM or SIGINT.
-    public func runUntilSignalled(logger: Logger) async throws {
-        logger.info("worker claiming", metadata: ["worker": "\(runner.workerID)"])
-        try await ServiceGroup(configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                    logger: logger)).run()
-    }
 }

@@ -41,7 +41,7 @@ struct Section3FidelityTests {
             let set = try Section3Prompts.build(benchmark, store: store)
             var counts = (acc: 0, norm: 0, uncond: 0)
             var ours: [Double] = [], noise: [Double] = [], oursVsTokenByToken: [Double] = [], nearer: [Double] = []
-            let runner = Section3Runner(store: try RunStore(path: tempDBPath()), runID: "-",
+            let runner = Section3Runner(store: try SQLiteRunStore(path: tempDBPath()), runID: "-",
                                         prepared: section3Run([], benchmark: benchmark, model: model, uncond: set.unconditionalContext))
             for (item, r) in zip(set.items, refItems) {
                 let o = try #require(r.objectValue)

@@ -56,52 +56,52 @@ struct Section3RunTests {
         #expect(OptionScores(gold: 0, ll: [-1, -1], chars: [1, 1], greedy: [true, true], uncond: nil).choice == 0)  // ties: first
     }
 
-    @Test func killedRunResumesToTheSameScores() throws {
-        let whole = try RunStore(path: tempDBPath())
+    @Test func killedRunResumesToTheSameScores() async throws {
+        let whole = try SQLiteRunStore(path: tempDBPath())
         let full = section3Run(choiceItems, model: FakeSection3Model(), uncond: "Answer:")
-        let id = try whole.createRun(manifest: full.manifest)
-        try Section3Runner(store: whole, runID: id, prepared: full).run()
-        let reference = try whole.verdicts(id)
+        let id = try await whole.createRun(manifest: full.manifest)
+        try await Section3Runner(store: whole, runID: id, prepared: full).run()
+        let reference = try await whole.verdicts(id)
         #expect(reference.count == 6)
-        #expect(try whole.run(id).status == "complete")
+        #expect(try await whole.run(id).status == "complete")
 
-        let store = try RunStore(path: tempDBPath())
+        let store = try SQLiteRunStore(path: tempDBPath())
         // Two calls per item (options, then the unconditional context): dies during item 3.
         let dying = section3Run(choiceItems, model: FakeSection3Model(failAfter: 5), uncond: "Answer:")
-        let rid = try store.createRun(manifest: dying.manifest)
-        #expect(throws: RunStoreError.self) { try Section3Runner(store: store, runID: rid, prepared: dying).run() }
-        #expect(try store.verdicts(rid).count == 2)
-        #expect(try store.samples(rid).count == 2)
-        #expect(try store.run(rid).status == "interrupted")
+        let rid = try await store.createRun(manifest: dying.manifest)
+        await #expect(throws: RunStoreError.self) { try await Section3Runner(store: store, runID: rid, prepared: dying).run() }
+        #expect(try await store.verdicts(rid).count == 2)
+        #expect(try await store.samples(rid).count == 2)
+        #expect(try await store.run(rid).status == "interrupted")
         let model = FakeSection3Model()
-        try Section3Runner(store: store, runID: rid, prepared: section3Run(choiceItems, model: model, uncond: "Answer:")).run()
+        try await Section3Runner(store: store, runID: rid, prepared: section3Run(choiceItems, model: model, uncond: "Answer:")).run()
         #expect(model.calls == 8)  // only the four missing items were scored
-        #expect(try store.verdicts(rid).map { [$0.taskID, $0.detail, $0.status] } == reference.map { [$0.taskID, $0.detail, $0.status] })
-        let r = try Section3Results.load(store, runID: rid)
+        #expect(try await store.verdicts(rid).map { [$0.taskID, $0.detail, $0.status] } == reference.map { [$0.taskID, $0.detail, $0.status] })
+        let r = try await Section3Results.load(store, runID: rid)
         #expect(r.scored == 6 && r.accUncond != nil && r.accNorm != nil)
     }
 
-    @Test func freeFormAnswersAreCutAtTheStopAndExactMatched() throws {
-        let store = try RunStore(path: tempDBPath())
+    @Test func freeFormAnswersAreCutAtTheStopAndExactMatched() async throws {
+        let store = try SQLiteRunStore(path: tempDBPath())
         let items = [Section3Item(taskID: "nq/0", subject: nil, contexts: ["Q: q?\nA:"], continuations: [], gold: 0, answers: ["the moon"]),
                      Section3Item(taskID: "nq/1", subject: nil, contexts: ["Q: r?\nA:"], continuations: [], gold: 0, answers: ["Mars"])]
         let p = section3Run(items, benchmark: .nq, model: FakeSection3Model())
-        let id = try store.createRun(manifest: p.manifest)
-        try Section3Runner(store: store, runID: id, prepared: p).run()
-        #expect(try store.samples(id).map(\.completion) == ["The Moon", "The Moon"])
-        let r = try Section3Results.load(store, runID: id)
+        let id = try await store.createRun(manifest: p.manifest)
+        try await Section3Runner(store: store, runID: id, prepared: p).run()
+        #expect(try await store.samples(id).map(\.completion) == ["The Moon", "The Moon"])
+        let r = try await Section3Results.load(store, runID: id)
         #expect(r.acc.value == 0.5 && r.accNorm == nil && r.metric.name == "exact_match")
     }
 
-    @Test func mmluScoresPerSubjectAndMacroAverage() throws {
+    @Test func mmluScoresPerSubjectAndMacroAverage() async throws {
         let items = ["a", "a", "a", "b"].enumerated().map { (i: Int, s: String) -> Section3Item in
             Section3Prompts.choice("mmlu/\(s)/test/\(i)", "Q\(i)\nAnswer:", ["A", "B", "C", "D"], i == 3 ? 0 : 1, subject: s)
         }
-        let store = try RunStore(path: tempDBPath())
+        let store = try SQLiteRunStore(path: tempDBPath())
         let p = section3Run(items, benchmark: .mmlu, model: FakeSection3Model())
-        let id = try store.createRun(manifest: p.manifest)
-        try Section3Runner(store: store, runID: id, prepared: p).run()
-        let r = try Section3Results.load(store, runID: id)
+        let id = try await store.createRun(manifest: p.manifest)
+        try await Section3Runner(store: store, runID: id, prepared: p).run()
+        let r = try await Section3Results.load(store, runID: id)
         // The fake scores " A" highest ("A" = 65 ≡ 0 mod 13), so subject a scores 0/3 and b 1/1.
         #expect(r.subjects.map { $0.subject } == ["a", "b"])
         #expect(r.subjects.map { $0.acc.value } == [0, 1])

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Store
 import Testing
 @testable import Service
 

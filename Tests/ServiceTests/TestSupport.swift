@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 @testable import Service
+import Store
 
 /// A fake sandbox: the "program" text decides the verdict (`FAIL` → failed, `SLEEP <s>` → sleeps), and every
 /// run is counted per program so tests can prove nothing ran twice.

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Logging
+import Store
 import Testing
 @testable import Service
 

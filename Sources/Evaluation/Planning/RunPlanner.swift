@@ -53,7 +53,7 @@ public struct PreparedRun: Sendable {
     public let judge: any SampleJudge
 
     /// Generates what `runID` still lacks and judges what is unjudged, recording each result as it completes.
-    public func execute(in store: RunStore, runID: String, workers: Int,
+    public func execute(in store: any RunStore, runID: String, workers: Int,
                         progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws {
         try await RunOrchestrator(store: store, runID: runID, manifest: manifest, tasks: tasks, source: source, judge: judge,
                                   workers: workers).run(progress: progress)
@@ -124,7 +124,7 @@ public struct RunPlanner: Sendable {
             source = local
             modelPath = path
             params = ParameterCount.of(local.generator.model.file).count
-            modelSHA = try ModelRegistry.entry(named: r.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
+            modelSHA = try Self.modelSHA256(r.model, path: path)
         }
         var manifest = RunManifest(
             benchmark: benchmark.rawValue, profile: profile.name.rawValue, model: modelName, modelSHA256: modelSHA,
@@ -143,8 +143,13 @@ public struct RunPlanner: Sendable {
         return PreparedRun(manifest: manifest, tasks: tasks, source: source, judge: judge)
     }
 
-    /// Rebuilds a stored run's inputs; refuses if the prompts, the dataset or the kernel level changed since it started.
-    public func resume(_ info: RunInfo, workers: Int, concurrency: Int, batchSize: Int) async throws -> PreparedRun {
+    /// The model file's SHA-256 (the registry's when it has the model, so a registry model is not hashed again).
+    public static func modelSHA256(_ model: String, path: String) throws -> String {
+        try ModelRegistry.entry(named: model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
+    }
+
+    /// A stored run's tasks as this host prompts them; refuses if the prompts or the dataset changed since it started.
+    func storedTasks(_ info: RunInfo) throws -> (benchmark: Benchmark, profile: Profile, tasks: [PromptedTask]) {
         let m = info.manifest
         let benchmark = try Benchmark.parse(m.benchmark)
         let set = try PromptSet.build(benchmark, profile: try Profile.named(m.profile), store: datasets)
@@ -155,6 +160,19 @@ public struct RunPlanner: Sendable {
             guard let t = byID[id] else { throw PlanError("run \(info.id): task \(id) no longer exists") }
             return t
         }
+        return (benchmark, set.profile, tasks)
+    }
+
+    /// What a worker needs to work on a stored run: its tasks and, to judge, a judge `workers` wide.
+    public func attach(_ info: RunInfo, judgeWorkers: Int?) throws -> (tasks: [PromptedTask], judge: (any SampleJudge)?) {
+        let (benchmark, profile, tasks) = try storedTasks(info)
+        return (tasks, try judgeWorkers.map { try judge(benchmark, workers: $0, profile: profile) })
+    }
+
+    /// Rebuilds a stored run's inputs; refuses if the prompts, the dataset or the kernel level changed since it started.
+    public func resume(_ info: RunInfo, workers: Int, concurrency: Int, batchSize: Int) async throws -> PreparedRun {
+        let m = info.manifest
+        let (benchmark, profile, tasks) = try storedTasks(info)
         if m.source == "local", let k = m.kernels, k != KernelLevel.name {
             throw PlanError("run \(info.id) was generated with the \(k) kernels and this process uses \(KernelLevel.name): "
                 + "its logits would differ at rounding level, so the finished samples could not be reproduced; resume it "
@@ -173,19 +191,21 @@ public struct RunPlanner: Sendable {
             source = try localSource(modelPath: path, tasks: tasks, maxTokens: m.maxTokens, batchSize: batchSize)
         }
         return PreparedRun(manifest: m, tasks: tasks, source: source,
-                           judge: try judge(benchmark, workers: workers, profile: set.profile))
+                           judge: try judge(benchmark, workers: workers, profile: profile))
     }
 
     /// Where a planned run goes in the store: reuse a completed run of the same manifest, resume an interrupted
     /// one (Ctrl-C, kill -9), or create a new one.
-    public static func start(_ p: PreparedRun, in store: RunStore, reuse: Bool, owner: String? = nil) throws -> RunStart {
+    /// `detached`: the run is queued for workers (`codeeval worker --roles generate,judge`) instead of this process.
+    public static func start(_ p: PreparedRun, in store: any RunStore, reuse: Bool, owner: String? = nil,
+                             detached: Bool = false) async throws -> RunStart {
         if reuse {
-            if let done = try store.completedRuns(matching: p.manifest).first { return .reuse(done.id) }
-            if let open = try store.runs().last(where: { $0.status != "complete" && $0.manifest == p.manifest }) {
+            if let done = try await store.completedRuns(matching: p.manifest).first { return .reuse(done.id) }
+            if let open = try await store.runs().last(where: { $0.status != "complete" && $0.manifest == p.manifest }) {
                 return .resume(open.id)
             }
         }
-        return .new(try store.createRun(manifest: p.manifest, owner: owner))
+        return .new(try await store.createRun(id: RunIDs.new(), manifest: p.manifest, owner: owner, detached: detached))
     }
 
     /// The requested tasks (`--tasks`, then `--limit`), in dataset order; unknown ids are an error.
@@ -239,7 +259,7 @@ public struct RunPlanner: Sendable {
     /// Every model × benchmark of a comparison, each run reused, resumed or started (`run` executes one, reporting
     /// `start` first), in model-major order. Every model name is resolved before the first run starts, so a typo
     /// cannot strand a half-done comparison.
-    public func compare(models: [String], benchmarks: [Benchmark], base: RunRequest, store: RunStore,
+    public func compare(models: [String], benchmarks: [Benchmark], base: RunRequest, store: any RunStore,
                         run: (_ model: String, _ benchmark: Benchmark, _ prepared: PreparedRun, _ start: RunStart) async throws -> Void)
         async throws -> [RunResults] {
         for m in models { _ = try ModelRegistry.resolve(m) }
@@ -250,9 +270,9 @@ public struct RunPlanner: Sendable {
                 r.model = model
                 r.benchmark = b
                 let prepared = try await plan(r)
-                let start = try Self.start(prepared, in: store, reuse: true)
+                let start = try await Self.start(prepared, in: store, reuse: true)
                 try await run(model, b, prepared, start)
-                results.append(try RunResults.load(store, runID: start.runID))
+                results.append(try await RunResults.load(store, runID: start.runID))
             }
         }
         return results

@@ -11,16 +11,16 @@ public enum RunExport {
         case humanEval = "human-eval", results, evalplus
     }
 
-    public static func lines(_ store: RunStore, runID: String, withVerdicts: Bool) throws -> [JSONObject] {
-        try lines(store, runID: runID, format: withVerdicts ? .results : .humanEval)
+    public static func lines(_ store: any RunStore, runID: String, withVerdicts: Bool) async throws -> [JSONObject] {
+        try await lines(store, runID: runID, format: withVerdicts ? .results : .humanEval)
     }
 
-    public static func lines(_ store: RunStore, runID: String, format: Format) throws -> [JSONObject] {
-        let info = try store.run(runID)
+    public static func lines(_ store: any RunStore, runID: String, format: Format) async throws -> [JSONObject] {
+        let info = try await store.run(runID)
         var verdicts: [String: StoredVerdict] = [:]
-        for v in try store.verdicts(runID) { verdicts["\(v.taskID)#\(v.index)"] = v }
+        for v in try await store.verdicts(runID) { verdicts["\(v.taskID)#\(v.index)"] = v }
         let order = Dictionary(info.manifest.taskIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let samples = try store.samples(runID).sorted { (order[$0.taskID] ?? 0, $0.index) < (order[$1.taskID] ?? 0, $1.index) }
+        let samples = try await store.samples(runID).sorted { (order[$0.taskID] ?? 0, $0.index) < (order[$1.taskID] ?? 0, $1.index) }
         let codeField = format == .evalplus && info.manifest.profile == Profile.Name.instruct.rawValue ? "solution" : "completion"
         return samples.map { s in
             // human-eval's field order: task_id, completion, then result and passed.

@@ -74,6 +74,21 @@ public struct RunManifest: Codable, Sendable, Equatable {
         self.kernels = kernels
     }
 
+    /// What a worker needs to generate this run's samples exactly: for a local run the model file (its hash) and the
+    /// kernel family, for a remote one the model name (remote samples are not bit-reproducible anyway).
+    public var generatorKey: String {
+        source == "local" ? Self.localGeneratorKey(modelSHA256: modelSHA256 ?? "-", kernels: kernels ?? "-")
+            : Self.remoteGeneratorKey(model: model)
+    }
+
+    public static func localGeneratorKey(modelSHA256: String, kernels: String) -> String { "local:\(modelSHA256):\(kernels)" }
+    public static func remoteGeneratorKey(model: String) -> String { "remote:\(model)" }
+
+    /// Every sample of the run, in the order one process generates them (task by task, then sample index).
+    public var units: [(taskID: String, index: Int)] {
+        taskIDs.flatMap { t in (0..<n).map { (taskID: t, index: $0) } }
+    }
+
     /// Seed of one sample, derived from the run seed, task id and sample index (SplitMix64 over an FNV-1a hash),
     /// so a sample's randomness does not depend on scheduling, resumption or which samples already exist.
     public static func sampleSeed(runSeed: UInt64, taskID: String, index: Int) -> UInt64 {

@@ -33,7 +33,7 @@ public struct RunProgress: Sendable, Equatable {
 /// Generates the missing samples of a run and judges the unjudged ones, overlapping the two:
 /// every sample goes to the judge pool as soon as it is stored; generation never waits for judging.
 public struct RunOrchestrator: Sendable {
-    public let store: RunStore
+    public let store: any RunStore
     public let runID: String
     public let manifest: RunManifest
     public let tasks: [PromptedTask]
@@ -41,7 +41,7 @@ public struct RunOrchestrator: Sendable {
     public let judge: any SampleJudge
     public let workers: Int
 
-    public init(store: RunStore, runID: String, manifest: RunManifest, tasks: [PromptedTask],
+    public init(store: any RunStore, runID: String, manifest: RunManifest, tasks: [PromptedTask],
                 source: any CompletionSource, judge: any SampleJudge, workers: Int) {
         self.store = store
         self.runID = runID
@@ -54,8 +54,8 @@ public struct RunOrchestrator: Sendable {
 
     public func run(progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws {
         let start = Date()
-        let existingSamples = try store.samples(runID)
-        let existingVerdicts = try store.verdicts(runID)
+        let existingSamples = try await store.samples(runID)
+        let existingVerdicts = try await store.verdicts(runID)
         let judged = Set(existingVerdicts.map { Key($0.taskID, $0.index) })
         let generated = Set(existingSamples.map { Key($0.taskID, $0.index) })
         let counter = ProgressCounter(
@@ -78,26 +78,32 @@ public struct RunOrchestrator: Sendable {
                 try await group.waitForAll()
             }
         } catch {
-            try? store.setStatus(runID, status: "interrupted", addWallSeconds: Date().timeIntervalSince(start))
+            try? await store.setStatus(runID, status: "interrupted", addWallSeconds: Date().timeIntervalSince(start))
             throw error
         }
-        let samples = try store.samples(runID).count
-        let verdicts = try store.verdicts(runID).count
+        let counts = try await store.counts(runID)
+        let (samples, verdicts) = (counts.samples, counts.verdicts)
         guard samples == tasks.count * manifest.n, verdicts == samples else {
             throw RunStoreError("run \(runID) ended with \(samples) samples and \(verdicts) verdicts of \(tasks.count * manifest.n)")
         }
-        try store.setStatus(runID, status: "complete", addWallSeconds: Date().timeIntervalSince(start))
+        try await store.setStatus(runID, status: "complete", addWallSeconds: Date().timeIntervalSince(start))
     }
 
-    func request(_ task: PromptedTask, index: Int) -> CompletionRequest {
+    func generateOne(_ task: PromptedTask, index: Int) async throws -> StoredSample {
+        try await Self.generate(task, index: index, manifest: manifest, source: source)
+    }
+
+    static func request(_ task: PromptedTask, index: Int, manifest: RunManifest) -> CompletionRequest {
         CompletionRequest(prompt: task.prompt, stops: task.stops, maxTokens: manifest.maxTokens,
                           temperature: manifest.temperature, topP: manifest.topP, topK: manifest.topK,
                           seed: RunManifest.sampleSeed(runSeed: manifest.seed, taskID: task.taskID, index: index),
                           replyPrefix: task.replyPrefix)
     }
 
-    func generateOne(_ task: PromptedTask, index: Int) async throws -> StoredSample {
-        let req = request(task, index: index)
+    /// One sample, as any process generates it: the request depends only on the manifest, the task and the index,
+    /// so whichever worker generates it stores the same sample.
+    static func generate(_ task: PromptedTask, index: Int, manifest: RunManifest, source: any CompletionSource) async throws -> StoredSample {
+        let req = request(task, index: index, manifest: manifest)
         let r = try await source.complete(req)
         // Stops are re-applied locally: a backend may accept fewer stops than we need.
         let cut = StopSequences.truncate(r.text, at: task.stops)
@@ -114,7 +120,7 @@ public struct RunOrchestrator: Sendable {
         try await forEachConcurrently(count: todo.count, width: max(1, source.maxConcurrency), {
             try await generateOne(todo[$0].0, index: todo[$0].1)
         }) { _, s in
-            if try store.insertSample(runID: runID, s) { emit(s) }
+            if try await store.insertSample(runID: runID, s) { emit(s) }
             progress(await counter.generated(tokens: s.tokens))
         }
     }
@@ -124,7 +130,7 @@ public struct RunOrchestrator: Sendable {
         try await withThrowingTaskGroup(of: StoredVerdict.self) { group in
             var running = 0
             func record(_ v: StoredVerdict) async throws {
-                try store.insertVerdict(runID: runID, v)
+                try await store.insertVerdict(runID: runID, v)
                 progress(await counter.judged(v))
             }
             for await s in stream {

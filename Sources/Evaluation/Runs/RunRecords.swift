@@ -1,3 +1,5 @@
+import Foundation
+
 /// One generated sample, as stored.
 public struct StoredSample: Sendable, Equatable {
     public var taskID: String
@@ -25,6 +27,14 @@ public struct StoredSample: Sendable, Equatable {
         self.promptMs = promptMs
         self.decodeMs = decodeMs
         self.seed = seed
+    }
+
+    /// A stored row, whose seed is kept as text (SQLite and PostgreSQL integers are signed; seeds use all 64 bits).
+    init(taskID: String, index: Int, completion: String, rawText: String, finishReason: String, tokens: Int,
+         promptTokens: Int, promptMs: Double, decodeMs: Double, seedText: String) {
+        self.init(taskID: taskID, index: index, completion: completion, rawText: rawText, finishReason: finishReason,
+                  tokens: tokens, promptTokens: promptTokens, promptMs: promptMs, decodeMs: decodeMs,
+                  seed: UInt64(seedText) ?? 0)
     }
 }
 
@@ -58,13 +68,28 @@ public struct RunInfo: Sendable, Equatable {
     public var wallSeconds: Double
     /// The API key that started the run over HTTP; nil for runs started from the command line.
     public var owner: String?
+    /// Why a detached run failed (a parked unit), else nil.
+    public var error: String? = nil
 
-    public init(id: String, createdAt: String, status: String, manifest: RunManifest, wallSeconds: Double, owner: String? = nil) {
+    public init(id: String, createdAt: String, status: String, manifest: RunManifest, wallSeconds: Double, owner: String? = nil,
+                error: String? = nil) {
         self.id = id
         self.createdAt = createdAt
         self.status = status
         self.manifest = manifest
         self.wallSeconds = wallSeconds
         self.owner = owner
+        self.error = error
+    }
+
+    /// A stored row: the manifest as its JSON text.
+    init(id: String, createdAt: String, status: String, manifestJSON: String, wallSeconds: Double, owner: String?,
+         error: String?) throws {
+        let manifest: RunManifest
+        do { manifest = try JSONDecoder().decode(RunManifest.self, from: Data(manifestJSON.utf8)) } catch {
+            throw RunStoreError("run \(id): unreadable manifest: \(error)")
+        }
+        self.init(id: id, createdAt: createdAt, status: status, manifest: manifest, wallSeconds: wallSeconds, owner: owner,
+                  error: error)
     }
 }

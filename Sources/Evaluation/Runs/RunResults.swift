@@ -74,8 +74,8 @@ public struct RunResults: Sendable {
             passAt1StandardError: pass[1].map { PassAtK.standardError(passAt1: $0, tasks: tasks.count) })
     }
 
-    public static func load(_ store: RunStore, runID: String) throws -> RunResults {
-        compute(info: try store.run(runID), samples: try store.samples(runID), verdicts: try store.verdicts(runID))
+    public static func load(_ store: any RunStore, runID: String) async throws -> RunResults {
+        compute(info: try await store.run(runID), samples: try await store.samples(runID), verdicts: try await store.verdicts(runID))
     }
 
     /// The run's manifest essentials and scores as one JSON object (the CLI's `--json` line, the service's run status).

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 
 public struct RunStoreError: Error, CustomStringConvertible, Sendable {
     public let message: String
@@ -7,85 +7,119 @@ public struct RunStoreError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// SQLite (WAL) store of runs, samples and verdicts. Every sample and verdict is its own committed transaction,
-/// so a run killed at any moment keeps everything it finished; (run, task, index) keys make repeats impossible.
-public final class RunStore: Sendable {
-    public let path: String
-    let pool: DatabasePool
+/// The stage a unit of a run's work is in: its sample is to be generated, then judged, then it is done.
+public enum RunStage: String, Sendable, Codable {
+    case generate, judge, done
+}
 
-    /// `~/.cache/codeeval/runs.sqlite` (honours `XDG_CACHE_HOME`).
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let cache = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return cache.appendingPathComponent("codeeval/runs.sqlite").path
+/// One sample of a detached run, leased to one worker for one stage until the database clock passes the lease.
+public struct RunUnit: Sendable, Equatable, Hashable {
+    public var runID: String
+    public var taskID: String
+    public var index: Int
+    public var stage: RunStage
+    /// Claims of this unit in its current stage, this one included.
+    public var attempts: Int
+
+    public init(runID: String, taskID: String, index: Int, stage: RunStage, attempts: Int) {
+        self.runID = runID
+        self.taskID = taskID
+        self.index = index
+        self.stage = stage
+        self.attempts = attempts
+    }
+}
+
+/// How far a run is: stored samples and verdicts (for `runs watch` without reading every sample).
+public struct RunCounts: Sendable, Equatable {
+    public var samples: Int
+    public var verdicts: Int
+    public var passed: Int
+    public init(samples: Int, verdicts: Int, passed: Int) {
+        self.samples = samples
+        self.verdicts = verdicts
+        self.passed = passed
+    }
+}
+
+/// Runs, their samples and verdicts, and the work queue of detached runs: one contract, two backends (SQLite, one
+/// host; PostgreSQL, shared by any number of workers). The rules every backend keeps, checked by one conformance
+/// suite:
+/// - a sample and a verdict are stored once per (run, task, index): the first committed wins, a late duplicate
+///   returns false and changes nothing;
+/// - storing a sample moves its unit to `judge`, storing a verdict moves it to `done`, whoever stored it (so a run
+///   resumed in one process and its workers never disagree about what is left);
+/// - a claim never hands out a unit that is in another stage, leased (unexpired), of a run that is not queued or
+///   running, or exhausted; `finishRuns` completes a run once, when every unit is done.
+public protocol RunStore: Sendable {
+    /// The file or the (password-redacted) URL, for messages.
+    var location: String { get }
+
+    /// Stores a run as `running` (worked on by the calling process), or, `detached`, as `queued` with one unit per
+    /// (task, sample index) for workers to claim.
+    func createRun(id: String, manifest: RunManifest, owner: String?, detached: Bool) async throws -> String
+    func setStatus(_ id: String, status: String, addWallSeconds: Double) async throws
+    /// Inserts a sample; false (and nothing changes) if that (task, index) is already stored.
+    func insertSample(runID: String, _ s: StoredSample, by worker: String?) async throws -> Bool
+    func insertVerdict(runID: String, _ v: StoredVerdict, by worker: String?) async throws -> Bool
+    /// A sample and its verdict in one transaction: a scored §3 item is stored whole or not at all.
+    func insertScored(runID: String, _ s: StoredSample, _ v: StoredVerdict) async throws
+    func run(_ id: String) async throws -> RunInfo
+    /// Every run, oldest first.
+    func runs() async throws -> [RunInfo]
+    /// Samples in the order they were stored.
+    func samples(_ runID: String) async throws -> [StoredSample]
+    func verdicts(_ runID: String) async throws -> [StoredVerdict]
+    /// One stored sample, or nil.
+    func sample(_ runID: String, taskID: String, index: Int) async throws -> StoredSample?
+    func counts(_ runID: String) async throws -> RunCounts
+
+    /// Leases up to `limit` units in `stage` (oldest run first, then task order) to `worker`. `generator` restricts
+    /// generation units to runs whose samples that worker can reproduce (`RunManifest.generatorKey`). When fewer
+    /// are left, it also fails runs with an exhausted unit (so does `renewUnits`).
+    func claimUnits(worker: String, stage: RunStage, generator: String?, limit: Int, policy: LeasePolicy) async throws -> [RunUnit]
+    /// Extends every lease `worker` holds on a unit still in the stage it was claimed for; returns how many.
+    @discardableResult func renewUnits(worker: String, policy: LeasePolicy) async throws -> Int
+    /// Gives a lease back after an error so another claim retries it; `error` is kept for the failure message.
+    func releaseUnit(_ unit: RunUnit, worker: String, error: String) async throws
+    /// Completes every queued or running run whose units are all done (its wall time: creation to now on the
+    /// database clock); returns the runs this call completed. A run is completed by exactly one caller.
+    func finishRuns(worker: String) async throws -> [String]
+}
+
+extension RunStore {
+    @discardableResult
+    public func createRun(id: String = RunIDs.new(), manifest: RunManifest, owner: String? = nil) async throws -> String {
+        try await createRun(id: id, manifest: manifest, owner: owner, detached: false)
     }
 
-    public init(path: String) throws {
-        self.path = path
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var config = Configuration()
-            config.busyMode = .timeout(10)
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw RunStoreError("cannot open run store \(path): \(error)")
-        }
+    public func setStatus(_ id: String, status: String) async throws {
+        try await setStatus(id, status: status, addWallSeconds: 0)
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE runs (
-                    id TEXT PRIMARY KEY,
-                    created_at TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    benchmark TEXT NOT NULL,
-                    model TEXT NOT NULL,
-                    profile TEXT NOT NULL,
-                    manifest TEXT NOT NULL,
-                    wall_seconds REAL NOT NULL DEFAULT 0
-                );
-                CREATE TABLE samples (
-                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                    task_id TEXT NOT NULL,
-                    sample_index INTEGER NOT NULL,
-                    completion TEXT NOT NULL,
-                    raw_text TEXT NOT NULL,
-                    finish_reason TEXT NOT NULL,
-                    tokens INTEGER NOT NULL,
-                    prompt_tokens INTEGER NOT NULL,
-                    prompt_ms REAL NOT NULL,
-                    decode_ms REAL NOT NULL,
-                    seed TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    PRIMARY KEY (run_id, task_id, sample_index)
-                );
-                CREATE TABLE verdicts (
-                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                    task_id TEXT NOT NULL,
-                    sample_index INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    passed INTEGER NOT NULL,
-                    detail TEXT NOT NULL,
-                    duration_ms REAL NOT NULL,
-                    PRIMARY KEY (run_id, task_id, sample_index)
-                );
-                """)
-        }
-        // The API key that started a run over HTTP (nil for the CLI): the service shows a run to its owner only.
-        m.registerMigration("v2-owner") { db in
-            try db.execute(sql: "ALTER TABLE runs ADD COLUMN owner TEXT")
-        }
-        return m
+    @discardableResult
+    public func insertSample(runID: String, _ s: StoredSample) async throws -> Bool {
+        try await insertSample(runID: runID, s, by: nil)
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    @discardableResult
+    public func insertVerdict(runID: String, _ v: StoredVerdict) async throws -> Bool {
+        try await insertVerdict(runID: runID, v, by: nil)
+    }
 
+    /// Runs whose manifest equals `manifest` (the fields a reuse may ignore: none today), newest first.
+    public func completedRuns(matching manifest: RunManifest) async throws -> [RunInfo] {
+        try await runs().filter { $0.status == "complete" && $0.manifest == manifest }.reversed()
+    }
+
+    func unknownRun(_ id: String) -> RunStoreError {
+        RunStoreError("no run '\(id)' in \(location) (see `codeeval runs list`)")
+    }
+}
+
+public enum RunIDs {
     /// A new run id: UTC timestamp plus random hex (sortable, unique without coordination).
-    public static func newRunID() -> String {
+    public static func new() -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -93,106 +127,28 @@ public final class RunStore: Sendable {
         return "r\(f.string(from: Date()))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
     }
 
-    public func createRun(id: String = RunStore.newRunID(), manifest: RunManifest, owner: String? = nil) throws -> String {
-        let json = try manifest.json()
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO runs (id, created_at, status, benchmark, model, profile, manifest, owner) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
-                           arguments: [id, Self.now(), manifest.benchmark, manifest.model, manifest.profile, json, owner])
+    /// The message a run fails with when one of its units is parked.
+    static func parkedMessage(taskID: String, index: Int, stage: String, attempts: Int, lastError: String?) -> String {
+        "poison_unit: sample \(index) of \(taskID) was claimed \(attempts) times to \(stage) without a result; last error: \(lastError ?? "worker lost")"
+    }
+}
+
+extension StoreLocation {
+    /// Where runs are kept: `--store` (sqlite:PATH or postgres://…), else `--db PATH`, else `$CODEEVAL_STORE`, else
+    /// `~/.cache/codeeval/runs.sqlite`.
+    public static func forRuns(store: String?, db: String?,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreLocation {
+        if let store { return try parse(store) }
+        if let db { return .sqlite(path: db) }
+        if let text = environment["CODEEVAL_STORE"], !text.isEmpty { return try parse(text) }
+        return .sqlite(path: SQLiteRunStore.defaultPath(environment: environment))
+    }
+
+    /// Opens the run store here, applying any pending migration.
+    public func openRuns() async throws -> any RunStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteRunStore(path: path)
+        case .postgres(let location): return try await PostgresRunStore(location)
         }
-        return id
-    }
-
-    public func setStatus(_ id: String, status: String, addWallSeconds: Double = 0) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, wall_seconds = wall_seconds + ? WHERE id = ?",
-                           arguments: [status, addWallSeconds, id])
-        }
-    }
-
-    /// Insert a sample; returns false (and changes nothing) if that (task, index) is already stored.
-    @discardableResult
-    public func insertSample(runID: String, _ s: StoredSample) throws -> Bool {
-        try pool.write { db in
-            try Self.insert(s, runID: runID, db)
-            return db.changesCount > 0
-        }
-    }
-
-    /// A sample and its verdict in one transaction: a scored §3 item is stored whole or not at all.
-    public func insertScored(runID: String, _ s: StoredSample, _ v: StoredVerdict) throws {
-        try pool.write { db in
-            try Self.insert(s, runID: runID, db)
-            try Self.insert(v, runID: runID, db)
-        }
-    }
-
-    static func insert(_ s: StoredSample, runID: String, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO samples (run_id, task_id, sample_index, completion, raw_text, finish_reason, tokens,
-                prompt_tokens, prompt_ms, decode_ms, seed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [runID, s.taskID, s.index, s.completion, s.rawText, s.finishReason, s.tokens,
-                             s.promptTokens, s.promptMs, s.decodeMs, String(s.seed), Self.now()])
-    }
-
-    static func insert(_ v: StoredVerdict, runID: String, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO verdicts (run_id, task_id, sample_index, status, passed, detail, duration_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [runID, v.taskID, v.index, v.status, v.passed ? 1 : 0, v.detail, v.durationMs])
-    }
-
-    @discardableResult
-    public func insertVerdict(runID: String, _ v: StoredVerdict) throws -> Bool {
-        try pool.write { db in
-            try Self.insert(v, runID: runID, db)
-            return db.changesCount > 0
-        }
-    }
-
-    public func run(_ id: String) throws -> RunInfo {
-        let found = try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) }
-        guard let row = found else { throw RunStoreError("no run '\(id)' in \(path) (see `codeeval runs list`)") }
-        return try Self.info(row)
-    }
-
-    public func runs() throws -> [RunInfo] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at, id") }.map(Self.info)
-    }
-
-    static func info(_ row: Row) throws -> RunInfo {
-        let json: String = row["manifest"]
-        let id: String = row["id"]
-        let manifest: RunManifest
-        do { manifest = try JSONDecoder().decode(RunManifest.self, from: Data(json.utf8)) } catch {
-            throw RunStoreError("run \(id): unreadable manifest: \(error)")
-        }
-        return RunInfo(id: id, createdAt: row["created_at"], status: row["status"], manifest: manifest,
-                       wallSeconds: row["wall_seconds"], owner: row["owner"])
-    }
-
-    public func samples(_ runID: String) throws -> [StoredSample] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM samples WHERE run_id = ? ORDER BY rowid", arguments: [runID])
-        }.map { r in
-            let seedText: String = r["seed"]
-            return StoredSample(taskID: r["task_id"], index: r["sample_index"], completion: r["completion"],
-                                rawText: r["raw_text"], finishReason: r["finish_reason"], tokens: r["tokens"],
-                                promptTokens: r["prompt_tokens"], promptMs: r["prompt_ms"], decodeMs: r["decode_ms"],
-                                seed: UInt64(seedText) ?? 0)
-        }
-    }
-
-    public func verdicts(_ runID: String) throws -> [StoredVerdict] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE run_id = ? ORDER BY rowid", arguments: [runID])
-        }.map { r in
-            StoredVerdict(taskID: r["task_id"], index: r["sample_index"], status: r["status"],
-                          passed: (r["passed"] as Int) != 0, detail: r["detail"], durationMs: r["duration_ms"])
-        }
-    }
-
-    /// Runs whose manifest equals `manifest` except for the fields a reuse may ignore (none today), newest first.
-    public func completedRuns(matching manifest: RunManifest) throws -> [RunInfo] {
-        try runs().filter { $0.status == "complete" && $0.manifest == manifest }.reversed()
     }
 }

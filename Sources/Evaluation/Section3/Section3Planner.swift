@@ -89,8 +89,8 @@ public struct Section3Planner: Sendable {
     /// Every model × benchmark at its default shots (the compare command): a completed run with the same manifest is
     /// reused, an unfinished one resumed, otherwise a new one is scored (`progress` sees each item). Every model name
     /// is resolved before the first run starts.
-    public func compare(models: [String], benchmarks: [Benchmark], limit: Int?, store: RunStore,
-                        progress: (RunProgress) -> Void) throws -> [Section3Results] {
+    public func compare(models: [String], benchmarks: [Benchmark], limit: Int?, store: any RunStore,
+                        progress: (RunProgress) -> Void) async throws -> [Section3Results] {
         for m in models { _ = try ModelRegistry.resolve(m) }
         var out: [Section3Results] = []
         for model in models {
@@ -98,14 +98,14 @@ public struct Section3Planner: Sendable {
                 var r = Section3Request(benchmark: b)
                 (r.model, r.limit) = (model, limit)
                 let p = try plan(r)
-                var id = try store.completedRuns(matching: p.manifest).first?.id
+                var id = try await store.completedRuns(matching: p.manifest).first?.id
                 if id == nil {
-                    let runID = try store.runs().last { $0.status != "complete" && $0.manifest == p.manifest }?.id
-                        ?? store.createRun(manifest: p.manifest)
-                    try Section3Runner(store: store, runID: runID, prepared: p).run(progress: progress)
+                    var runID = try await store.runs().last { $0.status != "complete" && $0.manifest == p.manifest }?.id
+                    if runID == nil { runID = try await store.createRun(manifest: p.manifest) }
+                    try await Section3Runner(store: store, runID: runID!, prepared: p).run(progress: progress)
                     id = runID
                 }
-                out.append(try Section3Results.load(store, runID: id!))
+                out.append(try await Section3Results.load(store, runID: id!))
             }
         }
         return out

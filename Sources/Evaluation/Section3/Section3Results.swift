@@ -94,7 +94,7 @@ public struct Section3Results: Sendable {
         return r
     }
 
-    public static func load(_ store: RunStore, runID: String) throws -> Section3Results {
-        try compute(info: try store.run(runID), verdicts: try store.verdicts(runID))
+    public static func load(_ store: any RunStore, runID: String) async throws -> Section3Results {
+        try compute(info: try await store.run(runID), verdicts: try await store.verdicts(runID))
     }
 }

