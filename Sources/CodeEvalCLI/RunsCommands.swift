@@ -57,9 +57,8 @@ struct RunsExport: AsyncParsableCommand {
     var format: String = "human-eval"
     @OptionGroup var store: StoreOptions
     func run() async throws {
-        guard let f = RunExport.Format(rawValue: format) else {
-            throw ValidationError("unknown --format '\(format)' (\(RunExport.Format.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        let formats = RunExport.Format.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let f = RunExport.Format(rawValue: format) else { throw ValidationError("unknown --format '\(format)' (\(formats))") }
         for o in try await RunExport.lines(try await store.open(), runID: runID, format: f) {
             print(o.serialized())
         }
