@@ -19,11 +19,8 @@ public enum DecodeBound {
     /// weights can reach.
     public static func readBandwidth(threads: Int, hugePages: Bool, bytes: Int = 1 << 30, rounds: Int = 5) -> Double {
         let count = bytes / MemoryLayout<SIMD8<Float>>.stride
-        let huge = 2 << 20
-        guard let mapped = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else { return 0 }
-        defer { munmap(mapped, bytes + huge) }
-        let raw = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: mapped) + huge - 1) & ~(huge - 1))!
-        _ = madvise(raw, bytes, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
+        guard let (raw, unmap) = mapBuffer(bytes: bytes, hugePages: hugePages) else { return 0 }
+        defer { unmap() }
         let buffer = raw.bindMemory(to: SIMD8<Float>.self, capacity: count)
         buffer.initialize(repeating: SIMD8(repeating: 1), count: count)
         let sink = UnsafeMutablePointer<Float>.allocate(capacity: threads)
@@ -46,6 +43,16 @@ public enum DecodeBound {
             best = max(best, Double(count * MemoryLayout<SIMD8<Float>>.stride) / (now() - t0))
         }
         return best
+    }
+
+    /// `bytes` of anonymous memory starting on a 2 MiB boundary, on huge pages or held to 4 KiB pages; with the call
+    /// that unmaps it.
+    static func mapBuffer(bytes: Int, hugePages: Bool) -> (UnsafeMutableRawPointer, () -> Void)? {
+        let huge = 2 << 20
+        guard let mapped = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else { return nil }
+        let raw = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: mapped) + huge - 1) & ~(huge - 1))!
+        _ = madvise(raw, bytes, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
+        return (raw, { munmap(mapped, bytes + huge) })
     }
 
     /// `model name` and the SIMD flags that choose our kernels, from /proc/cpuinfo.

@@ -197,11 +197,8 @@ public struct EngineBench: Sendable {
             let type = Int32(t.type.rawValue), cols = t.dims[0]
             guard ck_vec_dot_type(type) >= 0, let rowBytes = t.type.byteCount(elements: cols) else { continue }
             let srcRows = t.dims[1], bytes = 512 << 20, rows = bytes / rowBytes / 16 * 16
-            let huge = 2 << 20
-            guard let mapped = mmap(nil, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else { continue }
-            defer { munmap(mapped, bytes + huge) }
-            let w = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: mapped) + huge - 1) & ~(huge - 1))!
-            _ = madvise(w, bytes, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
+            guard let (w, unmap) = DecodeBound.mapBuffer(bytes: bytes, hugePages: hugePages) else { continue }
+            defer { unmap() }
             let src = m.file.base + t.fileOffset
             for r in 0..<rows { (w + r * rowBytes).copyMemory(from: src + (r % srcRows) * rowBytes, byteCount: rowBytes) }
             let x = (0..<cols).map { _ in Float.random(in: -1...1) }
