@@ -61,7 +61,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl"), .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now"])]
         ),
         // Swift side of the sandbox: spawn the launcher, enforce wall time, collect a verdict.
-        .target(name: "Sandbox"),
+        .target(name: "Sandbox", dependencies: ["Support"]),
         // Pure functions: pass@k, answer extraction/normalisation/equivalence, majority vote.
         .target(name: "Scoring"),
         // Evaluations: score sample files (code via Sandbox, math via Scoring).
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "PromptingTests", dependencies: ["Prompting", "Datasets", "DatasetsTestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "DatasetsTestSupport", "CZlib"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Datasets", "DatasetsTestSupport", "CZlib", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Store", "Datasets", "Scoring", "Sandbox", "DatasetsTestSupport", "Models", "Support"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ServiceTests", dependencies: [

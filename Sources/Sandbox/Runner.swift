@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Synchronization
 
 /// A program to run: Python source, and whether a pass needs the harness's proof (see `ProofOfPass`).
@@ -21,12 +22,9 @@ public struct Runner: Sendable {
     public let launcher: String
     public let python: String
 
-    /// Writing a program to a launcher that already exited (e.g. it rejected an oversized program) must be an
-    /// EPIPE we handle, not a SIGPIPE that kills the whole process.
-    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
-
     public init(launcher: String? = nil, python: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        Runner.ignoreSIGPIPE
+        // A launcher that already exited (it rejected an oversized program) answers our write with EPIPE.
+        BrokenPipe.ignoreSignal()
         self.launcher = launcher ?? environment["CODEEVAL_SANDBOX"] ?? Runner.defaultLauncherPath()
         self.python = python ?? environment["CODEEVAL_PYTHON"] ?? "/usr/bin/python3"
     }
@@ -69,7 +67,7 @@ public struct Runner: Sendable {
     }
 
     public func run(_ program: Program, limits: Limits = Limits(), prepared: PreparedLaunch? = nil) async -> Execution {
-        await BlockingThread.run { self.runBlocking(program, limits: limits, prepared: prepared) }
+        await OwnThread.run(name: "codeeval-sandbox-run", stackSize: 1 << 20) { self.runBlocking(program, limits: limits, prepared: prepared) }
     }
 
     /// Why no program can run (the launcher is missing), or nil. Callers that are about to start long work
@@ -417,7 +415,7 @@ public actor RunnerPool {
     /// on a thread of its own, so the actor is free meanwhile (runs finishing and starting need it).
     private func addSpare(_ limits: Limits) async {
         let runner = self.runner
-        let started: PreparedLaunch? = await BlockingThread.run {
+        let started: PreparedLaunch? = await OwnThread.run(name: "codeeval-sandbox-run", stackSize: 1 << 20) {
             if case .success(let spare) = runner.prepare(limits) { return spare } else { return nil }
         }
         guard let started else { return }

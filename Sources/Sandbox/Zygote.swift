@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One long-lived `codeeval-sandbox --zygote` for one pool worker: an interpreter initialised once, forked per run.
 ///
@@ -51,7 +52,7 @@ public final class Zygote: @unchecked Sendable {
     }
 
     public func run(_ program: Program, limits: Limits) async -> Execution {
-        await BlockingThread.run { self.runBlocking(program, limits: limits) }
+        await OwnThread.run(name: "codeeval-sandbox-run", stackSize: 1 << 20) { self.runBlocking(program, limits: limits) }
     }
 
     /// Runs one program (blocks the calling thread; one run at a time per zygote).

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Sandbox
+import Support
 
 /// Runs a program with `python3 -I -S` as a plain child process: **no isolation at all**. Only for trusted
 /// code (canonical solutions, HTTP-layer benchmarks) when the Sandbox is unavailable; `codeeval serve` uses it
@@ -10,6 +11,7 @@ public struct UnsandboxedPythonExecutor: Executor {
     public let outputCap: Int
 
     public init(python: String = "/usr/bin/python3", outputCap: Int = 1 << 20) {
+        BrokenPipe.ignoreSignal()
         self.python = python
         self.outputCap = outputCap
     }
@@ -49,8 +51,13 @@ public struct UnsandboxedPythonExecutor: Executor {
         p.standardInput = input
         let start = Date()
         try p.run()
-        if let stdin = request.stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
+        // Fed from its own queue, after the drains start, and without trapping: a program may exit (EPIPE) or stop
+        // reading before it has taken all of its input, and a full output pipe must not wait on a full input pipe.
+        let writer = input.fileHandleForWriting
+        DispatchQueue.global().async {
+            if let stdin = request.stdin { try? writer.write(contentsOf: Data(stdin.utf8)) }
+            try? writer.close()
+        }
         // Drain pipes concurrently so a chatty program cannot block on a full pipe.
         let group = DispatchGroup()
         let collected = Collected()

@@ -1,17 +1,15 @@
 import Foundation
+import Support
 import Testing
 @testable import Engine
 
 /// n samples per prompt in one batch equal n separate seeded generations, token for token.
 /// Model work runs on its own thread: seconds of compute on Swift's cooperative pool (two threads on a two-core
-/// machine) starve every other suite's async code, e.g. the HTTP service tests' request handlers.
+/// machine) starve every other suite's async code (store deadlines, the HTTP service tests' request handlers).
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { cont in
-        let thread = Thread { cont.resume(with: Result { try body() }) }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
+    try await OwnThread.run(name: "codeeval-engine-test", body)
 }
+
 
 @Suite("Batched sampling", .serialized, .enabled(if: TestModels.smallEnabled, TestModels.smallSkip))
 struct BatchGenerationTests {

@@ -69,13 +69,14 @@ struct LlamaCppComparisonTests {
 
     @Test("logits within tolerance of llama.cpp (CI models)", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip),
           arguments: TestModels.small)
-    func logitsSmall(model: String) throws { try logits(model) }
+    func logitsSmall(model: String) async throws { try await logits(model) }
 
     @Test("logits within tolerance of llama.cpp (qwen)", .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip),
           arguments: TestModels.qwen)
-    func logitsQwen(model: String) throws { try logits(model) }
+    func logitsQwen(model: String) async throws { try await logits(model) }
 
-    func logits(_ name: String) throws {
+    /// Async, with the forward passes on a thread of their own (see `offPool`); the expectations stay in the test's task.
+    func logits(_ name: String) async throws {
         let model = try Self.model(name)
         let fixture = try TestModels.fixture(name, "logits.json.gz")
         let noise = try Self.noise(name)
@@ -86,8 +87,7 @@ struct LlamaCppComparisonTests {
             let tokens = Array(int32s(prompt["tokens"]).prefix(Self.stepLimit))
             let positions = (prompt["positions"] as? [[String: Any]] ?? []).prefix(Self.stepLimit)
             try #require(positions.count == tokens.count)
-            let cache = model.makeCache(capacity: tokens.count)
-            let logits = try model.forward(tokens, cache: cache, allLogits: true)
+            let logits = try await offPool { try model.forward(tokens, cache: model.makeCache(capacity: tokens.count), allLogits: true) }
             let V = model.vocabSize
             try #require(logits.count == tokens.count * V)
             for (p, pos) in positions.enumerated() {
@@ -130,13 +130,13 @@ struct LlamaCppComparisonTests {
 
     @Test("greedy continuations match llama.cpp (CI models)", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip),
           arguments: TestModels.small)
-    func greedySmall(model: String) throws { try greedy(model) }
+    func greedySmall(model: String) async throws { try await greedy(model) }
 
     @Test("greedy continuations match llama.cpp (qwen)", .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip),
           arguments: TestModels.qwen)
-    func greedyQwen(model: String) throws { try greedy(model) }
+    func greedyQwen(model: String) async throws { try await greedy(model) }
 
-    func greedy(_ name: String) throws {
+    func greedy(_ name: String) async throws {
         let model = try Self.model(name)
         let fixture = try TestModels.fixture(name, "greedy.json.gz")
         let all = fixture["items"] as? [[String: Any]] ?? []
@@ -152,7 +152,7 @@ struct LlamaCppComparisonTests {
             let prompt = int32s(item["prompt_tokens"])
             let reference = Array(int32s(item["tokens"]).prefix(Self.stepLimit))
             let margins = (item["margins"] as? [NSNumber] ?? []).map(\.doubleValue)
-            let ours = try Self.teacherForcedArgmax(model, prompt: prompt, continuation: reference)
+            let ours = try await offPool { try Self.teacherForcedArgmax(model, prompt: prompt, continuation: reference) }
             ourArgmax.append(ours)
             if let step = zip(ours, reference).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
                 let line = "\(taskID): diverges at step \(step) (llama.cpp \(reference[step]), ours \(ours[step]); llama.cpp top-2 margin there \(String(format: "%.4f", margins[step])))"
@@ -171,12 +171,15 @@ struct LlamaCppComparisonTests {
             let prompt = int32s(item["prompt_tokens"])
             let reference = int32s(item["tokens"])
             let steps = min(reference.count, Self.full ? 32 : 4)
-            let cache = model.makeCache(capacity: prompt.count + steps + 1)
-            var logits = try model.forward(prompt, cache: cache)
-            var decoded: [Int32] = []
-            for k in 0..<steps {
-                decoded.append(Self.argmax(logits[...]))
-                logits = try model.forward([reference[k]], cache: cache)
+            let decoded = try await offPool { () -> [Int32] in
+                let cache = model.makeCache(capacity: prompt.count + steps + 1)
+                var logits = try model.forward(prompt, cache: cache)
+                var decoded: [Int32] = []
+                for k in 0..<steps {
+                    decoded.append(Self.argmax(logits[...]))
+                    logits = try model.forward([reference[k]], cache: cache)
+                }
+                return decoded
             }
             #expect(decoded == Array(batched.prefix(steps)), "\(name): incremental decode differs from our batched pass")
         }

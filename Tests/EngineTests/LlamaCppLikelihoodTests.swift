@@ -25,12 +25,13 @@ struct LlamaCppLikelihoodTests {
 
     @Test("log-probabilities within llama.cpp's noise (CI models)", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip),
           arguments: TestModels.small)
-    func small(model: String) throws { try compare(model) }
+    func small(model: String) async throws { try await compare(model) }
 
     @Test("log-probabilities within llama.cpp's noise (qwen 0.5B)", .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip))
-    func qwen() throws { try compare("qwen2.5-coder-0.5b") }
+    func qwen() async throws { try await compare("qwen2.5-coder-0.5b") }
 
-    func compare(_ name: String) throws {
+    /// Scoring runs on a thread of its own (see `offPool`); the expectations stay in the test's task.
+    func compare(_ name: String) async throws {
         let fixture = try TestModels.fixture(name, "likelihood.json.gz")
         let noise = try #require(fixture["noise"] as? [String: Any])
         func number(_ key: String) -> Double { (noise[key] as? NSNumber)?.doubleValue ?? 0 }
@@ -52,7 +53,7 @@ struct LlamaCppLikelihoodTests {
         }
         var tokenWorst = 0.0, tokenSum = 0.0, tokens = 0, sumWorst = 0.0, greedyDiffers = 0, choiceDiffers = 0
         for q in questions {
-            let ours = try scorer.score(context: q[0].context, continuations: q.map(\.continuation))
+            let ours = try await offPool { try scorer.score(context: q[0].context, continuations: q.map(\.continuation)) }
             for (p, s) in zip(q, ours) {
                 try #require(s.tokenLogProbs.count == p.logProbs.count)
                 for j in p.logProbs.indices {
@@ -63,7 +64,7 @@ struct LlamaCppLikelihoodTests {
                 }
                 sumWorst = max(sumWorst, abs(s.logProb - p.logProbs.reduce(0, +)))
                 // Our per-position flags, from the top-1 of each position.
-                let flags = try scorer.score(context: q[0].context, continuations: [p.continuation], topLogProbs: 1)[0]
+                let flags = try await offPool { try scorer.score(context: q[0].context, continuations: [p.continuation], topLogProbs: 1)[0] }
                 for j in p.greedy.indices where (flags.topLogProbs[j][0].token == p.continuation[j]) != p.greedy[j] {
                     greedyDiffers += 1
                     #expect(p.margins[j] <= tie, "\(name): greedy flag differs at a margin \(p.margins[j]) > \(tie)")

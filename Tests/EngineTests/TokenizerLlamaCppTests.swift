@@ -10,11 +10,11 @@ import Testing
 struct TokenizerLlamaCppTests {
     @Test("corpus token ids identical to llama.cpp (CI models)", .enabled(if: TestModels.smallEnabled, TestModels.smallSkip),
           arguments: TestModels.small)
-    func corpusSmall(model: String) throws { try corpus(model) }
+    func corpusSmall(model: String) async throws { try await corpus(model) }
 
     @Test("corpus token ids identical to llama.cpp (qwen)", .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip),
           arguments: TestModels.qwen)
-    func corpusQwen(model: String) throws { try corpus(model) }
+    func corpusQwen(model: String) async throws { try await corpus(model) }
 
     @Test("edge cases identical in every add_special/parse_special mode (CI models)",
           .enabled(if: TestModels.smallEnabled, TestModels.smallSkip), arguments: TestModels.small)
@@ -32,19 +32,24 @@ struct TokenizerLlamaCppTests {
           .enabled(if: TestModels.qwenEnabled, TestModels.qwenSkip), arguments: TestModels.qwen)
     func vocabularyQwen(model: String) throws { try vocabulary(model) }
 
-    func corpus(_ model: String) throws {
+    /// Encoding the corpus takes seconds in a debug build: on a thread of its own (see `offPool`), checked here.
+    func corpus(_ model: String) async throws {
         let tokenizer = try TestModels.tokenizer(model)
         let fixture = try TestModels.fixture(model, "tokens.json.gz")
         let texts = try TestCorpus.texts()
         let items = fixture["items"] as? [[String: Any]] ?? []
         #expect(items.count == 164 + 100 + 50)
-        var mismatches = 0
+        var cases: [(key: String, text: String, expected: [Int32])] = []
         for item in items {
             let key = "\(item["source"] as? String ?? "?")/\(item["id"] as? String ?? "?")"
             let text = try #require(texts[key], "\(key) is not in $CODEEVAL_DATA")
             #expect(fnv1a64(text.utf8) == item["fnv"] as? String, "\(key): dataset text differs from the one the fixture was made from")
-            let expected = int32s(item["tokens"])
-            let got = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+            cases.append((key, text, int32s(item["tokens"])))
+        }
+        let inputs = cases.map(\.text)
+        let encoded = try await offPool { inputs.map { tokenizer.encode($0, addSpecial: true, parseSpecial: true) } }
+        var mismatches = 0
+        for ((key, _, expected), got) in zip(cases, encoded) {
             if got != expected {
                 mismatches += 1
                 let i = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, expected.count)

@@ -30,7 +30,7 @@ struct Section3FidelityTests {
     static func idsHash(_ ids: [Int32]) -> String { SHA256Hasher.hex(Array(ids.map(String.init).joined(separator: ",").utf8)) }
 
     @Test(arguments: models)
-    func optionLogLikelihoodsMatchLlamaCpp(model name: String) throws {
+    func optionLogLikelihoodsMatchLlamaCpp(model name: String) async throws {
         let fixture = try #require(try JSONL.readDocument(at: Self.fixtures.appendingPathComponent("likelihood-\(name).json.gz")).objectValue)
         let store = try resolvedDatasets()
         let path = try ModelRegistry.resolve(name)
@@ -50,7 +50,8 @@ struct Section3FidelityTests {
                 #expect(Self.idsHash(pairs[0].context) == o["context_sha256"]?.stringValue, "\(item.taskID): context tokens differ")
                 #expect(pairs.map(\.continuation) == o["continuations"]?.arrayValue?.map { $0.arrayValue?.compactMap { $0.intValue.map(Int32.init) } ?? [] },
                         "\(item.taskID): continuation tokens differ")
-                let (_, verdict) = try runner.choose(item)
+                // Scoring on a thread of its own: a forward pass must not hold the cooperative pool.
+                let (_, verdict) = try await OwnThread.run(name: "codeeval-section3-test") { try runner.choose(item) }
                 let scores = try JSONDecoder().decode(OptionScores.self, from: Data(verdict.detail.utf8))
                 let batched = o["ll"]?.arrayValue?.compactMap(\.doubleValue) ?? []
                 #expect(scores.ll.count == batched.count, "\(item.taskID): option count")

@@ -268,7 +268,7 @@ struct VerdictIntegrityTests {
         p.standardInput = input
         p.standardOutput = output
         try p.run()
-        input.fileHandleForWriting.write(Data(VerdictGuard.script.utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data(VerdictGuard.script.utf8))
         try input.fileHandleForWriting.close()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()

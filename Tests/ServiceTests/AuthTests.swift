@@ -166,4 +166,15 @@ import Testing
         let plain = try await executor.execute(ExecutionRequest(code: "import sys\nsys.exit(0)", timeoutSeconds: 10, memoryMB: 256))
         #expect(plain.status == "passed", "without requireProof the exit status decides")
     }
+
+    /// Input a program never reads (it exits at once, or runs on) neither crashes the server nor blocks the run.
+    @Test func unreadInputIsNoError() async throws {
+        let executor = UnsandboxedPythonExecutor()
+        let big = String(repeating: "x", count: 1 << 20)
+        let exits = try await executor.execute(ExecutionRequest(code: "print(1)", stdin: big, timeoutSeconds: 10, memoryMB: 256))
+        #expect(exits.status == "passed" && exits.execution["stdout"]?.stringValue == "1\n", "\(exits.execution)")
+        let chatty = try await executor.execute(ExecutionRequest(code: "print('y' * 200_000)", stdin: big, timeoutSeconds: 10,
+                                                                 memoryMB: 256))
+        #expect(chatty.status == "passed" && chatty.execution["stdout"]?.stringValue?.count == 200_001, "\(chatty.status)")
+    }
 }

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Prompting
 import Scoring
+import Support
 
 /// The stored scores of one multiple-choice item (a verdict's `detail`, JSON): enough to recompute every metric.
 public struct OptionScores: Codable, Sendable, Equatable {
@@ -47,7 +48,9 @@ public struct Section3Runner: Sendable {
         do {
             for item in prepared.items where !done.contains(item.taskID) {
                 let t0 = Date()
-                let (sample, verdict) = try score(item)
+                // A forward pass holds its thread for the whole item: off the cooperative pool, so the store's
+                // deadlines and a service's handlers keep running meanwhile.
+                let (sample, verdict) = try await OwnThread.run(name: "codeeval-section3") { try score(item) }
                 var v = verdict
                 v.durationMs = Date().timeIntervalSince(t0) * 1000
                 try await store.insertScored(runID: runID, sample, v)
