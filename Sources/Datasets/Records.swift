@@ -39,6 +39,18 @@ public struct MBPPProblem: Sendable, Equatable {
 
     public var taskIDString: String { String(taskID) }
 
+    /// A problem in MBPP's shape that is not in the data set (a private task, a test's synthetic one).
+    public init(taskID: Int, text: String, code: String, testList: [String], testSetupCode: String = "",
+                challengeTestList: [String] = [], testImports: [String] = []) {
+        self.taskID = taskID
+        self.text = text
+        self.code = code
+        self.testList = testList
+        self.testSetupCode = testSetupCode
+        self.challengeTestList = challengeTestList
+        self.testImports = testImports
+    }
+
     init(_ f: FieldReader, sanitized: Bool) throws {
         taskID = try f.int("task_id")
         text = try f.string(sanitized ? "prompt" : "text")

@@ -1,5 +1,6 @@
 import Datasets
 import Evaluation
+import FakePasses
 import Foundation
 import Testing
 @testable import Service
@@ -52,6 +53,54 @@ import Testing
             let id = try #require(jsonObject(r)?["id"]?.stringValue)
             let done = try await waitForJob(port: port, id: id, timeout: 120)
             #expect(done["pass_at_k"]?.objectValue?["pass@1"]?.doubleValue == 0.0, "\(done.serialized())")
+        }
+    }
+
+    /// Every fake-pass class of the attack suite, in HumanEval and in MBPP form, as one evaluation job each: the
+    /// service's verdicts are the launcher's (a closed class fails, an open one passes), and the honest solution passes.
+    @Test("every fake-pass class through POST /v1/evaluations, in both forms", arguments: Form.allCases)
+    func everyClassThroughTheService(_ form: Form) async throws {
+        let cases = fakePasses + [honest]
+        let ids = cases.indices.map { form == .humanEval ? "Fake/\($0)" : "mbpp/\(11 + $0)" }
+        let tasks = form == .humanEval
+            ? CodeTasks.humanEval(cases.enumerated().map {
+                HumanEvalProblem(taskID: "Fake/\($0.offset)", prompt: FakePass.prompt, canonicalSolution: "    return a + b\n",
+                                 test: $0.element.test, entryPoint: "F") })
+            : CodeTasks.mbpp(cases.enumerated().map {
+                MBPPProblem(taskID: 11 + $0.offset, text: $0.element.name, code: FakePass.reference, testList: $0.element.testList) })
+        // The service judges exactly the programs the attack suite proves: each trick passes without the guard there.
+        for (task, f) in zip(tasks, cases) {
+            let judged = task.judgedProgram(completion: form == .humanEval ? f.completion : f.mbppCompletion)
+            #expect(judged == (form == .humanEval ? f.humanEval : f.mbpp), "\(f.name): the service assembles another program")
+        }
+        let executor = await SandboxExecutor.probe()
+        try #require(executor.layerAvailability()["sandbox"] == true, "sandbox probe failed: \(executor.layerAvailability())")
+        let backend = CodeTaskBackend(load: { _ in tasks }, executor: executor, memoryMB: 512)
+        let lines = zip(ids, cases).map { id, f in
+            JSONObject([("task_id", .string(id)), ("completion", .string(form == .humanEval ? f.completion : f.mbppCompletion))])
+                .serialized() + "\n"
+        }.joined()
+        let benchmark = form == .humanEval ? "humaneval" : "mbpp"
+        try await withServer(config: testConfig { $0.workers = 2 }, executor: executor, evaluator: backend) { port, _ in
+            let r = try #require(await RawHTTP.request(
+                port: port, method: "POST", path: "/v1/evaluations?benchmark=\(benchmark)&k=1&timeout_s=5",
+                headers: ["Content-Type": "application/x-ndjson"], body: Array(lines.utf8)))
+            #expect(r.status == 202, "\(r.text)")
+            let id = try #require(jsonObject(r)?["id"]?.stringValue)
+            let done = try await waitForJob(port: port, id: id, timeout: 300)
+            #expect(done["status"] == .string("done"), "\(done.serialized())")
+            let results = try #require(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)/results"))
+            var verdicts: [String: (passed: Bool, result: String)] = [:]
+            for line in results.text.split(separator: "\n") {
+                let o = try #require(try JSONParser.parse(String(line)).objectValue)
+                verdicts[o["task_id"]?.stringValue ?? ""] = (o["passed"] == .bool(true), o["result"]?.stringValue ?? "")
+            }
+            #expect(verdicts.count == cases.count)
+            for (id, f) in zip(ids, cases) {
+                let v = try #require(verdicts[id], "\(f.name): no verdict")
+                let shouldPass = f.open || f.name == honest.name
+                #expect(v.passed == shouldPass, "\(f.name) (\(form)) through the service: \(v.result)")
+            }
         }
     }
 }
