@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0 = any free port).") var port = 8080
     @Option(help: "SQLite database for jobs and executions.") var db = "codeeval-service.sqlite"
     @Option(help: "Job store shared by replicas: sqlite:PATH or postgres://USER@HOST[:PORT]/DB (default: $CODEEVAL_STORE, else --db).") var store: String?
-    @Option(name: .customLong("runs-db"), help: "Run store of POST /v1/runs (served with --model).") var runsDb = "codeeval-runs.sqlite"
+    @Option(name: .customLong("runs-db"), help: "Run store of POST /v1/runs (served with --model) when --store is SQLite; PostgreSQL holds runs with the jobs.") var runsDb = "codeeval-runs.sqlite"
     @Option(help: "Programs run at the same time (default: number of CPUs).") var workers: Int?
     @Option(name: .customLong("api-keys"), help: "Keys file: `name sha256-hex [max_concurrent [req_per_s]]` per line.") var apiKeys: String?
     @Option(help: "Requests allowed to wait for a worker before 429.") var maxWaiting = 64

@@ -1,4 +1,5 @@
 import Datasets
+import Engine
 import Evaluation
 import Foundation
 import Logging
@@ -80,12 +81,26 @@ public enum ServiceAssembly {
             }
             executor = sandbox
         }
-        // Runs are planned by the CLI's planner, with the datasets found the way the CLI finds them.
-        let runs = try o.model.map { model in
-            RunQueue(planner: RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool),
-                     store: try SQLiteRunStore(path: o.runsDatabasePath), model: model, workers: config.workers, logger: logger)
+        // Runs are planned by the CLI's planner, with the datasets found the way the CLI finds them. On PostgreSQL
+        // they share the job store's database and every replica claims their units; on SQLite they keep their file.
+        let location = try o.storeLocation()
+        var runs: RunQueue? = nil
+        if let model = o.model {
+            let planner = RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool)
+            if case .postgres = location {
+                let store = try await location.openRuns()
+                let generation: WorkerGeneration
+                do { generation = try WorkerGeneration.local(model: model, batchSize: ContinuousBatcher.defaultBatchSize) }
+                catch let e as PlanError { throw ServiceSetupError(message: e.message) }
+                let worker = RunWorker(store: store, planner: planner, generation: generation, judgeWidth: config.workers,
+                                       policy: config.lease, log: { logger.info("\($0)") })
+                runs = RunQueue(planner: planner, store: store, model: model, workers: config.workers, logger: logger, shared: worker)
+            } else {
+                runs = RunQueue(planner: planner, store: try SQLiteRunStore(path: o.runsDatabasePath), model: model,
+                                workers: config.workers, logger: logger)
+            }
         }
-        return ServiceDependencies(config: config, store: try await o.storeLocation().open(), executor: executor,
+        return ServiceDependencies(config: config, store: try await location.open(), executor: executor,
                                    evaluator: CodeTaskBackend(executor: executor),
                                    completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys,
                                    runs: runs)

@@ -8,8 +8,12 @@
             the benchmark lacks), unknown fields and wrong types too, and the server stays up;
   kill -9:  the server killed mid-run and started again resumes the run and completes it with the same samples.
 
-Usage: scripts/service/runs.py [--bin .build/debug/codeeval]   (needs smollm2-135m and the HumanEval dataset;
-exits 0 with a SKIP line when CODEEVAL_SKIP_MODEL_TESTS=1)
+With --store postgres://… two replicas share that store: a run posted to one is read, listed and refused to the
+other key on both, and when the replica working on it is killed with SIGKILL the other one claims its units after
+their lease (CODEEVAL_LEASE_SECONDS=5) and completes the run with the same samples.
+
+Usage: scripts/service/runs.py [--bin .build/debug/codeeval] [--store postgres://…]   (needs smollm2-135m and the
+HumanEval dataset; exits 0 with a SKIP line when CODEEVAL_SKIP_MODEL_TESTS=1)
 """
 import argparse, hashlib, json, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
@@ -32,11 +36,13 @@ def http(port, method, path, key, body=None):
         return e.code, e.read()
 
 
-def start(binary, port, tmp):
-    log = open(os.path.join(tmp, "serve.log"), "ab")
-    p = subprocess.Popen([binary, "serve", "--port", str(port), "--db", os.path.join(tmp, "service.sqlite"),
-                          "--runs-db", os.path.join(tmp, "runs.sqlite"), "--model", "smollm2-135m", "--workers", "2",
-                          "--api-keys", os.path.join(tmp, "keys")], stdout=log, stderr=log)
+def start(binary, port, tmp, store=None, name="serve"):
+    log = open(os.path.join(tmp, f"{name}.log"), "ab")
+    where = ["--store", store] if store else ["--db", os.path.join(tmp, "service.sqlite"), "--runs-db",
+                                                os.path.join(tmp, "runs.sqlite")]
+    p = subprocess.Popen([binary, "serve", "--port", str(port), *where, "--model", "smollm2-135m", "--workers", "2",
+                          "--api-keys", os.path.join(tmp, "keys")], stdout=log, stderr=log,
+                         env=dict(os.environ, CODEEVAL_LEASE_SECONDS="5"))
     for _ in range(600):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
@@ -45,7 +51,7 @@ def start(binary, port, tmp):
             if p.poll() is not None:
                 break
             time.sleep(0.1)
-    p.kill(); sys.exit("FAIL: server did not start:\n" + open(os.path.join(tmp, "serve.log")).read()[-2000:])
+    p.kill(); sys.exit("FAIL: server did not start:\n" + open(os.path.join(tmp, f"{name}.log")).read()[-2000:])
 
 
 def wait_complete(port, run_id, key, limit=600):
@@ -56,7 +62,7 @@ def wait_complete(port, run_id, key, limit=600):
         state = json.loads(body)["status"]
         if state == "complete":
             return json.loads(body)
-        assert state in ("running", "interrupted"), state
+        assert state in ("queued", "running", "interrupted"), state
         time.sleep(0.5)
     sys.exit(f"FAIL: run {run_id} did not complete in {limit} s")
 
@@ -70,6 +76,7 @@ def results(port, run_id, key):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=".build/debug/codeeval")
+    ap.add_argument("--store", help="postgres://… shared by two replicas (default: one server on SQLite files)")
     args = ap.parse_args()
     if os.environ.get("CODEEVAL_SKIP_MODEL_TESTS") == "1":
         print("SKIP service runs: CODEEVAL_SKIP_MODEL_TESTS=1"); return
@@ -90,6 +97,8 @@ def main():
                             capture_output=True, text=True, check=True)
     expected = [json.loads(l) for l in export.stdout.splitlines()]
 
+    if args.store:
+        return shared(args, tmp, expected, cli_id)
     port = free_port()
     server = start(args.bin, port, tmp)
     try:
@@ -144,6 +153,52 @@ def main():
     finally:
         server.kill()
     print("OK service runs")
+
+
+def shared(args, tmp, expected, cli_id):
+    """Two replicas on one PostgreSQL store (a schema of this test's own)."""
+    store = args.store + ("&" if "?" in args.store else "?") + f"schema=svc_runs_{os.getpid()}"
+    ports = [free_port(), free_port()]
+    servers = [start(args.bin, ports[0], tmp, store, "serve-a"), start(args.bin, ports[1], tmp, store, "serve-b")]
+    try:
+        status, body = http(ports[0], "POST", "/v1/runs", "alice", RUN)
+        assert status == 202, (status, body)
+        run_id = json.loads(body)["id"]
+        done = wait_complete(ports[1], run_id, "alice")
+        for port in ports:
+            got = results(port, run_id, "alice")
+            assert got == expected, f"replica {port}: the run differs from the CLI run:\n{got}\n{expected}"
+        print(f"OK same (shared store): run {run_id} posted to one replica, read from both, equals CLI run {cli_id} "
+              f"({len(expected)} samples, pass@1 {done['summary']['pass_at_k'].get('pass@1')})")
+        for port in ports:
+            for path in (f"/v1/runs/{run_id}", f"/v1/runs/{run_id}/results"):
+                assert http(port, "GET", path, "bob")[0] == 404, (port, path)
+            status, body = http(port, "GET", "/v1/runs", "bob")
+            assert status == 200 and json.loads(body)["runs"] == [], body
+            status, body = http(port, "GET", "/v1/runs", "alice")
+            assert [r["id"] for r in json.loads(body)["runs"]] == [run_id], body
+        print("OK tenants (shared store): on both replicas another key gets 404 for the run and its results, and an empty list")
+
+        # The replica that holds the run's units is killed; the other one claims them when their leases expire.
+        status, body = http(ports[0], "POST", "/v1/runs", "alice", dict(RUN, limit=6))
+        killed_id = json.loads(body)["id"]
+        t0 = time.time()
+        while time.time() - t0 < 300:
+            s = json.loads(http(ports[1], "GET", f"/v1/runs/{killed_id}", "alice")[1])
+            if s["progress"]["samples"] >= 1:
+                break
+            time.sleep(0.2)
+        servers[0].kill(); servers[0].wait()
+        partial = s["progress"]["samples"]
+        wait_complete(ports[1], killed_id, "alice")
+        resumed = results(ports[1], killed_id, "alice")
+        assert resumed[:3] == expected and len(resumed) == 6, resumed
+        print(f"OK kill -9 (shared store): one replica killed with {partial} of 6 samples stored; the other completed "
+              "the run, the first three equal to the uninterrupted run")
+    finally:
+        for p in servers:
+            p.kill()
+    print("OK service runs on a shared store")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # A detached `codeeval humaneval` run on PostgreSQL, generated and judged by three `codeeval worker --roles
 # generate,judge` processes, one of them killed with SIGKILL while it holds generation leases: the run completes, and
 # its samples (seed, tokens, raw text, completion) and verdicts equal the same run done by one process, sample for
-# sample. Small on purpose (CI time): smollm2-135m, 2 tasks × n=6, 48 new tokens, batch size 2 per worker.
+# sample. HumanEval-shaped but small (CI time): smollm2-135m, 2 tasks × n=20, 48 new tokens, batch size 2 per worker.
 # Usage: scripts/store/sharded-run.sh [path/to/codeeval]  (skips itself when CODEEVAL_SKIP_MODEL_TESTS=1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +27,8 @@ fail() {
 }
 store=$CODEEVAL_TEST_POSTGRES_URL
 sql() { psql -qtA "$store" -c "$1"; }
-run=(humaneval --model smollm2-135m --limit 2 --n 6 --k 1,5 --max-tokens 48 --seed 11)
+n=20
+run=(humaneval --model smollm2-135m --limit 2 --n $n --k 1,10 --max-tokens 48 --seed 11)
 
 # The reference: one process, its own SQLite store.
 "$bin" "${run[@]}" --store "sqlite:$tmp/one.sqlite" --json >"$tmp/one.out" 2>"$tmp/one.log" || fail "one-process run"
@@ -78,7 +79,7 @@ sql "SELECT s.task_id, s.sample_index, s.seed, s.tokens, s.finish_reason, md5(s.
             v.status, CASE WHEN v.passed THEN 't' ELSE 'f' END, md5(v.detail)
      FROM run_sample s JOIN run_verdict v USING (run_id, task_id, sample_index) WHERE s.run_id = '$id'
      ORDER BY s.task_id COLLATE \"C\", s.sample_index" | tr '|' '\t' >"$tmp/sharded.tsv"
-total=$((2 * 6))
+total=$((2 * n))
 [[ $(wc -l <"$tmp/one.tsv") -eq $total ]] || fail "the one-process run has $(wc -l <"$tmp/one.tsv") judged samples, not $total"
 diff "$tmp/one.tsv" "$tmp/sharded.tsv" >&2 || fail "the sharded run differs from the one-process run"
 [[ $(sql "SELECT status || ' ' || coalesce(finalized_by, '-') FROM run WHERE id = '$id'") == complete\ * ]] || fail "run not complete"
