@@ -6,7 +6,7 @@ public enum OpenAPISpec {
         "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.yaml", "POST /v1/execute",
         "POST /v1/evaluations", "GET /v1/evaluations/{id}", "DELETE /v1/evaluations/{id}",
         "GET /v1/evaluations/{id}/results", "POST /v1/completions", "POST /v1/chat/completions", "GET /v1/models",
-        "POST /v1/runs", "GET /v1/runs", "GET /v1/runs/{id}",
+        "POST /v1/runs", "GET /v1/runs", "GET /v1/runs/{id}", "DELETE /v1/runs/{id}",
         "GET /v1/runs/{id}/results",
     ]
 
@@ -207,6 +207,12 @@ public enum OpenAPISpec {
               responses:
                 '200': {description: Run status, content: {application/json: {schema: {$ref: '#/components/schemas/RunStatus'}}}}
                 '404': {$ref: '#/components/responses/NotFound'}
+            delete:
+              summary: Cancel one of the caller's runs that has not ended (every replica stops working on it; what is stored stays)
+              responses:
+                '200': {description: Cancelled, content: {application/json: {schema: {$ref: '#/components/schemas/RunStatus'}}}}
+                '404': {$ref: '#/components/responses/NotFound'}
+                '409': {description: Already ended, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
           /v1/runs/{id}/results:
             parameters:
               - {name: id, in: path, required: true, schema: {type: string}}
@@ -314,7 +320,7 @@ public enum OpenAPISpec {
               required: [id, status, progress]
               properties:
                 id: {type: string}
-                status: {type: string, enum: [running, interrupted, complete, failed]}
+                status: {type: string, enum: [queued, running, interrupted, complete, failed, cancelled]}
                 created_at: {type: string}
                 progress:
                   type: object

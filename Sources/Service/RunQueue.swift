@@ -24,6 +24,8 @@ public actor RunQueue {
     let shared: RunWorker?
     private var pending: [(id: String, run: PreparedRun)] = []
     private var worker: Task<Void, Never>?
+    /// The run this server is executing (one process mode), so that a cancellation can stop it.
+    private var current: (id: String, task: Task<Void, any Error>)?
 
     public init(planner: RunPlanner, store: any RunStore, model: String, workers: Int, logger: Logger, shared: RunWorker? = nil) {
         self.planner = planner
@@ -62,7 +64,7 @@ public actor RunQueue {
             }
             return
         }
-        for info in (try? await store.runs()) ?? [] where info.status != "complete" && info.status != "failed" {
+        for info in (try? await store.runs()) ?? [] where !["complete", "failed", "cancelled"].contains(info.status) {
             do {
                 enqueue(info.id, try await planner.resume(info, workers: workers, concurrency: 1,
                                                           batchSize: ContinuousBatcher.defaultBatchSize))
@@ -79,16 +81,32 @@ public actor RunQueue {
         if worker == nil { worker = Task { await drain() } }
     }
 
+    /// Stops a run that has not ended: no sample of it is generated or judged from now on (on a shared store, every
+    /// replica stops claiming its units; those in flight finish). False if it had already ended.
+    public func cancel(_ id: String) async throws -> Bool {
+        if let i = pending.firstIndex(where: { $0.id == id }) { pending.remove(at: i) }
+        if let (runID, task) = current, runID == id {
+            task.cancel()
+            _ = await task.result
+        }
+        return try await store.cancelRun(id)
+    }
+
     private func drain() async {
         while !pending.isEmpty {
             let (id, p) = pending.removeFirst()
+            let task = Task { [store, workers] in try await p.execute(in: store, runID: id, workers: workers) }
+            current = (id, task)
             do {
-                try await p.execute(in: store, runID: id, workers: workers)
+                try await task.value
                 logger.info("run complete", metadata: ["run": "\(id)"])
+            } catch where task.isCancelled {
+                logger.info("run cancelled", metadata: ["run": "\(id)"])
             } catch {
                 logger.error("run failed", metadata: ["run": "\(id)", "error": "\(error)"])
                 try? await store.setStatus(id, status: "failed")
             }
+            current = nil
         }
         worker = nil
     }

@@ -195,6 +195,32 @@ func sampleKeys(_ s: [StoredSample]) -> [String] {
     }
 
     @Test(arguments: RunBackend.available)
+    func aCancelledRunHandsOutNothingAndIsNeverFinished(_ backend: RunBackend) async throws {
+        let store = try await backend.open()
+        let m = fakeManifest(n: 1, tasks: ["T/0", "T/1"])
+        let id = try await store.createRun(id: RunIDs.new(), manifest: m, owner: nil, detached: true)
+        let policy = LeasePolicy(leaseSeconds: 30)
+        let held = try #require(try await store.claimUnits(worker: "w", stage: .generate, generator: nil, limit: 1, policy: policy).first)
+        #expect(try await store.cancelRun(id))
+        #expect(try await store.run(id).status == "cancelled")
+        #expect(try await store.claimUnits(worker: "v", stage: .generate, generator: nil, limit: 9, policy: policy).isEmpty)
+        #expect(try await store.renewUnits(worker: "w", policy: policy) == 0, "a lease on a cancelled run is not renewed")
+        // The unit in flight may still finish: stored, but nothing more is handed out and the run stays cancelled.
+        #expect(try await store.insertSample(runID: id, storedSample(held.taskID, held.index), by: "w"))
+        #expect(try await store.claimUnits(worker: "v", stage: .judge, generator: nil, limit: 9, policy: policy).isEmpty)
+        #expect(try await store.finishRuns(worker: "f").isEmpty)
+        #expect(try await store.run(id).status == "cancelled")
+        #expect(try await store.cancelRun(id) == false, "already cancelled")
+        let done = try await store.createRun(manifest: m)
+        try await store.setStatus(done, status: "complete")
+        #expect(try await store.cancelRun(done) == false, "a complete run stays complete")
+        #expect(try await store.run(done).status == "complete")
+        let interrupted = try await store.createRun(manifest: m)
+        try await store.setStatus(interrupted, status: "interrupted")
+        #expect(try await store.cancelRun(interrupted))
+    }
+
+    @Test(arguments: RunBackend.available)
     func anOrchestratedRunMatchesTheSQLiteReference(_ backend: RunBackend) async throws {
         let m = fakeManifest(n: 3)
         let (ref, refID) = try await referenceRun(m)

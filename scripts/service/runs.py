@@ -6,6 +6,8 @@
   tenants:  a second API key gets 404 for the first key's run, its results and an empty list;
   invalid:  the planner's own checks answer 400 with the CLI's message (k above n, an unknown profile, a task id
             the benchmark lacks), unknown fields and wrong types too, and the server stays up;
+  cancel:   DELETE of a run by another key is 404; by its own key it stops the run (samples in flight may land,
+            then none), it stays cancelled, and a second DELETE is 409;
   kill -9:  the server killed mid-run and started again resumes the run and completes it with the same samples.
 
 With --store postgres://… two replicas share that store: a run posted to one is read, listed and refused to the
@@ -65,6 +67,40 @@ def wait_complete(port, run_id, key, limit=600):
         assert state in ("queued", "running", "interrupted"), state
         time.sleep(0.5)
     sys.exit(f"FAIL: run {run_id} did not complete in {limit} s")
+
+
+def cancel_check(ports, key, other, run, label):
+    """Posts `run` to ports[0], cancels it once a sample is stored (another key first: 404), and checks on every port
+    that it stays cancelled with its samples no longer growing; a second cancel is 409."""
+    status, body = http(ports[0], "POST", "/v1/runs", key, run)
+    assert status == 202, (status, body)
+    run_id = json.loads(body)["id"]
+    t0 = time.time()
+    while time.time() - t0 < 300:
+        s = json.loads(http(ports[-1], "GET", f"/v1/runs/{run_id}", key)[1])
+        if s["progress"]["samples"] >= 1:
+            break
+        time.sleep(0.2)
+    assert http(ports[-1], "DELETE", f"/v1/runs/{run_id}", other)[0] == 404, "another key cancelled the run"
+    status, body = http(ports[-1], "DELETE", f"/v1/runs/{run_id}", key)
+    assert status == 200 and json.loads(body)["status"] == "cancelled", (status, body)
+    at_cancel = json.loads(body)["progress"]["samples"]
+    # Samples in flight (up to a batch per replica) may still land; then nothing more is generated. A batch of
+    # the debug build can take several seconds, hence the long quiet period.
+    last, stable_since = -1, time.time()
+    while time.time() - stable_since < 12:
+        n = json.loads(http(ports[0], "GET", f"/v1/runs/{run_id}", key)[1])["progress"]["samples"]
+        if n != last:
+            last, stable_since = n, time.time()
+        time.sleep(0.3)
+    total = run["limit"]
+    assert last < total, f"the cancelled run went on to all {total} samples"
+    for port in ports:
+        s = json.loads(http(port, "GET", f"/v1/runs/{run_id}", key)[1])
+        assert s["status"] == "cancelled" and s["progress"]["samples"] == last, s
+    assert http(ports[0], "DELETE", f"/v1/runs/{run_id}", key)[0] == 409
+    print(f"OK cancel{label}: another key gets 404; cancelled with {at_cancel} of {total} samples stored, it stopped at "
+          f"{last} and stays cancelled{' on both replicas' if len(ports) > 1 else ''}; a second DELETE is 409")
 
 
 def results(port, run_id, key):
@@ -132,6 +168,7 @@ def main():
             assert status == 400 and needle in json.loads(body)["error"]["message"], (what, status, body)
         assert http(port, "GET", "/v1/runs", "alice")[0] == 200
         print("OK invalid: 400 with the planner's message for each bad request; server up")
+        cancel_check([port], "alice", "bob", dict(RUN, limit=60), "")
 
         # kill -9 mid-run, then restart: the run resumes and completes with the same samples as a run left alone.
         status, body = http(port, "POST", "/v1/runs", "alice", dict(RUN, limit=6))
@@ -178,6 +215,7 @@ def shared(args, tmp, expected, cli_id):
             status, body = http(port, "GET", "/v1/runs", "alice")
             assert [r["id"] for r in json.loads(body)["runs"]] == [run_id], body
         print("OK tenants (shared store): on both replicas another key gets 404 for the run and its results, and an empty list")
+        cancel_check(ports, "alice", "bob", dict(RUN, limit=60), " (shared store)")
 
         # The replica that holds the run's units is killed; the other one claims them when their leases expire.
         status, body = http(ports[0], "POST", "/v1/runs", "alice", dict(RUN, limit=6))

@@ -121,9 +121,10 @@ wait_progress() {  # PORT ID COUNT
   fail "job $2 did not reach $3 finished samples"
 }
 wait_done() {  # PORT ID → final status object in $tmp/status.json
+  # curl and grep only: a Python start per poll would take CPU from the replicas being measured (scaling.sh).
   for _ in $(seq 3000); do
     api "$1" GET "/v1/evaluations/$2" >"$tmp/status.json" 2>/dev/null || true
-    [[ $(field 'o["status"]' <"$tmp/status.json" 2>/dev/null) =~ ^(done|failed|cancelled)$ ]] && return 0
+    grep -Eq '^\{"id": *"[^"]*", *"benchmark": *"[^"]*", *"status": *"(done|failed|cancelled)"' "$tmp/status.json" && return 0
     sleep 0.1
   done
   fail "job $2 did not end"

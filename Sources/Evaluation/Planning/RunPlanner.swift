@@ -201,7 +201,8 @@ public struct RunPlanner: Sendable {
                              detached: Bool = false) async throws -> RunStart {
         if reuse {
             if let done = try await store.completedRuns(matching: p.manifest).first { return .reuse(done.id) }
-            if let open = try await store.runs().last(where: { $0.status != "complete" && $0.manifest == p.manifest }) {
+            // A cancelled run stays cancelled: the same request again starts a new one.
+            if let open = try await store.runs().last(where: { !["complete", "cancelled"].contains($0.status) && $0.manifest == p.manifest }) {
                 return .resume(open.id)
             }
         }

@@ -82,6 +82,12 @@ public final class PostgresRunStore: RunStore {
         try await db.run("UPDATE run SET status = \(status), wall_seconds = wall_seconds + \(addWallSeconds) WHERE id = \(id)")
     }
 
+    public func cancelRun(_ id: String) async throws -> Bool {
+        try await !db.fetch("""
+            UPDATE run SET status = 'cancelled' WHERE id = \(id) AND status IN ('queued', 'running', 'interrupted') RETURNING id
+            """).isEmpty
+    }
+
     public func insertSample(runID: String, _ s: StoredSample, by worker: String?) async throws -> Bool {
         try await db.transaction { conn, logger in try await Self.insert(s, runID: runID, by: worker, conn, logger) }
     }

@@ -59,6 +59,9 @@ public protocol RunStore: Sendable {
     /// (task, sample index) for workers to claim.
     func createRun(id: String, manifest: RunManifest, owner: String?, detached: Bool) async throws -> String
     func setStatus(_ id: String, status: String, addWallSeconds: Double) async throws
+    /// Marks a queued, running or interrupted run `cancelled` and returns true; false if it had already ended
+    /// (complete, failed, cancelled). Claims, lease renewals and `finishRuns` skip a cancelled run from then on.
+    func cancelRun(_ id: String) async throws -> Bool
     /// Inserts a sample; false (and nothing changes) if that (task, index) is already stored.
     func insertSample(runID: String, _ s: StoredSample, by worker: String?) async throws -> Bool
     func insertVerdict(runID: String, _ v: StoredVerdict, by worker: String?) async throws -> Bool

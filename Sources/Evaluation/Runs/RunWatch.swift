@@ -4,7 +4,7 @@ import Foundation
 /// its store, until it ends.
 public enum RunWatch {
     /// Statuses after which nothing more will happen to a run without a `codeeval resume`.
-    public static let ended: Set<String> = ["complete", "failed", "interrupted"]
+    public static let ended: Set<String> = ["complete", "failed", "interrupted", "cancelled"]
 
     /// Calls `update` with the run's counters every `every` until its status is in `ended`; returns its last state.
     public static func follow(_ store: any RunStore, runID: String, every: Duration = .seconds(1),

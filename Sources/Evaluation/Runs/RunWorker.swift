@@ -50,6 +50,7 @@ public final class RunWorker: Sendable {
     let idlePoll: Duration
     let log: @Sendable (String) -> Void
     let assignments = Assignments()
+    let inFlight = InFlightUnits()
 
     public convenience init(store: any RunStore, planner: RunPlanner, generation: WorkerGeneration?, judgeWidth: Int?,
                             policy: LeasePolicy = LeasePolicy(), id: String = RunWorker.defaultID(),
@@ -81,7 +82,8 @@ public final class RunWorker: Sendable {
     public func run(untilIdle: Bool = false) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let renew = Task { await self.renewLeases() }
-            defer { renew.cancel() }
+            let watch = Task { await self.stopCancelledRuns() }
+            defer { renew.cancel(); watch.cancel() }
             if let generation { group.addTask { try await self.work(.generate, width: generation.source.maxConcurrency, untilIdle: untilIdle) } }
             if let judgeWidth { group.addTask { try await self.work(.judge, width: judgeWidth, untilIdle: untilIdle) } }
             try await group.waitForAll()
@@ -92,6 +94,19 @@ public final class RunWorker: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(policy.leaseSeconds / 3))
             do { try await store.renewUnits(worker: id, policy: policy) } catch { log("lease renewal failed: \(error)") }
+        }
+    }
+
+    /// Every 2 s, stops the units in flight of runs that were cancelled (or failed) meanwhile: a batch being generated
+    /// for a cancelled run is dropped rather than finished.
+    func stopCancelledRuns() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            for runID in await inFlight.runs() {
+                guard let status = try? await store.run(runID).status, status != "queued" && status != "running" else { continue }
+                log("run \(runID) is \(status): stopping its units in flight")
+                await inFlight.cancel(runID)
+            }
         }
     }
 
@@ -138,29 +153,34 @@ public final class RunWorker: Sendable {
 
     /// Works on one unit; false when it failed (and was handed back).
     func perform(_ u: RunUnit) async -> Bool {
-        do {
-            let a = try await assignments.get(u.runID) { try await self.assignment(u.runID) }
-            switch u.stage {
-            case .generate:
-                guard let generation, let task = a.tasks[u.taskID] else { throw RunStoreError("run \(u.runID) has no task \(u.taskID)") }
-                let s = try await RunOrchestrator.generate(task, index: u.index, manifest: a.manifest, source: generation.source)
-                _ = try await store.insertSample(runID: u.runID, s, by: id)
-            case .judge:
-                guard let judge = a.judge else { throw RunStoreError("this worker does not judge") }
-                guard let s = try await store.sample(u.runID, taskID: u.taskID, index: u.index) else {
-                    throw RunStoreError("run \(u.runID): no sample \(u.index) of \(u.taskID) to judge")
-                }
-                _ = try await store.insertVerdict(runID: u.runID, try await judge.judge(taskID: s.taskID, index: s.index, completion: s.completion), by: id)
-            case .done:
-                break
+        // Unstructured, so that `stopCancelledRuns` can cancel this unit alone.
+        let work = Task { try await self.execute(u) }
+        let key = await inFlight.add(u.runID, work)
+        let outcome = await withTaskCancellationHandler { await work.result } onCancel: { work.cancel() }
+        await inFlight.remove(u.runID, key)
+        guard case .failure(let error) = outcome else { return true }
+        log("\(u.stage.rawValue) \(u.taskID)#\(u.index) of run \(u.runID) failed: \(error)")
+        // Unstructured, so a stopping worker (a cancelled task) still hands the lease back.
+        let (runs, worker, reason) = (self.store, self.id, Task.isCancelled ? "worker stopped" : "\(error)")
+        await Task { try? await runs.releaseUnit(u, worker: worker, error: reason) }.value
+        return false
+    }
+
+    func execute(_ u: RunUnit) async throws {
+        let a = try await assignments.get(u.runID) { try await self.assignment(u.runID) }
+        switch u.stage {
+        case .generate:
+            guard let generation, let task = a.tasks[u.taskID] else { throw RunStoreError("run \(u.runID) has no task \(u.taskID)") }
+            let s = try await RunOrchestrator.generate(task, index: u.index, manifest: a.manifest, source: generation.source)
+            _ = try await store.insertSample(runID: u.runID, s, by: id)
+        case .judge:
+            guard let judge = a.judge else { throw RunStoreError("this worker does not judge") }
+            guard let s = try await store.sample(u.runID, taskID: u.taskID, index: u.index) else {
+                throw RunStoreError("run \(u.runID): no sample \(u.index) of \(u.taskID) to judge")
             }
-            return true
-        } catch {
-            log("\(u.stage.rawValue) \(u.taskID)#\(u.index) of run \(u.runID) failed: \(error)")
-            // Unstructured, so a stopping worker (a cancelled task) still hands the lease back.
-            let (runs, worker, reason) = (self.store, self.id, Task.isCancelled ? "worker stopped" : "\(error)")
-            await Task { try? await runs.releaseUnit(u, worker: worker, error: reason) }.value
-            return false
+            _ = try await store.insertVerdict(runID: u.runID, try await judge.judge(taskID: s.taskID, index: s.index, completion: s.completion), by: id)
+        case .done:
+            break
         }
     }
 
@@ -177,6 +197,29 @@ struct Assignment: Sendable {
     let manifest: RunManifest
     let tasks: [String: PromptedTask]
     let judge: (any SampleJudge)?
+}
+
+/// The units a worker is working on, by run, so that a cancelled run's can be stopped.
+actor InFlightUnits {
+    private var tasks: [String: [Int: Task<Void, any Error>]] = [:]
+    private var next = 0
+
+    func add(_ runID: String, _ task: Task<Void, any Error>) -> Int {
+        next += 1
+        tasks[runID, default: [:]][next] = task
+        return next
+    }
+
+    func remove(_ runID: String, _ key: Int) {
+        tasks[runID]?[key] = nil
+        if tasks[runID]?.isEmpty == true { tasks[runID] = nil }
+    }
+
+    func runs() -> [String] { Array(tasks.keys) }
+
+    func cancel(_ runID: String) {
+        for t in tasks[runID]?.values ?? [:].values { t.cancel() }
+    }
 }
 
 /// Each run is prepared once per worker, however many of its units arrive together.

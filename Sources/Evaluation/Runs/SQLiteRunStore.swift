@@ -139,6 +139,14 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
+    public func cancelRun(_ id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'cancelled' WHERE id = ? AND status IN ('queued', 'running', 'interrupted')",
+                           arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
     public func insertSample(runID: String, _ s: StoredSample, by worker: String?) async throws -> Bool {
         try await pool.write { db in try Self.insert(s, runID: runID, by: worker, db) }
     }
@@ -192,7 +200,7 @@ public final class SQLiteRunStore: RunStore {
     }
 
     public func runs() async throws -> [RunInfo] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at, id").map(SQLiteRunStore.info) }
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY rowid").map(SQLiteRunStore.info) }
     }
 
     static func info(_ row: Row) throws -> RunInfo {

@@ -18,6 +18,16 @@ struct RunController: Sendable {
         group.get("runs") { _, context in try await list(context) }
         group.get("runs/{id}") { _, context in JSONBody.response(try await status(try await run(context))) }
         group.get("runs/{id}/results") { _, context in try await results(context) }
+        group.delete("runs/{id}") { _, context in try await cancel(context) }
+    }
+
+    /// Cancels one of the caller's runs that has not ended (409 if it has); its stored samples and verdicts stay.
+    func cancel(_ context: ServiceContext) async throws -> Response {
+        let info = try await run(context)
+        guard try await runs.cancel(info.id) else {
+            throw ServiceError(.conflict, "already_finished", "run \(info.id) is already \(try await runs.store.run(info.id).status)")
+        }
+        return JSONBody.response(try await status(try await runs.store.run(info.id)))
     }
 
     func submit(_ request: Request, _ context: ServiceContext) async throws -> Response {
