@@ -84,13 +84,33 @@ public enum APIKeyFile {
     }
 }
 
-/// Authentication (constant-time digest compare) plus per-key concurrency and rate limits.
+/// Per-key limits kept in a store every replica shares (PostgreSQL), so that N replicas do not give a key N times
+/// its limits.
+public protocol SharedKeyLimits: Sendable {
+    /// Takes a token from the key's bucket and one of its `maxConcurrent` slots, or says which limit was hit. The
+    /// slot is held until `release`, or for `holdSeconds` if its replica dies first.
+    func admit(key: String, ratePerSecond: Double, maxConcurrent: Int, holdSeconds: Double) async throws -> KeyLimiter.Admission
+    func release(slot: String) async throws
+}
+
+/// Authentication (constant-time digest compare) plus per-key concurrency and rate limits: in this process's memory,
+/// or in `shared` when replicas share a store.
 public actor KeyLimiter {
     private let keys: [APIKey]
+    private let shared: (any SharedKeyLimits)?
+    /// How long a shared slot outlives a replica that died holding it: longer than any request may take.
+    private let holdSeconds: Double
     private var inFlight: [String: Int] = [:]
     private var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
 
-    public init(keys: [APIKey]) { self.keys = keys }
+    public init(keys: [APIKey], shared: (any SharedKeyLimits)? = nil, holdSeconds: Double = 600) {
+        self.keys = keys
+        self.shared = shared
+        self.holdSeconds = holdSeconds
+    }
+
+    /// A full bucket: two seconds of the key's rate (at least one request).
+    public static func burst(_ ratePerSecond: Double) -> Double { max(1, 2 * ratePerSecond) }
 
     /// Finds the key whose digest equals SHA-256(secret). Compares every key fully so timing does not
     /// depend on where or whether a match is found.
@@ -105,11 +125,16 @@ public actor KeyLimiter {
         return found
     }
 
-    public enum Admission: Equatable, Sendable { case ok, tooManyConcurrent, rateLimited(retryAfter: Int) }
+    /// `ok` carries the shared slot to release, if any.
+    public enum Admission: Equatable, Sendable { case ok(slot: String?), tooManyConcurrent, rateLimited(retryAfter: Int) }
 
-    public func admit(_ key: APIKey) -> Admission {
+    public func admit(_ key: APIKey) async throws -> Admission {
+        if let shared {
+            return try await shared.admit(key: key.name, ratePerSecond: key.ratePerSecond, maxConcurrent: key.maxConcurrent,
+                                          holdSeconds: holdSeconds)
+        }
         let now = ContinuousClock.now
-        let burst = max(1, 2 * key.ratePerSecond)
+        let burst = Self.burst(key.ratePerSecond)
         var bucket = buckets[key.name] ?? (burst, now)
         let elapsed = now - bucket.at
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -126,10 +151,15 @@ public actor KeyLimiter {
         bucket.tokens -= 1
         buckets[key.name] = bucket
         inFlight[key.name, default: 0] += 1
-        return .ok
+        return .ok(slot: nil)
     }
 
-    public func finish(_ key: APIKey) {
-        inFlight[key.name, default: 1] -= 1
+    public func finish(_ key: APIKey, slot: String?) async {
+        guard let slot, let shared else {
+            inFlight[key.name, default: 1] -= 1
+            return
+        }
+        // A slot that cannot be released now (store down) expires after `holdSeconds`.
+        try? await shared.release(slot: slot)
     }
 }

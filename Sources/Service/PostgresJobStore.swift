@@ -54,6 +54,13 @@ public final class PostgresJobStore: JobQueueStore {
               status text NOT NULL, wall_s float8 NOT NULL, execution text NOT NULL)
             """,
         ]),
+        // Per-key limits every replica shares: a token bucket per key, and one row per request in flight (with an
+        // expiry, so a replica that dies does not hold its slots for ever).
+        ("2-key-limits", [
+            "CREATE TABLE key_bucket (key text PRIMARY KEY, tokens float8 NOT NULL, at timestamptz NOT NULL)",
+            "CREATE TABLE key_slot (slot text PRIMARY KEY, key text NOT NULL, until timestamptz NOT NULL)",
+            "CREATE INDEX key_slot_key ON key_slot (key, until)",
+        ]),
     ]
 
     public func appliedMigrations() async throws -> [String] { try await db.appliedMigrations() }
@@ -271,5 +278,40 @@ public final class PostgresJobStore: JobQueueStore {
                 """, logger: logger).decode(Int.self) { j = n }
             return (e, j)
         }
+    }
+}
+
+extension PostgresJobStore: SharedKeyLimits {
+    /// One transaction under a per-key advisory lock: expired slots go, the bucket refills by the time passed on the
+    /// database clock, then a token and a slot are taken, or the answer says which limit was hit.
+    public func admit(key: String, ratePerSecond: Double, maxConcurrent: Int, holdSeconds: Double) async throws -> KeyLimiter.Admission {
+        let burst = KeyLimiter.burst(ratePerSecond)
+        let slot = UUID().uuidString
+        return try await transaction { conn, logger in
+            try await conn.query("SELECT pg_advisory_xact_lock(hashtext('codeeval-key:' || \(key)))", logger: logger)
+            try await conn.query("DELETE FROM key_slot WHERE key = \(key) AND until <= now()", logger: logger)
+            var tokens = burst
+            for try await t in try await conn.query("""
+                INSERT INTO key_bucket (key, tokens, at) VALUES (\(key), \(burst), now())
+                ON CONFLICT (key) DO UPDATE SET
+                  tokens = LEAST(\(burst), key_bucket.tokens + extract(epoch FROM now() - key_bucket.at)::float8 * \(ratePerSecond)),
+                  at = now()
+                RETURNING tokens
+                """, logger: logger).decode(Double.self) { tokens = t }
+            if tokens < 1 { return .rateLimited(retryAfter: max(1, Int(((1 - tokens) / ratePerSecond).rounded(.up)))) }
+            var inFlight = 0
+            for try await n in try await conn.query("SELECT count(*)::int8 FROM key_slot WHERE key = \(key)", logger: logger)
+                .decode(Int.self) { inFlight = n }
+            if inFlight >= maxConcurrent { return .tooManyConcurrent }
+            try await conn.query("UPDATE key_bucket SET tokens = tokens - 1 WHERE key = \(key)", logger: logger)
+            try await conn.query("""
+                INSERT INTO key_slot (slot, key, until) VALUES (\(slot), \(key), now() + make_interval(secs => \(holdSeconds)))
+                """, logger: logger)
+            return .ok(slot: slot)
+        }
+    }
+
+    public func release(slot: String) async throws {
+        try await run("DELETE FROM key_slot WHERE slot = \(slot)")
     }
 }

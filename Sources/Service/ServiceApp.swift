@@ -48,7 +48,9 @@ public enum ServiceApp {
         ProbeController(deps: deps, handle: handle).register(on: router)
         // Everything under /v1 needs a key (when keys are configured); the middleware belongs to the group, so a
         // route added there cannot forget it.
-        let v1 = router.group("v1").add(middleware: AuthMiddleware(limiter: deps.keys.map { KeyLimiter(keys: $0) }))
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(limiter: deps.keys.map {
+            KeyLimiter(keys: $0, shared: deps.store as? any SharedKeyLimits)
+        }))
         let body = RequestBodyReader(config: deps.config)
         ExecutionController(deps: deps, handle: handle, body: body).register(on: v1)
         EvaluationController(deps: deps, handle: handle, body: body, logger: logger).register(on: v1)

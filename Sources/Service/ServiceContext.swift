@@ -72,23 +72,24 @@ struct AuthMiddleware: RouterMiddleware {
         guard let key = limiter.authenticate(String(header.dropFirst("Bearer ".count))) else {
             throw ServiceError(.unauthorized, "unauthorized", "unknown API key")
         }
-        switch await limiter.admit(key) {
+        let slot: String?
+        switch try await limiter.admit(key) {
         case .rateLimited(let retry):
             throw ServiceError(.tooManyRequests, "rate_limited", "rate limit of key \(key.name) exceeded", retryAfter: retry)
         case .tooManyConcurrent:
             throw ServiceError(.tooManyRequests, "too_many_concurrent",
                                "key \(key.name) already has \(key.maxConcurrent) requests in flight", retryAfter: 1)
-        case .ok:
-            break
+        case .ok(let s):
+            slot = s
         }
         var context = context
         context.apiKey = key
         do {
             let response = try await next(request, context)
-            await limiter.finish(key)
+            await limiter.finish(key, slot: slot)
             return response
         } catch {
-            await limiter.finish(key)
+            await limiter.finish(key, slot: slot)
             throw error
         }
     }

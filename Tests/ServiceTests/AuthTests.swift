@@ -46,6 +46,34 @@ import Testing
         }
     }
 
+    /// On PostgreSQL the limits are the store's, not each replica's: two replicas together admit a key's limits once.
+    @Test(.enabled(if: StoreBackend.postgresURL != nil, StoreBackend.skipReason))
+    func limitsHoldAcrossReplicasSharingAStore() async throws {
+        let one = APIKey(name: "one", sha256: APIKey.hash("one-key"), maxConcurrent: 1, ratePerSecond: 50)
+        let slow = APIKey(name: "slow", sha256: APIKey.hash("slow-key"), maxConcurrent: 4, ratePerSecond: 0.05)
+        let location = try StoreBackend.postgres.freshLocation()
+        try await withServer(store: try await location.open(), keys: [one, slow]) { portA, _ in
+            try await withServer(store: try await location.open(), keys: [one, slow]) { portB, _ in
+                let body = #"{"code":"print(1)"}"#
+                let asOne = ["Authorization": "Bearer one-key"], asSlow = ["Authorization": "Bearer slow-key"]
+                // Concurrency 1: a request in flight on one replica refuses the key's next one on the other.
+                async let sleeping = RawHTTP.json(port: portA, path: "/v1/execute", #"{"code":"SLEEP 3"}"#, headers: asOne)
+                try await Task.sleep(for: .milliseconds(700))
+                let other = await RawHTTP.json(port: portB, path: "/v1/execute", body, headers: asOne)
+                #expect(other?.status == 429 && other?.text.contains("too_many_concurrent") == true, "\(other?.text ?? "-")")
+                #expect(await sleeping?.status == 200)
+                // Its slot is released: the next request on the other replica goes through.
+                #expect(await RawHTTP.json(port: portB, path: "/v1/execute", body, headers: asOne)?.status == 200)
+                // A bucket of one that refills once every 20 s: alternating replicas does not double it.
+                var statuses: [Int] = []
+                for port in [portA, portB, portA, portB] {
+                    statuses.append(await RawHTTP.json(port: port, path: "/v1/execute", body, headers: asSlow)?.status ?? -1)
+                }
+                #expect(statuses.first == 200 && statuses.dropFirst().allSatisfy { $0 == 429 }, "\(statuses)")
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func aJobIsVisibleToTheKeyThatSubmittedItOnly(_ backend: StoreBackend) async throws {
         let alice = APIKey(name: "alice", sha256: APIKey.hash("alice-key"))
