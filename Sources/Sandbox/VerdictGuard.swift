@@ -44,10 +44,38 @@ enum VerdictGuard {
     private static let loaderBytes = Array(loader.utf8)
 
     static let script = #"""
+def __codeeval_library_classes(known=None):
+    # (names of the standard-library modules scanned, ids of every class reachable from them by attribute, those
+    # classes, kept alive so that no id is reused). A class counts as the library's own only if it is in here: one
+    # the solution made and planted in a library module (with that module's name as its __module__) is not.
+    import sys
+    stdlib, dict_of = sys.stdlib_module_names, type.__dict__['__dict__'].__get__
+    names, ids, keep = (set(known[0]), set(known[1]), list(known[2])) if known else (set(), set(), [])
+    for name, m in list(sys.modules.items()):
+        if type(name) is not str or name in names or name.split('.')[0] not in stdlib:
+            continue
+        names.add(name)
+        d = getattr(m, '__dict__', None)
+        # issubclass of the value's type, not isinstance: that would read a `__class__` the value may define.
+        stack = [v for v in d.values() if issubclass(type(v), type)] if type(d) is dict else []
+        while stack:
+            c = stack.pop()
+            if id(c) not in ids:
+                ids.add(id(c))
+                keep.append(c)
+                stack.extend(v for v in dict_of(c).values() if issubclass(type(v), type))
+    return frozenset(names), frozenset(ids), tuple(keep)
+
+
+# Once per interpreter (a zygote: before any run; otherwise when the program starts, before the solution).
+__codeeval_classes = __codeeval_library_classes()
+
+
 def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     import os
     key = os.read(3, 64)  # first: a second call of this function (from candidate code) fails here
     os.close(3)
+    classes, scan, _id = __codeeval_classes, __codeeval_library_classes, id
     import sys, builtins, signal, _thread
     write, modules, ModuleType, FunctionType, BuiltinType = os.write, sys.modules, type(os), type(lambda: 0), type(len)
     _type, _dict, _list, _isinstance, _str, _bytes, _getattr = type, dict, list, isinstance, str, bytes, getattr
@@ -121,6 +149,8 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
                 __import__(name)
             except BaseException:
                 pass
+    # The library's classes as they are now, before the solution runs (modules the tests loaded just now included).
+    library_modules, library_ids, library_keep = scan(classes)
     trusted = {'__name__': '__main__', '__builtins__': builtins}
     if TRUSTED is not None:
         # Source, or (source, values of globals it starts with): large data passed as values is compiled once.
@@ -198,6 +228,9 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
         name = dict_of(c).get('__module__')
         if _type(name) is not _str or name.split('.')[0] not in stdlib or name.split('.')[0] == 'unittest':
             return False
+        if name in library_modules:
+            # The module was loaded before the solution ran: only a class it had then is the library's.
+            return _id(c) in library_ids
         obj = modules.get(name)
         for part in qualname_of(c).split('.'):
             obj = _getattr(obj, part, None)

@@ -184,6 +184,11 @@ public let fakePasses: [FakePass] = [
     FakePass(name: "always-equal object inside a dict", trick: alwaysEqual,
              body: "return {'sum': E()}",
              asserts: ["F(1, 2) == {'sum': 3}"]),
+    FakePass(name: "class posing as the library's (its __module__ and a name in collections) with a borrowed __eq__",
+             trick: "import collections\nclass E(int):\n    __eq__ = int.__ne__\n    __hash__ = int.__hash__\n"
+                 + "E.__module__ = 'collections'\nE.__qualname__ = 'CodeevalE'\ncollections.CodeevalE = E\n",
+             body: "return E(0)",
+             asserts: ["F(1, 2) == 3"]),
     FakePass(name: "class borrowing a builtin __eq__ (str.__ne__)", trick: "class N(str):\n    __eq__ = str.__ne__\n    __hash__ = str.__hash__\n",
              body: "return N('wrong')",
              asserts: ["F('a', 'b') == 'ab'"]),
