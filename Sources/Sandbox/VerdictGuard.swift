@@ -46,15 +46,18 @@ enum VerdictGuard {
     static let script = #"""
 def __codeeval_library_classes(known=None):
     # (names of the standard-library modules scanned, ids of every class reachable from them by attribute, those
-    # classes, kept alive so that no id is reused). A class counts as the library's own only if it is in here: one
-    # the solution made and planted in a library module (with that module's name as its __module__) is not.
+    # classes, kept alive so that no id is reused, (name, module) pairs, the size of sys.modules when scanned).
+    # Immutable all through: the solution can reach this through the guard's globals. A class counts as the
+    # library's own only if it is in here: one the solution made and planted in a library module (with that
+    # module's name as its __module__) is not. The pairs name each library module as it was before the solution.
     import sys
     stdlib, dict_of = sys.stdlib_module_names, type.__dict__['__dict__'].__get__
-    names, ids, keep = (set(known[0]), set(known[1]), list(known[2])) if known else (set(), set(), [])
+    names, ids, keep, pairs = (set(known[0]), set(known[1]), list(known[2]), list(known[3])) if known else (set(), set(), [], [])
     for name, m in list(sys.modules.items()):
         if type(name) is not str or name in names or name.split('.')[0] not in stdlib:
             continue
         names.add(name)
+        pairs.append((name, m))
         d = getattr(m, '__dict__', None)
         # issubclass of the value's type, not isinstance: that would read a `__class__` the value may define.
         stack = [v for v in d.values() if issubclass(type(v), type)] if type(d) is dict else []
@@ -64,7 +67,7 @@ def __codeeval_library_classes(known=None):
                 ids.add(id(c))
                 keep.append(c)
                 stack.extend(v for v in dict_of(c).values() if issubclass(type(v), type))
-    return frozenset(names), frozenset(ids), tuple(keep)
+    return frozenset(names), frozenset(ids), tuple(keep), tuple(pairs), len(sys.modules)
 
 
 # Once per interpreter (a zygote: before any run; otherwise when the program starts, before the solution).
@@ -149,8 +152,11 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
                 __import__(name)
             except BaseException:
                 pass
-    # The library's classes as they are now, before the solution runs (modules the tests loaded just now included).
-    library_modules, library_ids, library_keep = scan(classes)
+    # The library's classes and modules as they are now, before the solution runs. Listed again only when modules
+    # were loaded since (the tests' own, just now): listing sys.modules writes to every entry's reference count,
+    # which costs a forked run a copy of each page they live on.
+    library = classes if len(modules) == classes[4] else scan(classes)
+    library_modules, library_ids, library_pairs = library[0], library[1], library[3]
     trusted = {'__name__': '__main__', '__builtins__': builtins}
     if TRUSTED is not None:
         # Source, or (source, values of globals it starts with): large data passed as values is compiled once.
@@ -158,14 +164,20 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
         trusted.update(values)
         exec(compile(source, '<program>', 'exec'), trusted)
     pristine = _dict(builtins.__dict__)
-    saved_modules = _dict(modules)
-    # Restored after the solution's definitions and after every call of it: the builtins, sys, signal state and
-    # the modules the tests use directly. (Snapshotting every loaded module costs more than a run's tests.)
+    # Restored after the solution's definitions and after every call of it: the builtins, sys, signal state, the
+    # modules the tests use directly, and the sys.modules entries they can import (the modules they name; an entry
+    # they do not name is reached only through other code, like a module they do not name). Snapshotting every
+    # loaded module, or all of sys.modules, costs more than a run's tests.
     watched = [builtins, sys]
     for m in [modules.get(name) for name in MODULES] + _list(trusted.values()):
         if _type(m) is ModuleType and m not in watched:  # (modules compare by identity)
             watched.append(m)
-    saved = [[d, _dict(d), None] for d in [modules] + [m.__dict__ for m in watched]]
+    named = {'builtins': builtins, 'sys': sys}
+    for name in MODULES:
+        if _type(modules.get(name)) is ModuleType:
+            named[name] = modules[name]
+    unnamed = [name for name in MODULES if name not in named]
+    saved = [[d, _dict(d), None] for d in [m.__dict__ for m in watched]]
     raw_getsignal = modules['_signal'].getsignal
     handlers = [(s, raw_getsignal(s)) for s in modules['_signal'].valid_signals()]
     SIG_DFL, baseline_threads, _import, _callable, _map, _all = signal.SIG_DFL, threads(), __import__, callable, map, all
@@ -211,6 +223,12 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
             for s, h in handlers:
                 if raw_getsignal(s) is not h:
                     setsignal(s, SIG_DFL if h is None else h)
+        for name, m in named.items():
+            if modules.get(name) is not m:
+                modules[name] = m
+        for name in unnamed:  # not loaded before: whatever the solution put there must at least be a module
+            if name in modules and _type(modules[name]) is not ModuleType:
+                del modules[name]
         for entry in saved:
             reset(entry)
 
@@ -222,6 +240,18 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
     weakrefable = frozenset((set, frozenset))
     from _collections import deque
     sequences = (list, tuple, set, frozenset, deque)
+
+    def library_module(name, default):
+        # A module by name as it was before the solution ran: one the tests named, else a library module.
+        if _type(name) is not _str:
+            return default
+        m = named.get(name)
+        if m is not None:
+            return m
+        for n, m in library_pairs:
+            if n == name:
+                return m
+        return modules.get(name, default)
 
     def library_class(c):
         # A class of the standard library, reachable under its own name in its own (restored) module.
@@ -378,9 +408,10 @@ def __codeeval_judge(CANDIDATE, TEST, TRUSTED, ENTRIES, MODULES, MAIN=True):
             elif name in namespace and name not in pristine:
                 v = namespace[name]
                 if _type(v) is ModuleType:
-                    v = modules.get(v.__name__, v)
+                    v = library_module(_getattr(v, '__name__', None), v)
                 elif name in stdlib and _type(v) is not FunctionType:
-                    v = _import(name)
+                    m = library_module(name, None)
+                    v = m if m is not None else _import(name)
                 elif _type(v) is FunctionType:
                     v = guard(v)
                 tests[name] = v

@@ -184,6 +184,11 @@ public let fakePasses: [FakePass] = [
     FakePass(name: "always-equal object inside a dict", trick: alwaysEqual,
              body: "return {'sum': E()}",
              asserts: ["F(1, 2) == {'sum': 3}"]),
+    FakePass(name: "a module alias the tests use, bound to a fake that is also put in sys.modules",
+             trick: "import sys, types\nfake = types.ModuleType('math')\nfake.isclose = lambda *a, **k: True\n"
+                 + "sys.modules['math'] = fake\nm = fake\n",
+             body: "return 0",
+             asserts: ["m.isclose(F(2.5, 2.5), 5.0)"]),
     FakePass(name: "class posing as the library's (its __module__ and a name in collections) with a borrowed __eq__",
              trick: "import collections\nclass E(int):\n    __eq__ = int.__ne__\n    __hash__ = int.__hash__\n"
                  + "E.__module__ = 'collections'\nE.__qualname__ = 'CodeevalE'\ncollections.CodeevalE = E\n",
