@@ -11,7 +11,8 @@ public final class EngineCompletionBackend: CompletionBackend, @unchecked Sendab
     public let name: String
     public let chatTemplate: String?
     private let generator: Generator
-    private let batcher: ContinuousBatcher
+    /// Also generates the server's benchmark runs on a shared store (their sequences join the same batches).
+    public let batcher: ContinuousBatcher
     private let scorer: LikelihoodScorer
     /// Scoring blocks its thread for whole forward passes: it runs here, off Swift's cooperative pool.
     private let scoringQueue = DispatchQueue(label: "codeeval-scoring")

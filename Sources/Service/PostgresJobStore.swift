@@ -282,14 +282,14 @@ public final class PostgresJobStore: JobQueueStore {
 }
 
 extension PostgresJobStore: SharedKeyLimits {
-    /// One transaction under a per-key advisory lock: expired slots go, the bucket refills by the time passed on the
-    /// database clock, then a token and a slot are taken, or the answer says which limit was hit.
+    /// Three statements in one transaction, every request on `/v1`: the bucket refilled by the time passed on the
+    /// database clock (the upsert locks the key's row, so concurrent admissions of one key queue here), the slots
+    /// still in flight counted (expired ones removed), then a token and a slot taken, or the answer says which limit
+    /// was hit.
     public func admit(key: String, ratePerSecond: Double, maxConcurrent: Int, holdSeconds: Double) async throws -> KeyLimiter.Admission {
         let burst = KeyLimiter.burst(ratePerSecond)
         let slot = UUID().uuidString
         return try await transaction { conn, logger in
-            try await conn.query("SELECT pg_advisory_xact_lock(hashtext('codeeval-key:' || \(key)))", logger: logger)
-            try await conn.query("DELETE FROM key_slot WHERE key = \(key) AND until <= now()", logger: logger)
             var tokens = burst
             for try await t in try await conn.query("""
                 INSERT INTO key_bucket (key, tokens, at) VALUES (\(key), \(burst), now())
@@ -300,11 +300,13 @@ extension PostgresJobStore: SharedKeyLimits {
                 """, logger: logger).decode(Double.self) { tokens = t }
             if tokens < 1 { return .rateLimited(retryAfter: max(1, Int(((1 - tokens) / ratePerSecond).rounded(.up)))) }
             var inFlight = 0
-            for try await n in try await conn.query("SELECT count(*)::int8 FROM key_slot WHERE key = \(key)", logger: logger)
-                .decode(Int.self) { inFlight = n }
+            for try await n in try await conn.query("""
+                WITH expired AS (DELETE FROM key_slot WHERE key = \(key) AND until <= now())
+                SELECT count(*)::int8 FROM key_slot WHERE key = \(key) AND until > now()
+                """, logger: logger).decode(Int.self) { inFlight = n }
             if inFlight >= maxConcurrent { return .tooManyConcurrent }
-            try await conn.query("UPDATE key_bucket SET tokens = tokens - 1 WHERE key = \(key)", logger: logger)
             try await conn.query("""
+                WITH taken AS (UPDATE key_bucket SET tokens = tokens - 1 WHERE key = \(key))
                 INSERT INTO key_slot (slot, key, until) VALUES (\(slot), \(key), now() + make_interval(secs => \(holdSeconds)))
                 """, logger: logger)
             return .ok(slot: slot)

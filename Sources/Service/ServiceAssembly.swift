@@ -84,13 +84,15 @@ public enum ServiceAssembly {
         // Runs are planned by the CLI's planner, with the datasets found the way the CLI finds them. On PostgreSQL
         // they share the job store's database and every replica claims their units; on SQLite they keep their file.
         let location = try o.storeLocation()
+        let completions = try o.model.map { try EngineCompletionBackend(model: $0) }
         var runs: RunQueue? = nil
-        if let model = o.model {
+        if let model = o.model, let completions {
             let planner = RunPlanner(datasets: DatasetStore(), codeVersion: o.codeVersion, makePool: makePool)
             if case .postgres = location {
                 let store = try await location.openRuns()
+                // The completions' model and batcher: one copy of the weights, one decode loop for both.
                 let generation: WorkerGeneration
-                do { generation = try WorkerGeneration.local(model: model, batchSize: ContinuousBatcher.defaultBatchSize) }
+                do { generation = try WorkerGeneration.local(model: model, batcher: completions.batcher) }
                 catch let e as PlanError { throw ServiceSetupError(message: e.message) }
                 let worker = RunWorker(store: store, planner: planner, generation: generation, judgeWidth: config.workers,
                                        policy: config.lease, log: { logger.info("\($0)") })
@@ -102,7 +104,7 @@ public enum ServiceAssembly {
         }
         return ServiceDependencies(config: config, store: try await location.open(), executor: executor,
                                    evaluator: CodeTaskBackend(executor: executor),
-                                   completions: try o.model.map { try EngineCompletionBackend(model: $0) }, keys: keys,
+                                   completions: completions, keys: keys,
                                    runs: runs)
     }
 }

@@ -46,12 +46,7 @@ import Testing
     @Test func jsonlBodyKeepsExtraFields() async throws {
         try await withServer { port, _ in
             let body = "{\"task_id\":\"T/1\",\"completion\":\"ok\",\"prompt_id\":7}\n\n{\"task_id\":\"T/2\",\"completion\":\"FAIL\"}\n"
-            let r = try #require(await RawHTTP.request(
-                port: port, method: "POST", path: "/v1/evaluations?benchmark=humaneval&k=1",
-                headers: ["Content-Type": "application/x-ndjson"], body: Array(body.utf8)))
-            #expect(r.status == 202)
-            let id = try #require(jsonObject(r)?["id"]?.stringValue)
-            let done = try await waitForJob(port: port, id: id)
+            let (id, done) = try await evaluateNDJSON(port: port, query: "benchmark=humaneval&k=1", body)
             #expect(done["pass_at_k"]?.objectValue?["pass@1"]?.doubleValue == 0.5)
             let results = try #require(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)/results"))
             #expect(results.text.hasPrefix(#"{"task_id": "T/1", "completion": "ok", "prompt_id": 7, "result": "passed", "passed": true}"#))

@@ -14,18 +14,11 @@ import Testing
         let executor = await SandboxExecutor.probe()
         #expect(executor.layerAvailability()["sandbox"] == true, "sandbox probe failed: \(executor.layerAvailability())")
         let backend = CodeTaskBackend(load: { $0 == .humaneval ? CodeTasks.humanEval(problems) : [] }, executor: executor)
-        var lines = ""
-        for p in problems {
-            lines += JSONObject([("task_id", .string(p.taskID)), ("completion", .string(p.canonicalSolution))]).serialized() + "\n"
-        }
-        let body = Array(lines.utf8)
+        let lines = problems.map {
+            JSONObject([("task_id", .string($0.taskID)), ("completion", .string($0.canonicalSolution))]).serialized() + "\n"
+        }.joined()
         try await withServer(config: testConfig { $0.workers = 2 }, executor: executor, evaluator: backend) { port, _ in
-            let r = try #require(await RawHTTP.request(
-                port: port, method: "POST", path: "/v1/evaluations?benchmark=humaneval&k=1",
-                headers: ["Content-Type": "application/x-ndjson"], body: body))
-            #expect(r.status == 202, "\(r.text)")
-            let id = try #require(jsonObject(r)?["id"]?.stringValue)
-            let done = try await waitForJob(port: port, id: id, timeout: 240)
+            let (_, done) = try await evaluateNDJSON(port: port, query: "benchmark=humaneval&k=1", lines, timeout: 240)
             #expect(done["pass_at_k"]?.objectValue?["pass@1"]?.doubleValue == 1.0, "\(done.serialized())")
         }
     }

@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 @testable import Service
 import Store
+import Testing
 
 /// A fake sandbox: the "program" text decides the verdict (`FAIL` → failed, `SLEEP <s>` → sleeps), and every
 /// run is counted per program so tests can prove nothing ran twice.
@@ -104,6 +105,16 @@ func withServer(
 func jsonObject(_ r: RawResponse?) -> JSONObject? {
     guard let r else { return nil }
     return (try? JSONParser.parse(r.body))?.objectValue
+}
+
+/// Submits NDJSON samples to `POST /v1/evaluations?QUERY` (202 expected) and waits for the job to end: its id and
+/// its final status.
+func evaluateNDJSON(port: Int, query: String, _ body: String, timeout: Double = 60) async throws -> (id: String, status: JSONObject) {
+    let r = try #require(await RawHTTP.request(port: port, method: "POST", path: "/v1/evaluations?" + query,
+                                               headers: ["Content-Type": "application/x-ndjson"], body: Array(body.utf8)))
+    #expect(r.status == 202, "\(r.text)")
+    let id = try #require(jsonObject(r)?["id"]?.stringValue)
+    return (id, try await waitForJob(port: port, id: id, timeout: timeout))
 }
 
 /// Polls an evaluation until it reaches a final status.

@@ -46,12 +46,7 @@ import Testing
             JSONObject([("task_id", .string("HumanEval/0")), ("completion", .string($0))]).serialized() + "\n"
         }.joined()
         try await withServer(config: testConfig { $0.workers = 2 }, executor: executor, evaluator: backend) { port, _ in
-            let r = try #require(await RawHTTP.request(
-                port: port, method: "POST", path: "/v1/evaluations?benchmark=humaneval&k=1",
-                headers: ["Content-Type": "application/x-ndjson"], body: Array(lines.utf8)))
-            #expect(r.status == 202, "\(r.text)")
-            let id = try #require(jsonObject(r)?["id"]?.stringValue)
-            let done = try await waitForJob(port: port, id: id, timeout: 120)
+            let (_, done) = try await evaluateNDJSON(port: port, query: "benchmark=humaneval&k=1", lines, timeout: 120)
             #expect(done["pass_at_k"]?.objectValue?["pass@1"]?.doubleValue == 0.0, "\(done.serialized())")
         }
     }
@@ -82,12 +77,7 @@ import Testing
         }.joined()
         let benchmark = form == .humanEval ? "humaneval" : "mbpp"
         try await withServer(config: testConfig { $0.workers = 2 }, executor: executor, evaluator: backend) { port, _ in
-            let r = try #require(await RawHTTP.request(
-                port: port, method: "POST", path: "/v1/evaluations?benchmark=\(benchmark)&k=1&timeout_s=5",
-                headers: ["Content-Type": "application/x-ndjson"], body: Array(lines.utf8)))
-            #expect(r.status == 202, "\(r.text)")
-            let id = try #require(jsonObject(r)?["id"]?.stringValue)
-            let done = try await waitForJob(port: port, id: id, timeout: 300)
+            let (id, done) = try await evaluateNDJSON(port: port, query: "benchmark=\(benchmark)&k=1&timeout_s=5", lines, timeout: 300)
             #expect(done["status"] == .string("done"), "\(done.serialized())")
             let results = try #require(await RawHTTP.request(port: port, method: "GET", path: "/v1/evaluations/\(id)/results"))
             var verdicts: [String: (passed: Bool, result: String)] = [:]

@@ -13,9 +13,14 @@ public final class EngineCompletionSource: CompletionSource, @unchecked Sendable
     public let chatTemplate: ChatTemplate?
     public var maxConcurrency: Int { batcher.batchSize }
 
-    public init(generator: Generator, batchSize: Int = ContinuousBatcher.defaultBatchSize) {
-        self.generator = generator
-        self.batcher = ContinuousBatcher(generator: generator, batchSize: batchSize)
+    public convenience init(generator: Generator, batchSize: Int = ContinuousBatcher.defaultBatchSize) {
+        self.init(batcher: ContinuousBatcher(generator: generator, batchSize: batchSize))
+    }
+
+    /// On a batcher that also serves others (the server's completions): their sequences and these decode together.
+    public init(batcher: ContinuousBatcher) {
+        generator = batcher.generator
+        self.batcher = batcher
         chatTemplate = generator.model.file.string("tokenizer.chat_template").flatMap(ChatTemplate.init(source:))
     }
 

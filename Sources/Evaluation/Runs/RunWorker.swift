@@ -19,9 +19,14 @@ public struct WorkerGeneration: Sendable {
     /// The local engine with a registry model or GGUF file.
     public static func local(model: String, batchSize: Int) throws -> WorkerGeneration {
         guard batchSize >= 1 else { throw PlanError("--batch-size must be ≥ 1") }
-        let path = try ModelRegistry.resolve(model)
-        let sha = try RunPlanner.modelSHA256(model, path: path)
-        return WorkerGeneration(source: EngineCompletionSource(generator: try Generator(path: path), batchSize: batchSize),
+        return try local(model: model, batcher: ContinuousBatcher(generator: try Generator(path: try ModelRegistry.resolve(model)),
+                                                                  batchSize: batchSize))
+    }
+
+    /// The local engine through a batcher already loaded with `model` (a server's, shared with its completions).
+    public static func local(model: String, batcher: ContinuousBatcher) throws -> WorkerGeneration {
+        let sha = try RunPlanner.modelSHA256(model, path: try ModelRegistry.resolve(model))
+        return WorkerGeneration(source: EngineCompletionSource(batcher: batcher),
                                 key: RunManifest.localGeneratorKey(modelSHA256: sha, kernels: KernelLevel.name))
     }
 
@@ -218,7 +223,7 @@ actor InFlightUnits {
     func runs() -> [String] { Array(tasks.keys) }
 
     func cancel(_ runID: String) {
-        for t in tasks[runID]?.values ?? [:].values { t.cancel() }
+        tasks[runID]?.values.forEach { $0.cancel() }
     }
 }
 
