@@ -93,6 +93,22 @@ struct Section3RunTests {
         #expect(r.acc.value == 0.5 && r.accNorm == nil && r.metric.name == "exact_match")
     }
 
+    @Test func limitTakesTheFirstItemsOfEachMMLUSubject() throws {
+        let items = ["a", "a", "a", "b", "c", "c"].enumerated().map { (i: Int, s: String) in
+            Section3Prompts.choice("mmlu/\(s)/\(i)", "q", ["A", "B", "C", "D"], 0, subject: s)
+        }
+        var r = Section3Request(benchmark: .mmlu)
+        r.limit = 2
+        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/0", "mmlu/a/1", "mmlu/b/3", "mmlu/c/4", "mmlu/c/5"])
+        r.taskIDs = ["mmlu/a/2", "mmlu/c/5"]
+        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/2", "mmlu/c/5"])
+        r.limit = 0
+        #expect(throws: PlanError.self) { try Section3Planner.select(items, request: r) }
+        var arc = Section3Request(benchmark: .arcEasy)
+        arc.limit = 2
+        #expect(try Section3Planner.select(items, request: arc).map(\.taskID) == ["mmlu/a/0", "mmlu/a/1"])
+    }
+
     @Test func mmluScoresPerSubjectAndMacroAverage() async throws {
         let items = ["a", "a", "a", "b"].enumerated().map { (i: Int, s: String) -> Section3Item in
             Section3Prompts.choice("mmlu/\(s)/test/\(i)", "Q\(i)\nAnswer:", ["A", "B", "C", "D"], i == 3 ? 0 : 1, subject: s)

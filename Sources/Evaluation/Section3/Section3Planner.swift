@@ -50,7 +50,7 @@ public struct Section3Planner: Sendable {
         do { set = try Section3Prompts.build(r.benchmark, shots: r.shots, store: datasets) } catch let e as PromptingError {
             throw PlanError(e.message)
         }
-        let items = try RunPlanner.select(set.items, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: r.benchmark)
+        let items = try Self.select(set.items, request: r)
         let path = try ModelRegistry.resolve(r.model)
         let model = try load(path)
         let sha = try ModelRegistry.entry(named: r.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
@@ -64,6 +64,21 @@ public struct Section3Planner: Sendable {
         manifest.shots = set.shots
         return PreparedSection3Run(manifest: manifest, items: items, unconditionalContext: set.unconditionalContext,
                                    stops: set.stops, maxTokens: set.maxTokens, model: model)
+    }
+
+    /// The items a request names. `limit` takes the first items of the benchmark, and for MMLU the first of each
+    /// subject, so that a limited MMLU run still averages over all 57 subjects rather than scoring the first one.
+    static func select(_ items: [Section3Item], request r: Section3Request) throws -> [Section3Item] {
+        guard r.benchmark == .mmlu, let n = r.limit else {
+            return try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: r.benchmark)
+        }
+        var perSubject: [String: Int] = [:]
+        let named = try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: nil, benchmark: r.benchmark)
+        guard n >= 1 else { throw PlanError("--limit must be ≥ 1") }
+        return named.filter { item in
+            perSubject[item.subject ?? "", default: 0] += 1
+            return perSubject[item.subject ?? ""]! <= n
+        }
     }
 
     /// Rebuilds a stored §3 run's inputs; refuses if its prompts, data or kernel level changed since it started.
