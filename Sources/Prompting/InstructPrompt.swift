@@ -22,11 +22,17 @@ public enum InstructPrompt {
     public static let replyPrefix = "\(replyOpening)\n```python\n"
 
     /// The code of a reply: the inside of its first fenced block (an unclosed block runs to the end), or the whole
-    /// reply when it has no fence at all.
+    /// reply when it has no fence at all. A bare fence followed by a line naming the language alone (small chat
+    /// models write "```" then "python") has that line dropped: it is the block's tag put on the wrong line, and
+    /// as code it is a NameError that EvalPlus's sanitizer, which keeps only definitions and imports, never runs.
     public static func code(fromReply reply: String) -> String {
         var lines = reply.split(separator: "\n", omittingEmptySubsequences: false)[...]
         guard let open = lines.firstIndex(where: { $0.hasPrefix("```") }) else { return reply }
+        let bare = lines[open].trimmingCharacters(in: .whitespaces) == "```"
         lines = lines[(open + 1)...]
+        if bare, let tag = lines.first, ["python", "python3", "py"].contains(tag.trimmingCharacters(in: .whitespaces).lowercased()) {
+            lines = lines.dropFirst()
+        }
         if let close = lines.firstIndex(where: { $0.hasPrefix("```") }) { lines = lines[..<close] }
         return lines.joined(separator: "\n")
     }

@@ -12,6 +12,11 @@ import Testing
         // An unclosed block runs to the end; a reply without any fence is taken whole.
         #expect(InstructPrompt.code(fromReply: "```py\ndef g(): pass\n") == "def g(): pass\n")
         #expect(InstructPrompt.code(fromReply: "def h(): return 2") == "def h(): return 2")
+        // The language on the line after a bare fence is the tag, not code; a bare fence's own first line of code stays.
+        #expect(InstructPrompt.code(fromReply: "```\npython\ndef k(): return 3\n```") == "def k(): return 3")
+        #expect(InstructPrompt.code(fromReply: "```\nPython \nx = 1\n```") == "x = 1")
+        #expect(InstructPrompt.code(fromReply: "```\npython_version = 3\n```") == "python_version = 3")
+        #expect(InstructPrompt.code(fromReply: "```python\npython\n```") == "python")
     }
 
     @Test func messageWrapsTheTaskAsEvalPlusDoes() {
