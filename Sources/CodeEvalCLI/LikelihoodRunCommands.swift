@@ -14,7 +14,7 @@ struct Section3RunCommand<B: Section3Benchmark>: AsyncParsableCommand {
         discussion: "Example:\n  codeeval \(B.benchmark.rawValue) --model smollm2-135m --limit 20 --json") }
     @Option(help: "Registry model name or GGUF path.") var model: String = ModelRegistry.defaultModel
     @Option(help: "Shots (nq, triviaqa: 0, 1, 5 or 64; mmlu: 5 or 0; the others 0).") var shots: Int?
-    @Option(help: "Only the first L items (MMLU: of each subject).") var limit: Int?
+    @Option(help: "Only the first L items (MMLU: round-robin over subjects).") var limit: Int?
     @Option(help: "Only these comma-separated task ids.") var tasks: String?
     @OptionGroup var store: StoreOptions
     @Flag(help: "Make the last line of stdout a JSON summary.") var json = false

@@ -93,13 +93,15 @@ struct Section3RunTests {
         #expect(r.acc.value == 0.5 && r.accNorm == nil && r.metric.name == "exact_match")
     }
 
-    @Test func limitTakesTheFirstItemsOfEachMMLUSubject() throws {
+    @Test func limitTakesMMLUItemsRoundRobinOverSubjects() throws {
         let items = ["a", "a", "a", "b", "c", "c"].enumerated().map { (i: Int, s: String) in
             Section3Prompts.choice("mmlu/\(s)/\(i)", "q", ["A", "B", "C", "D"], 0, subject: s)
         }
         var r = Section3Request(benchmark: .mmlu)
-        r.limit = 2
+        r.limit = 5
         #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/0", "mmlu/a/1", "mmlu/b/3", "mmlu/c/4", "mmlu/c/5"])
+        r.limit = 2
+        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/0", "mmlu/b/3"])
         r.taskIDs = ["mmlu/a/2", "mmlu/c/5"]
         #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/2", "mmlu/c/5"])
         r.limit = 0

@@ -66,19 +66,22 @@ public struct Section3Planner: Sendable {
                                    stops: set.stops, maxTokens: set.maxTokens, model: model)
     }
 
-    /// The items a request names. `limit` takes the first items of the benchmark, and for MMLU the first of each
-    /// subject, so that a limited MMLU run still averages over all 57 subjects rather than scoring the first one.
+    /// The items a request names. `limit` takes the first items of the benchmark; for MMLU it takes them round-robin
+    /// over the subjects (the first question of each, then the second, ...), so that a limited MMLU run still
+    /// averages over all 57 subjects (`--limit 228` is the first four of each) rather than scoring the first one.
     static func select(_ items: [Section3Item], request r: Section3Request) throws -> [Section3Item] {
         guard r.benchmark == .mmlu, let n = r.limit else {
             return try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: r.benchmark)
         }
-        var perSubject: [String: Int] = [:]
         let named = try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: nil, benchmark: r.benchmark)
         guard n >= 1 else { throw PlanError("--limit must be ≥ 1") }
-        return named.filter { item in
-            perSubject[item.subject ?? "", default: 0] += 1
-            return perSubject[item.subject ?? ""]! <= n
+        var rank: [String: Int] = [:]
+        let ranked = named.enumerated().map { i, item -> (round: Int, index: Int) in
+            defer { rank[item.subject ?? "", default: 0] += 1 }
+            return (rank[item.subject ?? "", default: 0], i)
         }
+        let chosen = Set(ranked.sorted { ($0.round, $0.index) < ($1.round, $1.index) }.prefix(n).map(\.index))
+        return named.enumerated().filter { chosen.contains($0.offset) }.map(\.element)
     }
 
     /// Rebuilds a stored §3 run's inputs; refuses if its prompts, data or kernel level changed since it started.
