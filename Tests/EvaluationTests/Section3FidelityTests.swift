@@ -14,9 +14,8 @@ import Support
 /// Checks: the same context and continuation tokens (so the formats and `_encode_pair` agree); acc, acc_norm and
 /// acc_uncond as llama.cpp's (within one item, llama.cpp's own difference between its two paths, or 2√k for k
 /// near-tie flips); every item we decide differently a near-tie for llama.cpp (its margin between the two options at
-/// most twice its own largest change to one option); and per-option log-likelihoods within
-/// llama.cpp's own noise. The noise
-/// is llama.cpp against itself on the same options: its token-by-token path (`ll_tbt`) against its batched one
+/// most twice its own largest change to one option); and per-option log-likelihoods within llama.cpp's own noise.
+/// The noise is llama.cpp against itself on the same options: its token-by-token path (`ll_tbt`) against its batched one
 /// (`ll`). Our differences from the batched values may be at most as large: mean |Δ| ≤ 1.25× and max |Δ| ≤ 1.5×
 /// llama.cpp's, the tolerance the engine's logit and likelihood comparisons apply (docs/engine.md).
 @Suite("§3 log-likelihoods vs llama.cpp", .serialized,
@@ -66,8 +65,6 @@ struct Section3FidelityTests {
                         oursVsTokenByToken.append(abs(a - t))
                         nearer.append(min(abs(a - b), abs(a - t)))
                     }
-                }
-                if let tbt = o["ll_tbt"]?.arrayValue?.compactMap(\.doubleValue) {
                     // Where our choice differs from llama.cpp's batched one: how far apart llama.cpp put the two options.
                     let refUncond = o["uncond"]?.arrayValue?.compactMap(\.doubleValue)
                     let ref = OptionScores(gold: scores.gold, ll: batched, chars: scores.chars, greedy: scores.greedy, uncond: refUncond)

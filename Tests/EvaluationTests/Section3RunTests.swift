@@ -97,18 +97,17 @@ struct Section3RunTests {
         let items = ["a", "a", "a", "b", "c", "c"].enumerated().map { (i: Int, s: String) in
             Section3Prompts.choice("mmlu/\(s)/\(i)", "q", ["A", "B", "C", "D"], 0, subject: s)
         }
-        var r = Section3Request(benchmark: .mmlu)
-        r.limit = 5
-        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/0", "mmlu/a/1", "mmlu/b/3", "mmlu/c/4", "mmlu/c/5"])
-        r.limit = 2
-        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/0", "mmlu/b/3"])
-        r.taskIDs = ["mmlu/a/2", "mmlu/c/5"]
-        #expect(try Section3Planner.select(items, request: r).map(\.taskID) == ["mmlu/a/2", "mmlu/c/5"])
-        r.limit = 0
-        #expect(throws: PlanError.self) { try Section3Planner.select(items, request: r) }
-        var arc = Section3Request(benchmark: .arcEasy)
-        arc.limit = 2
-        #expect(try Section3Planner.select(items, request: arc).map(\.taskID) == ["mmlu/a/0", "mmlu/a/1"])
+        func select(_ items: [Section3Item], ids: [String]? = nil, limit: Int?) throws -> [String] {
+            try RunPlanner.select(items, taskID: \.taskID, group: \.subject, ids: ids, limit: limit, benchmark: .mmlu).map(\.taskID)
+        }
+        #expect(try select(items, limit: 5) == ["mmlu/a/0", "mmlu/a/1", "mmlu/b/3", "mmlu/c/4", "mmlu/c/5"])
+        #expect(try select(items, limit: 2) == ["mmlu/a/0", "mmlu/b/3"])
+        #expect(try select(items, ids: ["mmlu/a/2", "mmlu/c/5"], limit: 2) == ["mmlu/a/2", "mmlu/c/5"])
+        #expect(throws: PlanError.self) { try select(items, ids: ["mmlu/a/2", "mmlu/c/5"], limit: 0) }
+        // The other benchmarks' items have no subject: the first items.
+        let arc = choiceItems.map { Section3Item(taskID: $0.taskID, subject: nil, contexts: $0.contexts, continuations: $0.continuations,
+                                                 gold: $0.gold, answers: $0.answers) }
+        #expect(try select(arc, limit: 2) == ["arc-easy/0", "arc-easy/1"])
     }
 
     @Test func mmluScoresPerSubjectAndMacroAverage() async throws {

@@ -21,9 +21,9 @@ GGUF=$("$BIN" models list | awk -v m="$MODEL" '$1 == m { print $NF }')
 [ -f "$GGUF" ] || { echo "model $MODEL is not cached: codeeval models fetch $MODEL" >&2; exit 1; }
 summary() { tail -n 1 "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pass_at_k"]["pass@1"], d["generated_tokens"], "tokens")'; }
 
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$BIN" humaneval --k 1 --model "$MODEL" --db "$WORK/ours.sqlite" --json "${EXTRA[@]}" > "$WORK/ours.json" 2> "$WORK/ours.err"
-ours=$(echo "$(date +%s.%N) - $start" | bc)
+ours=$(( $(date +%s%N) - start ))
 
 "$PY" -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" --n_threads "$(nproc)" --n_ctx 4096 \
     > "$WORK/server.log" 2>&1 &
@@ -33,12 +33,13 @@ for _ in $(seq 1 120); do
     kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
     sleep 0.5
 done
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$BIN" humaneval --k 1 --endpoint "http://127.0.0.1:$PORT" --remote-model "$MODEL" --concurrency 4 \
     --db "$WORK/llamacpp.sqlite" --json "${EXTRA[@]}" > "$WORK/llamacpp.json" 2> "$WORK/llamacpp.err"
-theirs=$(echo "$(date +%s.%N) - $start" | bc)
+theirs=$(( $(date +%s%N) - start ))
 
 echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), model $MODEL, humaneval --k 1 ${EXTRA[*]}"
-printf 'codeeval engine:        %7.1f s  pass@1 %s\n' "$ours" "$(summary "$WORK/ours.json")"
-printf 'llama.cpp (server):     %7.1f s  pass@1 %s\n' "$theirs" "$(summary "$WORK/llamacpp.json")"
-printf 'ratio (llama.cpp / ours): %.2fx\n' "$(echo "$theirs / $ours" | bc -l)"
+awk -v o="$ours" -v t="$theirs" -v po="$(summary "$WORK/ours.json")" -v pt="$(summary "$WORK/llamacpp.json")" 'BEGIN {
+    printf "codeeval engine:        %7.1f s  pass@1 %s\n", o / 1e9, po
+    printf "llama.cpp (server):     %7.1f s  pass@1 %s\n", t / 1e9, pt
+    printf "ratio (llama.cpp / ours): %.2fx\n", t / o }'

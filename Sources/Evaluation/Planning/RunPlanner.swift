@@ -209,8 +209,11 @@ public struct RunPlanner: Sendable {
         return .new(try await store.createRun(id: RunIDs.new(), manifest: p.manifest, owner: owner, detached: detached))
     }
 
-    /// The requested tasks (`--tasks`, then `--limit`), in dataset order; unknown ids are an error.
-    static func select<T>(_ all: [T], taskID: KeyPath<T, String>, ids: [String]?, limit: Int?, benchmark: Benchmark) throws -> [T] {
+    /// The requested tasks (`--tasks`, then `--limit`), in dataset order; unknown ids are an error. With `group`
+    /// (MMLU's subject), `--limit` takes tasks round-robin over the groups (the first of each, then the second, ...)
+    /// so that a limited run still covers every group; tasks without a group form one, which is a plain prefix.
+    static func select<T>(_ all: [T], taskID: KeyPath<T, String>, group: KeyPath<T, String?>? = nil, ids: [String]?,
+                          limit: Int?, benchmark: Benchmark) throws -> [T] {
         var tasks = all
         if let ids {
             let known = Set(tasks.map { $0[keyPath: taskID] })
@@ -221,7 +224,14 @@ public struct RunPlanner: Sendable {
         }
         if let limit {
             guard limit >= 1 else { throw PlanError("--limit must be ≥ 1") }
-            tasks = Array(tasks.prefix(limit))
+            if let group {
+                var seen: [String?: Int] = [:]
+                let round = tasks.map { t in defer { seen[t[keyPath: group], default: 0] += 1 }; return seen[t[keyPath: group], default: 0] }
+                let first = tasks.indices.sorted { (round[$0], $0) < (round[$1], $1) }.prefix(limit)
+                tasks = first.sorted().map { tasks[$0] }
+            } else {
+                tasks = Array(tasks.prefix(limit))
+            }
         }
         return tasks
     }

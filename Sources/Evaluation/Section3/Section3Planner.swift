@@ -50,7 +50,9 @@ public struct Section3Planner: Sendable {
         do { set = try Section3Prompts.build(r.benchmark, shots: r.shots, store: datasets) } catch let e as PromptingError {
             throw PlanError(e.message)
         }
-        let items = try Self.select(set.items, request: r)
+        // Grouped by subject: a limited MMLU run takes questions round-robin over the 57 subjects.
+        let items = try RunPlanner.select(set.items, taskID: \.taskID, group: \.subject, ids: r.taskIDs, limit: r.limit,
+                                          benchmark: r.benchmark)
         let path = try ModelRegistry.resolve(r.model)
         let model = try load(path)
         let sha = try ModelRegistry.entry(named: r.model)?.sha256 ?? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: path))
@@ -64,24 +66,6 @@ public struct Section3Planner: Sendable {
         manifest.shots = set.shots
         return PreparedSection3Run(manifest: manifest, items: items, unconditionalContext: set.unconditionalContext,
                                    stops: set.stops, maxTokens: set.maxTokens, model: model)
-    }
-
-    /// The items a request names. `limit` takes the first items of the benchmark; for MMLU it takes them round-robin
-    /// over the subjects (the first question of each, then the second, ...), so that a limited MMLU run still
-    /// averages over all 57 subjects (`--limit 228` is the first four of each) rather than scoring the first one.
-    static func select(_ items: [Section3Item], request r: Section3Request) throws -> [Section3Item] {
-        guard r.benchmark == .mmlu, let n = r.limit else {
-            return try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: r.limit, benchmark: r.benchmark)
-        }
-        let named = try RunPlanner.select(items, taskID: \.taskID, ids: r.taskIDs, limit: nil, benchmark: r.benchmark)
-        guard n >= 1 else { throw PlanError("--limit must be ≥ 1") }
-        var rank: [String: Int] = [:]
-        let ranked = named.enumerated().map { i, item -> (round: Int, index: Int) in
-            defer { rank[item.subject ?? "", default: 0] += 1 }
-            return (rank[item.subject ?? "", default: 0], i)
-        }
-        let chosen = Set(ranked.sorted { ($0.round, $0.index) < ($1.round, $1.index) }.prefix(n).map(\.index))
-        return named.enumerated().filter { chosen.contains($0.offset) }.map(\.element)
     }
 
     /// Rebuilds a stored §3 run's inputs; refuses if its prompts, data or kernel level changed since it started.
